@@ -1,0 +1,163 @@
+"""Plaid's API under /plaid (https://plaid.com/docs/api/): JSON POSTs carrying client_id + secret
+(or PLAID-CLIENT-ID / PLAID-SECRET headers), errors as
+{error_type, error_code, error_message, display_message, request_id, ...}."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from .httpkit import Request, Response, decode_cursor, encode_cursor, html_response, json_response, redirect
+
+if TYPE_CHECKING:
+    from .server import SandboxServer
+
+MAX_SYNC_COUNT = 500
+DEFAULT_SYNC_COUNT = 100
+
+
+def _request_id() -> str:
+    return secrets.token_urlsafe(6)
+
+
+def error(status: int, error_type: str, code: str, message: str, headers=None) -> Response:
+    return json_response(status, {
+        "error_type": error_type, "error_code": code, "error_code_reason": None,
+        "error_message": message, "display_message": None, "request_id": _request_id(),
+        "causes": [], "status": status,
+        "documentation_url": f"https://plaid.com/docs/errors/{error_type.lower().replace('_', '-')}/",
+        "suggested_action": None}, headers)
+
+
+def rate_limited(retry_after: float = 1.0) -> Response:
+    return error(429, "RATE_LIMIT_EXCEEDED", "RATE_LIMIT",
+                 "rate limit exceeded for attempts to access this item. please try again later",
+                 {"Retry-After": str(max(1, round(retry_after)))})
+
+
+def server_error(status: int) -> Response:
+    return error(status, "API_ERROR", "INTERNAL_SERVER_ERROR",
+                 "an unexpected error occurred", {})
+
+
+def handle(server: SandboxServer, req: Request) -> Response:
+    path = req.path.rstrip("/")
+    if path == "/link" and req.method in ("GET", "POST"):
+        return _link(server, req)
+    if req.method != "POST":
+        return error(404, "INVALID_REQUEST", "NOT_FOUND", f"unknown endpoint {req.path}")
+    body = req.json()
+    if body is None:
+        return error(400, "INVALID_REQUEST", "INVALID_BODY",
+                     "body could not be parsed as JSON")
+    client_id = body.get("client_id") or req.header("plaid-client-id")
+    secret = body.get("secret") or req.header("plaid-secret")
+    if not client_id or not secret:
+        return error(400, "INVALID_REQUEST", "MISSING_FIELDS",
+                     "the following required fields are missing: client_id, secret")
+    creds = server.credentials
+    if not (hmac.compare_digest(str(client_id), creds.plaid_client_id)
+            and hmac.compare_digest(str(secret), creds.plaid_secret)):
+        return error(400, "INVALID_INPUT", "INVALID_API_KEYS",
+                     "invalid client_id or secret provided")
+    handler = ROUTES.get(path)
+    if handler is None:
+        return error(404, "INVALID_REQUEST", "NOT_FOUND", f"unknown endpoint {req.path}")
+    with server.state.lock:
+        return handler(server, body)
+
+
+def _exchange(server: SandboxServer, body: dict) -> Response:
+    item = server.state.plaid_by_public.get(str(body.get("public_token", "")))
+    if item is None:
+        return error(400, "INVALID_INPUT", "INVALID_PUBLIC_TOKEN",
+                     "provided public token is in an invalid format. expected format: "
+                     "public-<environment>-<identifier>")
+    server.on_plaid_exchange(item)
+    return json_response(200, {"access_token": item.item.access_token, "item_id": item.item.item_id,
+                               "request_id": _request_id()})
+
+
+def _item(server: SandboxServer, body: dict):
+    item = server.state.plaid_by_token.get(str(body.get("access_token", "")))
+    if item is None:
+        return error(400, "INVALID_INPUT", "INVALID_ACCESS_TOKEN",
+                     "provided access token is in an invalid format. expected format: "
+                     "access-<environment>-<identifier>")
+    return item
+
+
+def _item_json(item) -> dict:
+    return {"item_id": item.item.item_id, "institution_id": "ins_sandbox", "webhook": "",
+            "error": None, "available_products": [], "billed_products": ["transactions"],
+            "products": ["transactions"], "consent_expiration_time": None,
+            "update_type": "background"}
+
+
+def _accounts(server: SandboxServer, body: dict) -> Response:
+    item = _item(server, body)
+    if isinstance(item, Response):
+        return item
+    return json_response(200, {"accounts": item.accounts, "item": _item_json(item),
+                               "request_id": _request_id()})
+
+
+def _sync(server: SandboxServer, body: dict) -> Response:
+    item = _item(server, body)
+    if isinstance(item, Response):
+        return item
+    count = body.get("count", DEFAULT_SYNC_COUNT)
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_SYNC_COUNT:
+        return error(400, "INVALID_REQUEST", "INVALID_FIELD",
+                     f"count must be an integer between 1 and {MAX_SYNC_COUNT}")
+    cursor = body.get("cursor") or ""
+    try:
+        start = decode_cursor(cursor) if cursor else 0
+    except ValueError:
+        return error(400, "INVALID_REQUEST", "INVALID_FIELD", "cursor is not a valid cursor")
+    if start > len(item.log):
+        return error(400, "INVALID_REQUEST", "INVALID_FIELD", "cursor is not a valid cursor")
+    page = item.log[start:start + count]
+    added = [t for kind, t in page if kind == "added"]
+    modified = [t for kind, t in page if kind == "modified"]
+    removed = [{"transaction_id": t["transaction_id"], "account_id": t["account_id"]}
+               for kind, t in page if kind == "removed"]
+    end = start + len(page)
+    return json_response(200, {
+        "accounts": item.accounts, "added": added, "modified": modified, "removed": removed,
+        "next_cursor": encode_cursor(end), "has_more": end < len(item.log),
+        "transactions_update_status": "HISTORICAL_UPDATE_COMPLETE", "request_id": _request_id()})
+
+
+def _verification_key(server: SandboxServer, body: dict) -> Response:
+    if body.get("key_id") != server.plaid_signer.kid:
+        return error(400, "INVALID_INPUT", "INVALID_WEBHOOK_VERIFICATION_KEY_ID",
+                     "invalid key_id provided")
+    return json_response(200, {"key": server.plaid_signer.jwk(), "request_id": _request_id()})
+
+
+ROUTES = {
+    "/item/public_token/exchange": _exchange,
+    "/transactions/sync": _sync,
+    "/accounts/get": _accounts,
+    "/webhook_verification_key/get": _verification_key,
+}
+
+
+def _link(server: SandboxServer, req: Request) -> Response:
+    """A stand-in for Plaid Link: pick the bank item, get sent back with a public_token."""
+    params = {**req.query, **(req.form() if req.method == "POST" else {})}
+    redirect_uri = params.get("redirect_uri", "")
+    if req.method == "POST" and params.get("item"):
+        item = server.state.plaid.get(params["item"])
+        if item is None:
+            return html_response(400, "<h1>Unknown item</h1>")
+        sep = "&" if "?" in redirect_uri else "?"
+        back = {"public_token": item.item.public_token, "state": params.get("state", "")}
+        return redirect(redirect_uri + sep + urlencode(back))
+    from .link_pages import choose_page
+    choices = [(i.item.item_id, (i.accounts[0].get("official_name") or i.accounts[0].get("name", i.item.item_id))
+                if i.accounts else i.item.item_id) for i in server.state.plaid.values()]
+    return html_response(200, choose_page("Connect your bank (Plaid Link sandbox)", choices, "item", params))

@@ -1,0 +1,234 @@
+"""One threaded HTTP/1.1 server on 127.0.0.1 simulating Rutter, Stripe (API + Connect OAuth) and
+Plaid over a world, plus a small control surface under /_sandbox for tests and the demo.
+
+    with SandboxServer(load_world("x.world.json"), webhook_url="http://127.0.0.1:8000/hooks") as sb:
+        client = RutterClient(base_url=sb.rutter_base_url, ...)
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from dataclasses import asdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from . import control, plaid_api, rutter_api, stripe_api
+from .events import apply_events, plaid_sync_webhook, rutter_connection_webhook
+from .faults import FaultInjector, Faults, SlidingWindowLimiter, parse_faults
+from .httpkit import Request, Response
+from .link_pages import rutter_link
+from .state import Credentials, SandboxState
+from .webhooks import Deliverer, Delivery, PlaidSigner, rutter_signature, stripe_signature
+from .world import World, load_world
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: clients reuse connections like with the real APIs
+    server_version = "TieoutSandbox/1"
+
+    def _handle(self) -> None:
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        req = Request(self.command, parts.path, query, headers, body)
+        try:
+            resp = self.server.sandbox.dispatch(req)
+        except Exception:  # a sandbox bug must look like a provider 500, not a dropped socket
+            import logging
+            logging.getLogger(__name__).exception("sandbox error on %s %s", self.command, self.path)
+            resp = Response(500, b'{"error":"sandbox internal error"}')
+        self.send_response(resp.status)
+        self.send_header("Content-Type", resp.content_type)
+        self.send_header("Content-Length", str(len(resp.body)))
+        for name, value in resp.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(resp.body)
+
+    do_GET = do_POST = do_DELETE = do_PATCH = do_PUT = do_HEAD = _handle
+
+    def log_message(self, format, *args):  # noqa: A002 - quiet: tests and benches hammer it
+        pass
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+
+class SandboxServer:
+    def __init__(self, world: World | str, *, port: int = 0, webhook_url: str | None = None,
+                 faults: str | dict | Faults | None = None, initial_sync_delay: float | None = 0.0,
+                 credentials: Credentials | dict | None = None,
+                 rutter_rate_limit: tuple[int, float] | None = (500, 10.0),
+                 stripe_rate_limit: tuple[int, float] | None = None,
+                 host: str = "127.0.0.1"):
+        if not isinstance(world, World):
+            world = load_world(world)
+        if isinstance(credentials, dict):
+            credentials = Credentials(**credentials)
+        self.credentials = credentials or Credentials()
+        self.initial_sync_delay = initial_sync_delay
+        self.state = SandboxState(world, self.credentials, initially_ready=initial_sync_delay == 0)
+        self.faults = parse_faults(faults)
+        self.injector = FaultInjector(self.faults)
+        self._fault_rng = random.Random(self.faults.seed)
+        self.rutter_limiter = SlidingWindowLimiter(*rutter_rate_limit) if rutter_rate_limit else None
+        self.stripe_limiter = SlidingWindowLimiter(*stripe_rate_limit) if stripe_rate_limit else None
+        self.webhook_url = webhook_url.rstrip("/") if webhook_url else None
+        self.plaid_signer = PlaidSigner()
+        self.emitted: list[tuple[str, dict]] = []  # every webhook payload, delivered or not
+        self._deliverer: Deliverer | None = None
+        self._initial_update_sent: set[str] = set()
+        self._timers: list[threading.Timer] = []
+        self._httpd = _HTTPServer((host, port), _Handler)
+        self._httpd.sandbox = self
+        self._thread: threading.Thread | None = None
+        self.port = self._httpd.server_address[1]
+        self.base_url = f"http://{host}:{self.port}"
+        self.rutter_base_url = self.base_url + "/rutter/versioned"
+        self.stripe_api_base = self.base_url + "/stripe"
+        self.stripe_connect_base = self.base_url + "/stripe-connect"
+        self.plaid_base_url = self.base_url + "/plaid"
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> SandboxServer:
+        if self.webhook_url and self._deliverer is None:
+            self._deliverer = Deliverer(self.faults.webhook_faults(), random.Random(self.faults.seed))
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="sandbox-http",
+                                        kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+        self._httpd.server_close()
+        if self._deliverer is not None:
+            self._deliverer.flush(timeout=5)
+            self._deliverer.close()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def serve_forever(self) -> None:
+        """Run in the foreground (the `sandbox serve` command)."""
+        self.start()
+        try:
+            while self._thread.is_alive():
+                self._thread.join(0.5)
+        finally:
+            self.stop()
+
+    # --- control ------------------------------------------------------------------------------
+
+    def apply_events(self, n: int | None = None) -> int:
+        """Apply the next n world events (all when None), emitting their webhooks."""
+        applied, hooks = apply_events(self.state, n)
+        for provider, conn, payload in hooks:
+            self.emit(provider, payload)
+        return applied
+
+    def mark_initial_sync_done(self, connection_id: str) -> None:
+        with self.state.lock:
+            rs = self.state.rutter.get(connection_id)
+            if rs is None:
+                raise KeyError(f"unknown Rutter connection {connection_id!r}")
+            rs.ready = True
+            send = connection_id not in self._initial_update_sent
+            self._initial_update_sent.add(connection_id)
+        if send:
+            self.emit("rutter", rutter_connection_webhook(rs, "INITIAL_UPDATE"))
+
+    def on_rutter_exchange(self, rs) -> None:
+        rs.exchanged = True
+        if rs.ready:
+            self.mark_initial_sync_done(rs.conn.connection_id)
+        elif self.initial_sync_delay:
+            timer = threading.Timer(self.initial_sync_delay, self.mark_initial_sync_done,
+                                    args=(rs.conn.connection_id,))
+            timer.daemon = True
+            self._timers.append(timer)
+            timer.start()
+
+    def on_plaid_exchange(self, item) -> None:
+        self.emit("plaid", plaid_sync_webhook(item.item.item_id))
+
+    @property
+    def webhook_log(self) -> list[Delivery]:
+        return list(self._deliverer.log) if self._deliverer else []
+
+    def flush_webhooks(self, timeout: float = 10.0) -> bool:
+        return self._deliverer.flush(timeout) if self._deliverer else True
+
+    def emit(self, provider: str, payload: dict) -> None:
+        self.emitted.append((provider, payload))
+        if not self.webhook_url or self._deliverer is None:
+            return
+        body = json.dumps(payload).encode()
+        headers = {"Content-Type": "application/json"}
+        if provider == "rutter":
+            headers["X-Rutter-Signature"] = rutter_signature(body, self.credentials.rutter_client_secret)
+        elif provider == "stripe":
+            headers["Stripe-Signature"] = stripe_signature(body, self.credentials.stripe_webhook_secret,
+                                                           int(time.time()))
+        else:
+            headers["Plaid-Verification"] = self.plaid_signer.sign(body)
+        self._deliverer.send(Delivery(provider, f"{self.webhook_url}/{provider}", body, headers))
+
+    def health(self) -> dict:
+        with self.state.lock:
+            return {"status": "ok", "events_applied": self.state.events_applied,
+                    "events_remaining": self.state.events_remaining,
+                    "rutter": {cid: {"ready": rs.ready, "exchanged": rs.exchanged}
+                               for cid, rs in self.state.rutter.items()},
+                    "credentials": asdict(self.credentials)}
+
+    # --- routing ------------------------------------------------------------------------------
+
+    def dispatch(self, req: Request) -> Response:
+        path = req.path
+        if path.startswith("/_sandbox/") or path == "/_sandbox":
+            req.path = path[len("/_sandbox"):] or "/"
+            return control.handle(self, req)
+        if path.rstrip("/") == "/rutter/link":
+            return rutter_link(self, req)
+        for prefix, handler, provider in (
+                ("/rutter/versioned", rutter_api.handle, rutter_api),
+                ("/stripe-connect", stripe_api.handle_connect, None),
+                ("/stripe", stripe_api.handle_api, stripe_api),
+                ("/plaid", plaid_api.handle, plaid_api)):
+            if path == prefix or path.startswith(prefix + "/"):
+                req.path = path[len(prefix):] or "/"
+                is_page = req.path.rstrip("/") in ("/link", "/oauth/authorize")
+                if provider is None and req.path.rstrip("/") == "/oauth/token":
+                    provider = stripe_api
+                if provider is not None and not is_page:
+                    faulted = self._fault(provider)
+                    if faulted is not None:
+                        return faulted
+                return handler(self, req)
+        return Response(404, b'{"error":"not found"}')
+
+    def _fault(self, provider) -> Response | None:
+        kind = self.injector.pick()
+        if kind == "429":
+            return provider.rate_limited(1.0)
+        if kind == "5xx":
+            return provider.server_error(self._fault_rng.choice((500, 502, 503)))
+        if kind == "slow":
+            time.sleep(self.faults.slow_seconds)
+        return None

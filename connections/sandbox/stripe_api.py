@@ -1,0 +1,216 @@
+"""Stripe's API under /stripe/v1 and Connect OAuth under /stripe-connect (https://docs.stripe.com).
+
+The platform's secret key (Bearer, or Basic with the key as user name) plus a `Stripe-Account`
+header select a connected account. Lists are newest-first with `limit` (1..100),
+`starting_after`/`ending_before` and `has_more`; errors are `{"error": {type, code, message, param}}`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from .httpkit import Request, Response, html_response, int_param, json_response, raw_json_response, redirect
+from .state import StripeState
+
+if TYPE_CHECKING:
+    from .server import SandboxServer
+
+MAX_LIMIT = 100
+RANGE_OPS = ("gt", "gte", "lt", "lte")
+
+
+def error(status: int, message: str, *, type_="invalid_request_error", code=None, param=None,
+          headers=None) -> Response:
+    body = {"message": message, "type": type_}
+    if code:
+        body["code"] = code
+        body["doc_url"] = f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}"
+    if param:
+        body["param"] = param
+    return json_response(status, {"error": body}, headers)
+
+
+def rate_limited(retry_after: float = 1.0) -> Response:
+    return error(429, "Too many requests hit the API too quickly. We recommend an exponential "
+                 "backoff of your requests.", code="rate_limit",
+                 headers={"Retry-After": str(max(1, round(retry_after)))})
+
+
+def server_error(status: int) -> Response:
+    return error(status, "An unknown error occurred", type_="api_error")
+
+
+def _authenticated(server: SandboxServer, req: Request) -> Response | None:
+    key = req.bearer()
+    if key is None and (auth := req.basic_auth()):
+        key = auth[0]
+    if not key:
+        return error(401, "You did not provide an API key. You need to provide your API key in the "
+                     "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
+    if not hmac.compare_digest(key, server.credentials.stripe_secret_key):
+        return error(401, f"Invalid API Key provided: {key[:8]}{'*' * 12}{key[-4:]}")
+    return None
+
+
+def handle_api(server: SandboxServer, req: Request) -> Response:
+    if (denied := _authenticated(server, req)) is not None:
+        return denied
+    if server.stripe_limiter is not None:
+        wait = server.stripe_limiter.allow(server.credentials.stripe_secret_key)
+        if wait is not None:
+            return rate_limited(wait)
+    account_id = req.header("stripe-account")
+    with server.state.lock:
+        acct = server.state.stripe.get(account_id) if account_id else None
+        if account_id and acct is None:
+            key = server.credentials.stripe_secret_key
+            return error(403, f"The provided key '{key[:8]}{'*' * 12}{key[-4:]}' does not have access to "
+                         f"account '{account_id}' (or that account does not exist). Application "
+                         "access may have been revoked.", code="account_invalid")
+        if req.method != "GET":
+            return error(404, f"Unrecognized request URL ({req.method}: /v1{req.path}).")
+        return _route(acct, req)
+
+
+def _route(acct: StripeState | None, req: Request) -> Response:
+    parts = [p for p in req.path.split("/") if p]
+    if parts[:1] != ["v1"] or len(parts) not in (2, 3):
+        return error(404, f"Unrecognized request URL (GET: {req.path}).")
+    resource = parts[1]
+    if resource not in ("payouts", "balance_transactions", "charges"):
+        return error(404, f"Unrecognized request URL (GET: {req.path}).")
+    if acct is None:  # the platform's own account: it holds no money in the sandbox
+        if len(parts) == 3:
+            return error(404, f"No such {resource[:-1]}: '{parts[2]}'", code="resource_missing", param="id")
+        return json_response(200, {"object": "list", "data": [], "has_more": False, "url": f"/v1/{resource}"})
+    coll = getattr(acct, resource)
+    if len(parts) == 3:
+        i = coll.position.get(parts[2])
+        if i is None:
+            return error(404, f"No such {resource[:-1].replace('_', ' ')}: '{parts[2]}'",
+                         code="resource_missing", param="id")
+        return raw_json_response(200, coll.encoded(i))
+    return _list(acct, coll, req, resource)
+
+
+def _range(query: dict, name: str) -> dict[str, int]:
+    bounds = {}
+    if name in query:
+        bounds["eq"] = int_param(query[name], name)
+    for op in RANGE_OPS:
+        if f"{name}[{op}]" in query:
+            bounds[op] = int_param(query[f"{name}[{op}]"], f"{name}[{op}]")
+    return bounds
+
+
+def _in_range(value, bounds: dict) -> bool:
+    if not bounds:
+        return True
+    if value is None:
+        return False
+    checks = {"eq": value.__eq__, "gt": value.__gt__, "gte": value.__ge__, "lt": value.__lt__, "lte": value.__le__}
+    return all(checks[op](bound) for op, bound in bounds.items())
+
+
+def _list(acct: StripeState, coll, req: Request, resource: str) -> Response:
+    q = req.query
+    try:
+        limit = int_param(q.get("limit"), "limit")
+        created = _range(q, "created")
+        arrival = _range(q, "arrival_date") if resource == "payouts" else {}
+    except ValueError as exc:
+        return error(400, f"Invalid integer: {exc}", code="parameter_invalid_integer")
+    limit = 10 if limit is None else limit
+    if not 1 <= limit <= MAX_LIMIT:
+        return error(400, f"This value must be less than or equal to {MAX_LIMIT} (it currently is {limit}).",
+                     code="parameter_invalid_integer", param="limit")
+    if resource == "balance_transactions" and q.get("payout"):
+        payout_id = q["payout"]
+        if acct.payouts.get(payout_id) is None:
+            return error(404, f"No such payout: '{payout_id}'", code="resource_missing", param="payout")
+        positions = acct.by_payout.get(payout_id, [])
+    else:
+        positions = [i for i in coll.scan(0)]
+    newest_first = positions[::-1]
+    after, before = q.get("starting_after"), q.get("ending_before")
+    if after or before:
+        anchor = coll.position.get(after or before)
+        if anchor is None or anchor not in positions:
+            param = "starting_after" if after else "ending_before"
+            return error(400, f"No such object: '{after or before}'", code="resource_missing", param=param)
+        k = newest_first.index(anchor)
+        newest_first = newest_first[k + 1:] if after else newest_first[:k]
+    type_filter, status_filter = q.get("type"), q.get("status")
+    picked, has_more = [], False
+    walk = newest_first if not before else newest_first[::-1]  # ending_before pages backwards
+    for i in walk:
+        obj = coll.items[i]
+        if obj is None or (type_filter and obj.get("type") != type_filter) \
+                or (status_filter and obj.get("status") != status_filter) \
+                or not _in_range(obj.get("created"), created) \
+                or not _in_range(obj.get("arrival_date"), arrival):
+            continue
+        if len(picked) == limit:
+            has_more = True
+            break
+        picked.append(i)
+    if before:
+        picked.reverse()
+    url = f"/v1/{resource}".encode()
+    body = (b'{"object":"list","data":[' + b",".join(coll.encoded(i) for i in picked)
+            + b'],"has_more":' + (b"true" if has_more else b"false") + b',"url":"' + url + b'"}')
+    return raw_json_response(200, body)
+
+
+# --- Connect OAuth --------------------------------------------------------------------------
+
+
+def handle_connect(server: SandboxServer, req: Request) -> Response:
+    if req.path.rstrip("/") == "/oauth/authorize" and req.method in ("GET", "POST"):
+        return _authorize(server, req)
+    if req.path.rstrip("/") == "/oauth/token" and req.method == "POST":
+        return _token(server, req)
+    return json_response(404, {"error": "invalid_request", "error_description": f"Unknown path {req.path}"})
+
+
+def _token(server: SandboxServer, req: Request) -> Response:
+    form = req.form()
+    secret = form.get("client_secret") or req.bearer() or (req.basic_auth() or ("",))[0]
+    if not secret or not hmac.compare_digest(secret, server.credentials.stripe_secret_key):
+        return json_response(401, {"error": "invalid_client",
+                                   "error_description": "No valid API key provided."})
+    if form.get("grant_type") != "authorization_code":
+        return json_response(400, {"error": "unsupported_grant_type",
+                                   "error_description": "Only authorization_code is supported."})
+    with server.state.lock:
+        acct = server.state.stripe_by_code.get(form.get("code", ""))
+    if acct is None:
+        return json_response(400, {"error": "invalid_grant",
+                                   "error_description": f"Authorization code does not exist: {form.get('code', '')}"})
+    return json_response(200, {
+        "access_token": "sk_test_" + secrets.token_hex(12), "livemode": False,
+        "refresh_token": "rt_" + secrets.token_hex(12), "token_type": "bearer",
+        "stripe_publishable_key": "pk_test_" + secrets.token_hex(12),
+        "stripe_user_id": acct.acct.account_id, "scope": form.get("scope") or "read_write"})
+
+
+def _authorize(server: SandboxServer, req: Request) -> Response:
+    params = {**req.query, **(req.form() if req.method == "POST" else {})}
+    if params.get("client_id") != server.credentials.stripe_client_id:
+        return html_response(400, "<h1>Invalid client_id</h1>")
+    redirect_uri = params.get("redirect_uri", "")
+    if req.method == "POST" and params.get("account"):
+        acct = server.state.stripe.get(params["account"])
+        back = {"state": params.get("state", "")}
+        if acct is None or not acct.acct.oauth_code:
+            back.update(error="access_denied", error_description="The user denied your request")
+        else:
+            back.update(code=acct.acct.oauth_code, scope=params.get("scope") or "read_write")
+        sep = "&" if "?" in redirect_uri else "?"
+        return redirect(redirect_uri + sep + urlencode(back))
+    from .link_pages import choose_page
+    choices = [(a.acct.account_id, a.acct.account_id) for a in server.state.stripe.values()]
+    return html_response(200, choose_page("Connect your Stripe account", choices, "account", params))
