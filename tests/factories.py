@@ -1,0 +1,195 @@
+"""factory-boy factories for every model. Tenant rows default to a fresh company; pass `company=`."""
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from companies.models import ApiKey, Company, EmbedSession, Partner
+from companies.tokens import hash_secret
+from ledger import models as L
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+
+    name = factory.Sequence(lambda n: f"Partner {n}")
+    allowed_origins = factory.LazyFunction(lambda: ["http://127.0.0.1:8001"])
+
+
+class ApiKeyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ApiKey
+
+    partner = factory.SubFactory(PartnerFactory)
+    prefix = factory.Sequence(lambda n: f"{n:012x}")
+    key_hash = factory.LazyAttribute(lambda o: hash_secret(f"tk_{o.prefix}_{'x' * 43}"))
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Company
+
+    partner = factory.SubFactory(PartnerFactory)
+    name = factory.Sequence(lambda n: f"Company {n}")
+    base_currency = "USD"
+    timezone = "America/New_York"
+
+
+class EmbedSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EmbedSession
+
+    company = factory.SubFactory(CompanyFactory)
+    secret_hash = factory.Sequence(lambda n: hash_secret(f"es_secret_{n}"))
+    permissions = factory.LazyFunction(lambda: ["read"])
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(minutes=10))
+
+
+class TenantFactory(factory.django.DjangoModelFactory):
+    company = factory.SubFactory(CompanyFactory)
+
+
+class SourcedFactory(TenantFactory):
+    source = "rutter:11111111-1111-4111-8111-111111111111"
+    external_id = factory.Sequence(lambda n: f"ext-{n}")
+
+
+class AccountFactory(TenantFactory):
+    class Meta:
+        model = L.Account
+
+    code = factory.Sequence(lambda n: f"8{n:03d}")
+    name = factory.Sequence(lambda n: f"Account {n}")
+    type = L.AccountType.ASSET
+    role = L.AccountRole.CLEARING
+    source = factory.Sequence(lambda n: f"test:{n}")
+
+
+class JournalEntryFactory(TenantFactory):
+    """A draft entry; post through ledger.services for anything that must balance."""
+
+    class Meta:
+        model = L.JournalEntry
+
+    date = factory.LazyFunction(lambda: dt.date(2025, 3, 7))
+    origin = "manual"
+    memo = "test entry"
+
+
+class JournalLineFactory(TenantFactory):
+    class Meta:
+        model = L.JournalLine
+
+    entry = factory.SubFactory(JournalEntryFactory, company=factory.SelfAttribute("..company"))
+    account = factory.SubFactory(AccountFactory, company=factory.SelfAttribute("..company"))
+    currency = "USD"
+    debit = Decimal("10.00")
+    credit = Decimal("0")
+
+
+class CustomerFactory(SourcedFactory):
+    class Meta:
+        model = L.Customer
+
+    name = factory.Sequence(lambda n: f"Customer {n}")
+
+
+class InvoiceFactory(SourcedFactory):
+    class Meta:
+        model = L.Invoice
+
+    number = factory.Sequence(lambda n: f"#{1000 + n}")
+    currency = "USD"
+    issued_at = factory.LazyFunction(lambda: dt.datetime(2025, 3, 1, 15, tzinfo=dt.UTC))
+    subtotal = Decimal("100.00")
+    total = Decimal("100.00")
+
+
+class InvoiceLineFactory(TenantFactory):
+    class Meta:
+        model = L.InvoiceLine
+
+    invoice = factory.SubFactory(InvoiceFactory, company=factory.SelfAttribute("..company"))
+    description = "Ceramic mug set"
+    quantity = Decimal("1")
+    unit_price = Decimal("100.00")
+    amount = Decimal("100.00")
+
+
+class PayoutFactory(SourcedFactory):
+    class Meta:
+        model = L.Payout
+
+    platform = "SHOPIFY"
+    currency = "USD"
+    amount = Decimal("3850.00")
+    arrival_date = factory.LazyFunction(lambda: dt.date(2025, 3, 7))
+
+
+class PayoutItemFactory(SourcedFactory):
+    class Meta:
+        model = L.PayoutItem
+
+    payout = factory.SubFactory(PayoutFactory, company=factory.SelfAttribute("..company"))
+    payout_external_id = factory.LazyAttribute(lambda o: o.payout.external_id if o.payout else "")
+    kind = L.ItemKind.SALE
+    provider_type = "sale"
+    occurred_at = factory.LazyFunction(lambda: dt.datetime(2025, 3, 1, 15, tzinfo=dt.UTC))
+    currency = "USD"
+    amount = Decimal("1000.00")
+    fee = Decimal("29.30")
+    net = factory.LazyAttribute(lambda o: o.amount - o.fee)
+
+
+class PaymentFactory(SourcedFactory):
+    class Meta:
+        model = L.Payment
+
+    invoice = factory.SubFactory(InvoiceFactory, company=factory.SelfAttribute("..company"))
+    date = factory.LazyFunction(lambda: dt.date(2025, 3, 1))
+    currency = "USD"
+    amount = Decimal("100.00")
+
+
+class RefundFactory(PaymentFactory):
+    class Meta:
+        model = L.Refund
+
+    amount = Decimal("10.00")
+
+
+class ExpenseFactory(SourcedFactory):
+    class Meta:
+        model = L.Expense
+
+    category = L.ExpenseCategory.PROCESSING_FEES
+    date = factory.LazyFunction(lambda: dt.date(2025, 3, 7))
+    currency = "USD"
+    amount = Decimal("29.30")
+
+
+class BankAccountFactory(SourcedFactory):
+    class Meta:
+        model = L.BankAccount
+
+    source = "plaid:bank-item-1"
+    name = "Business Checking"
+    mask = "6789"
+    type = "depository"
+    subtype = "checking"
+    currency = "USD"
+
+
+class BankTransactionFactory(SourcedFactory):
+    class Meta:
+        model = L.BankTransaction
+
+    source = "plaid:bank-item-1"
+    bank_account = factory.SubFactory(BankAccountFactory, company=factory.SelfAttribute("..company"))
+    date = factory.LazyFunction(lambda: dt.date(2025, 3, 7))
+    currency = "USD"
+    amount = Decimal("3850.00")
+    name = "SHOPIFY PAYMENTS DES:TRANSFER ID:ST-K2L3M4"
