@@ -1,0 +1,88 @@
+"""Result -> tieout.reconciliation/1 export dict (deposits, payouts, expenses)."""
+
+from __future__ import annotations
+
+from .types import Breakdown, Decision, Inputs, Result
+
+_BOOKED_STATUSES = frozenset({"failed", "canceled", "cancelled"})
+
+
+def _deposit_row(d: Decision) -> dict:
+    status = "suggested" if d.status == "ambiguous" else d.status
+    row: dict = {"bank": d.bank_ref, "status": status}
+    if status != "unmatched":
+        row["confidence"] = d.confidence
+    if d.status == "ambiguous":
+        row["ambiguous"] = True
+        row["alternatives"] = [list(a) for a in d.alternatives]
+    elif d.inferred is not None:
+        row["inferred"] = {"connection": d.inferred.connection_ref, "items": list(d.inferred.item_refs)}
+    elif d.payout_refs:
+        row["payouts"] = list(d.payout_refs)
+    if d.fx is not None:
+        row["fx"] = {
+            "payout_currency": d.fx.payout_currency,
+            "payout_amount": str(d.fx.payout_amount),
+            "rate": str(d.fx.implied_rate),
+            "reference_rate": str(d.fx.reference_rate),
+            "difference": str(d.fx.difference),
+        }
+    row["reasons"] = list(d.reasons)
+    return row
+
+
+def _payout_row(b: Breakdown, deposit: str | None) -> dict:
+    return {
+        "payout": b.payout_ref,
+        "currency": b.currency,
+        "deposit": deposit,
+        "gross": str(b.gross),
+        "fees": str(b.fees),
+        "refunds": str(b.refunds),
+        "other": str(b.other),
+        "net": str(b.net),
+        "items": list(b.item_refs),
+        "balanced": b.balanced,
+        **({"inferred": True, "connection": b.connection_ref} if b.inferred else {}),
+        **({"problems": list(b.problems)} if b.problems else {}),
+    }
+
+
+def _expenses(b: Breakdown) -> list[dict]:
+    rows = []
+    for category, amount in (
+        ("processing_fees", b.processing_fees),
+        ("marketplace_fees", b.marketplace_fees),
+    ):
+        if amount:
+            rows.append(
+                {
+                    "connection": b.connection_ref,
+                    "payout": b.payout_ref,
+                    "category": category,
+                    "currency": b.currency,
+                    "amount": str(-amount),
+                }
+            )
+    return rows
+
+
+def export_result(*, result: Result, inputs: Inputs) -> dict:
+    pending = {b.ref for b in inputs.bank_lines if b.pending}
+    status_of = {p.ref: p.status for p in inputs.payouts}
+    deposit_of = dict(result.payout_deposits)
+    payouts, expenses = [], []
+    for b in result.breakdowns:
+        deposit = b.payout_ref.removeprefix("inferred:") if b.inferred else deposit_of.get(b.payout_ref)
+        payouts.append(_payout_row(b, deposit))
+        # Fees are booked when the platform took them: every payout that went out (matched or
+        # not yet seen in the bank), and every inferred payout the engine applied.
+        if b.inferred or status_of.get(b.payout_ref, "paid") not in _BOOKED_STATUSES:
+            expenses.extend(_expenses(b))
+    return {
+        "format": "tieout.reconciliation/1",
+        "engine_version": result.engine_version,
+        "deposits": [_deposit_row(d) for d in result.decisions if d.bank_ref not in pending],
+        "payouts": payouts,
+        "expenses": expenses,
+    }

@@ -1,0 +1,206 @@
+"""reconcile(inputs) -> Result: the whole engine, pure and deterministic.
+
+1. Prior decisions first: applied/manual ones lock their bank line, payouts and items; rejected
+   ones remove that exact answer (or, with no answer, the whole line) from consideration.
+2. Candidates: explicit payouts (deposits.py) and inferred groupings (inferred.py).
+3. Resolution (assignment.py) to a fixpoint: confident, unambiguous answers are committed, their
+   resources removed, and what is left is resolved again until nothing changes. Committing
+   then re-resolving is what makes a re-run with the committed answers as locks a no-op.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .assignment import Candidate, Resolution, resolve
+from .breakdown import breakdown_of, explicit_breakdowns
+from .deposits import explicit_candidates, payout_is_open, view_of
+from .inferred import inferred_candidates
+from .types import Connection, Decision, Inputs, PlatformItem, Result
+
+ENGINE_VERSION = "tieout-engine/1.0"
+
+
+def _connections(inputs: Inputs) -> list[Connection]:
+    known = {c.ref: c for c in inputs.connections}
+    for p in inputs.payouts:  # a connection that has payouts obviously has payout objects
+        if p.connection_ref not in known:
+            known[p.connection_ref] = Connection(p.connection_ref, p.platform, True)
+    return sorted(known.values(), key=lambda c: c.ref)
+
+
+def _status(r: Resolution, inputs: Inputs) -> str:
+    s = inputs.settings
+    if r.margin < s.ambiguity_margin:
+        return "ambiguous"
+    if r.candidate.score >= s.auto_threshold:
+        return "matched"
+    if r.candidate.score >= s.suggest_threshold:
+        return "suggested"
+    return "unmatched"
+
+
+def _decision(r: Resolution, status: str, inputs: Inputs) -> Decision:
+    c = r.candidate
+    reasons = list(c.reasons)
+    alternatives: tuple[tuple[str, ...], ...] = ()
+    if status == "ambiguous":
+        alts = [x for x in r.rivals if x.bank_ref == c.bank_ref] or list(r.rivals)
+        alternatives = tuple(dict.fromkeys(x.answer for x in alts))[:5]
+        reasons.append(
+            f"an alternative answer is nearly as plausible (margin {r.margin:.3f}): not applied"
+        )
+    elif r.rivals:
+        reasons.append(f"best answer by a margin of {r.margin:.3f} over its rivals")
+    if status == "unmatched":
+        reasons.append("confidence below the suggestion threshold")
+    return Decision(
+        bank_ref=c.bank_ref,
+        status=status,
+        confidence=round(c.score, 4),
+        payout_refs=c.payout_refs,
+        inferred=c.inferred,
+        reasons=tuple(reasons),
+        fx=c.fx,
+        alternatives=alternatives,
+    )
+
+
+def _fixpoint(
+    *, inputs, views, explicit: list[Candidate], conns, items_by_conn
+) -> tuple[list[Decision], list[Decision]]:
+    """(committed matches, final non-committed decisions)."""
+    committed: list[Decision] = []
+    used: set[str] = set()
+    inferred_conns = [c for c in conns if not c.has_payout_objects]
+    s = inputs.settings
+    rejected = _rejected(inputs)
+    while True:
+        open_views = [v for v in views if "bank:" + v.line.ref not in used]
+        open_items = {
+            ref: [i for i in lst if "item:" + i.ref not in used]
+            for ref, lst in items_by_conn.items()
+        }
+        cands = [c for c in explicit if not (c.resources & used)]
+        cands += inferred_candidates(
+            views=open_views, connections=inferred_conns, open_items=open_items, settings=s
+        )
+        cands = [c for c in cands if (c.bank_ref, c.answer) not in rejected]
+        resolutions = resolve(cands, max_exact_edges=s.exact_component_max_edges)
+        new = [r for r in resolutions if _status(r, inputs) == "matched"]
+        if not new:
+            rest = [_decision(r, _status(r, inputs), inputs) for r in resolutions]
+            return committed, rest
+        for r in new:
+            committed.append(_decision(r, "matched", inputs))
+            used |= r.candidate.resources
+
+
+def _rejected(inputs: Inputs) -> frozenset:
+    out = set()
+    for d in inputs.prior:
+        if d.state != "rejected":
+            continue
+        if d.inferred is not None:
+            grp = d.inferred
+            out.add((d.bank_ref, ("inferred", grp.connection_ref, *sorted(grp.item_refs))))
+        else:
+            out.add((d.bank_ref, tuple(sorted(d.payout_refs))))
+    return frozenset(out)
+
+
+def reconcile(inputs: Inputs) -> Result:
+    s = inputs.settings
+    conns = _connections(inputs)
+    conn_by_ref = {c.ref: c for c in conns}
+    locked = [d for d in inputs.prior if d.state in ("applied", "manual")]
+    locked.sort(key=lambda d: d.bank_ref)
+    lock_bank = {d.bank_ref for d in locked}
+    lock_payouts = {p for d in locked for p in d.payout_refs}
+    lock_items = {i for d in locked if d.inferred for i in d.inferred.item_refs}
+    dismissed = {
+        d.bank_ref
+        for d in inputs.prior
+        if d.state == "rejected" and not d.payout_refs and d.inferred is None
+    }
+
+    lines = sorted(inputs.bank_lines, key=lambda b: b.ref)
+    views = [
+        view_of(b)
+        for b in lines
+        if not b.pending and b.amount != 0 and b.ref not in lock_bank and b.ref not in dismissed
+    ]
+    payouts = sorted(
+        (p for p in inputs.payouts if payout_is_open(p) and p.ref not in lock_payouts),
+        key=lambda p: p.ref,
+    )
+    explicit = explicit_candidates(
+        views=views, payouts=payouts, settings=s, fx_rates=inputs.fx_rates
+    )
+    items_by_conn: dict[str, list[PlatformItem]] = defaultdict(list)
+    for it in inputs.items:
+        conn = conn_by_ref.get(it.connection_ref)
+        if (
+            conn is not None
+            and not conn.has_payout_objects
+            and it.payout_ref is None
+            and it.settled_on is not None
+            and it.kind != "payout"
+            and it.ref not in lock_items
+        ):
+            items_by_conn[it.connection_ref].append(it)
+    committed, rest = _fixpoint(
+        inputs=inputs, views=views, explicit=explicit, conns=conns, items_by_conn=items_by_conn
+    )
+
+    by_bank: dict[str, Decision] = {}
+    for d in locked:
+        by_bank[d.bank_ref] = Decision(
+            bank_ref=d.bank_ref,
+            status="matched",
+            confidence=d.confidence,
+            payout_refs=tuple(sorted(d.payout_refs)),
+            inferred=d.inferred,
+            reasons=(f"locked: {d.state} earlier",),
+            locked=True,
+        )
+    for d in committed + rest:
+        by_bank.setdefault(d.bank_ref, d)
+    for b in lines:
+        if b.ref not in by_bank:
+            why = (
+                "pending bank line: never matched"
+                if b.pending
+                else "dismissed by a person"
+                if b.ref in dismissed
+                else "no payout or settled transactions fit"
+            )
+            by_bank[b.ref] = Decision(bank_ref=b.ref, status="unmatched", confidence=0.0, reasons=(why,))
+    decisions = tuple(sorted(by_bank.values(), key=lambda d: d.bank_ref))
+
+    breakdowns = explicit_breakdowns(payouts=inputs.payouts, items=inputs.items)
+    item_by_ref = {i.ref: i for i in inputs.items} if any(d.inferred for d in decisions) else {}
+    bank_by_ref = {b.ref: b for b in lines}
+    for d in decisions:
+        if d.status != "matched" or d.inferred is None:
+            continue
+        grp = [item_by_ref[r] for r in d.inferred.item_refs if r in item_by_ref]
+        line = bank_by_ref.get(d.bank_ref)
+        ref = "inferred:" + d.bank_ref
+        breakdowns[ref] = breakdown_of(
+            payout_ref=ref,
+            connection_ref=d.inferred.connection_ref,
+            currency=line.currency if line else (grp[0].currency if grp else ""),
+            amount=line.amount if line else sum((i.net for i in grp)),
+            items=grp,
+            inferred=True,
+        )
+    payout_deposits = tuple(
+        sorted((p, d.bank_ref) for d in decisions if d.status == "matched" for p in d.payout_refs)
+    )
+    return Result(
+        engine_version=ENGINE_VERSION,
+        decisions=decisions,
+        breakdowns=tuple(sorted(breakdowns.values(), key=lambda b: (b.inferred, b.payout_ref))),
+        payout_deposits=payout_deposits,
+    )

@@ -1,0 +1,224 @@
+"""The engine's plain-data vocabulary: what goes in, what comes out.
+
+Everything is a frozen dataclass with ``Decimal`` money quantized to the currency's minor unit.
+Sign conventions (the services map database rows into these; the world-file loader does the same
+from provider payloads):
+
+- ``BankLine.amount``: money INTO the bank account is positive (deposit), out is negative.
+- ``Payout.amount``: net paid to the bank is positive; a payout that debits the bank is negative.
+- ``PlatformItem.gross``: signed by its effect on the platform balance (sale +, refund -, fee -,
+  commission -, chargeback -, reserve hold -, reserve release +). ``fee`` is >= 0 and deducted
+  from that item; ``net = gross - fee``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+ITEM_KINDS = (
+    "sale",
+    "refund",
+    "fee",
+    "commission",
+    "chargeback",
+    "chargeback_reversal",
+    "reserve_hold",
+    "reserve_release",
+    "adjustment",
+    "transfer",
+    "payout",  # the payout's own balance transaction (Stripe); never part of a breakdown sum
+    "other",
+)
+ItemKind = Literal[
+    "sale",
+    "refund",
+    "fee",
+    "commission",
+    "chargeback",
+    "chargeback_reversal",
+    "reserve_hold",
+    "reserve_release",
+    "adjustment",
+    "transfer",
+    "payout",
+    "other",
+]
+FeeCategory = Literal["processing", "marketplace"]
+PayoutStatus = Literal["paid", "in_transit", "pending", "failed", "canceled"]
+# Decision statuses: matched = apply/booked; suggested = show a person; ambiguous = several
+# answers fit equally well, never applied; unmatched = nothing found (or a pending line).
+DecisionStatus = Literal["matched", "suggested", "ambiguous", "unmatched"]
+PriorState = Literal["applied", "manual", "rejected"]
+
+
+@dataclass(frozen=True)
+class BankLine:
+    ref: str  # "plaid:<transaction_id>"
+    account_ref: str
+    date: date
+    amount: Decimal  # + = into the bank
+    currency: str  # upper-case ISO 4217
+    description: str = ""
+    merchant_name: str = ""
+    pending: bool = False  # pending lines are never matched
+
+
+@dataclass(frozen=True)
+class Connection:
+    ref: str  # "rutter:<id>" / "stripe:<acct>"
+    platform: str  # Rutter platform enum, or "STRIPE" for direct Stripe accounts
+    has_payout_objects: bool  # False: deposits are inferred from unpaid settled transactions
+    currency: str = ""  # the store's settlement currency, when known
+
+
+@dataclass(frozen=True)
+class Payout:
+    ref: str  # "rutter:<conn>:<id>" / "stripe:<acct>:<id>"
+    connection_ref: str
+    platform: str
+    amount: Decimal  # net; + = paid to the bank, - = debited from it
+    currency: str
+    created_on: date
+    arrival_on: date | None = None
+    status: str = "paid"  # PayoutStatus
+    # Strings that may appear in a bank descriptor: platform id, trace id, statement descriptor.
+    identifiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlatformItem:
+    ref: str
+    connection_ref: str
+    payout_ref: str | None  # None = not paid out yet, or the platform has no payout objects
+    kind: str  # one of ITEM_KINDS
+    gross: Decimal
+    fee: Decimal  # >= 0, deducted from this item
+    net: Decimal  # gross - fee
+    currency: str
+    occurred_on: date
+    settled_on: date | None = None  # None = not settled (never grouped into an inferred payout)
+    order_ref: str | None = None
+    raw_type: str = ""  # the provider's own type, kept for "other" and for explanations
+    fee_category: FeeCategory = "processing"  # what `fee` is: card processing or commission
+
+
+@dataclass(frozen=True)
+class FxRate:
+    """Reference rate: 1 unit of ``base`` = ``rate`` units of ``quote`` (e.g. EUR->USD 1.08)."""
+
+    base: str
+    quote: str
+    rate: Decimal
+
+
+@dataclass(frozen=True)
+class InferredGroup:
+    connection_ref: str
+    item_refs: tuple[str, ...]  # sorted
+
+
+@dataclass(frozen=True)
+class PriorDecision:
+    """A decision already taken: respected as-is on every run.
+
+    applied / manual: the bank line, its payouts and its items are locked to each other.
+    rejected: that exact answer is never proposed again for that bank line; a rejection with no
+    payouts and no inferred group means "this line is not platform money: leave it alone".
+    """
+
+    bank_ref: str
+    state: str  # PriorState
+    payout_refs: tuple[str, ...] = ()
+    inferred: InferredGroup | None = None
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    auto_threshold: float = 0.85  # >= : applied automatically
+    suggest_threshold: float = 0.5  # >= : suggested; below: left unmatched
+    ambiguity_margin: float = 0.08  # an alternative this close means "ambiguous"
+    max_days_early: int = 2  # business days a bank line may precede the payout's arrival
+    max_days_late: int = 5  # business days a bank line may follow it
+    max_payouts_per_line: int = 4  # several payouts landing as one bank line
+    fx_tolerance: Decimal = Decimal("0.03")  # with a supplied reference rate
+    fx_tolerance_builtin: Decimal = Decimal("0.12")  # with the rough built-in table only
+    inferred_max_lag_days: int = 14  # last settled item -> deposit, calendar days
+    inferred_max_span_days: int = 45  # first -> last item of one inferred payout
+    subset_pool_max: int = 22  # bounded subset search (meet in the middle)
+    exact_component_max_edges: int = 14  # bigger candidate clusters resolve greedily
+
+
+@dataclass(frozen=True)
+class Inputs:
+    bank_lines: tuple[BankLine, ...] = ()
+    connections: tuple[Connection, ...] = ()
+    payouts: tuple[Payout, ...] = ()
+    items: tuple[PlatformItem, ...] = ()
+    prior: tuple[PriorDecision, ...] = ()
+    fx_rates: tuple[FxRate, ...] = ()
+    settings: Settings = field(default_factory=Settings)
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A payout (explicit or inferred) split for booking. Fees and refunds are negative."""
+
+    payout_ref: str  # inferred payouts: "inferred:<bank_ref>"
+    connection_ref: str
+    currency: str
+    gross: Decimal  # sales
+    processing_fees: Decimal  # <= 0 (fee refunds can make it less negative)
+    marketplace_fees: Decimal  # <= 0: commissions / marketplace fees
+    fees: Decimal  # processing + marketplace
+    refunds: Decimal
+    other: Decimal  # chargebacks, reserves, adjustments, transfers, unknown types
+    net: Decimal  # sum of items' net
+    amount: Decimal  # what the payout says it paid
+    item_refs: tuple[str, ...]
+    balanced: bool  # gross + fees + refunds + other == net == amount
+    problems: tuple[str, ...] = ()
+    inferred: bool = False
+
+
+@dataclass(frozen=True)
+class FxConversion:
+    payout_currency: str
+    payout_amount: Decimal
+    bank_currency: str
+    bank_amount: Decimal
+    implied_rate: Decimal  # bank_amount / payout_amount
+    reference_rate: Decimal
+    reference_source: str  # "supplied" or "builtin"
+    difference: Decimal  # bank_amount - payout_amount * reference_rate: the FX gain (+) / loss (-)
+
+
+@dataclass(frozen=True)
+class Decision:
+    bank_ref: str
+    status: str  # DecisionStatus
+    confidence: float
+    payout_refs: tuple[str, ...] = ()
+    inferred: InferredGroup | None = None
+    reasons: tuple[str, ...] = ()
+    fx: FxConversion | None = None
+    locked: bool = False  # came from a prior applied/manual decision
+    alternatives: tuple[tuple[str, ...], ...] = ()  # competing answers when ambiguous
+
+
+@dataclass(frozen=True)
+class Result:
+    engine_version: str
+    decisions: tuple[Decision, ...]  # one per bank line (pending ones unmatched), by bank_ref
+    breakdowns: tuple[Breakdown, ...]  # explicit payouts, then inferred ones; by payout_ref
+    # payout ref -> bank ref for matched (and locked) decisions, for convenience
+    payout_deposits: tuple[tuple[str, str], ...] = ()
+
+    def decision_for(self, bank_ref: str) -> Decision | None:
+        for d in self.decisions:
+            if d.bank_ref == bank_ref:
+                return d
+        return None
