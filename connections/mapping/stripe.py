@@ -1,0 +1,167 @@
+"""Stripe objects -> ledger rows.
+
+Stripe amounts are integers in the currency's smallest unit and currencies are lower case.
+Zero-decimal currencies (jpy, krw, ...) are whole units; three-decimal ones (bhd, jod, kwd, omr,
+tnd) are thousandths. ISK is zero-decimal in ISO 4217 but Stripe's API still represents it as a
+two-decimal value (500 = 5 ISK), so the exponent used here is Stripe's, not ISO's; the result is
+then quantized to the ledger's minor unit (ledger.money).
+
+A BalanceTransaction is already signed by its effect on the Stripe balance (charge +, refund −,
+payout −), its `fee` is what Stripe kept and `net` = amount − fee. We keep those numbers exactly.
+
+Payout item row (`balance_transaction_row`) — same shape as Rutter's payout items:
+    source, external_id (txn_...), kind, provider_type (raw `type`), status, amount (gross,
+    signed by effect on the balance), fee (cost; >= 0 except when Stripe refunds a fee, then
+    negative), net, currency, occurred_at (created), payout_external_id, order_external_id
+    (always None: Stripe has no orders), description, plus `source_object_id` (ch_/re_/dp_...),
+    `reporting_category`, `available_on` and `fee_details` ([{type, amount, currency,
+    description}]). The payout's own balance transaction (kind "payout") is in the list Stripe
+    returns for ?payout=: it is the transfer itself, not an item to sum into the payout's gross.
+
+Payout row (`payout_row`): source, external_id (po_...), amount (Decimal: + to the bank,
+− a debit), currency, status, provider_status, automatic, arrived_at (arrival_date),
+created_at, method, balance_transaction_id, failure_code.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from connections.mapping.common import MappingError, currency_of, parse_datetime
+from ledger.money import quantize
+
+STRIPE_ZERO_DECIMAL = frozenset(
+    "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
+)
+STRIPE_THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
+
+# reporting_category is Stripe's own grouping and the best signal (disputes arrive as
+# type "adjustment" with reporting_category "dispute"); type is the fallback.
+_CATEGORIES = {
+    "charge": "sale",
+    "refund": "refund",
+    "refund_failure": "refund",
+    "dispute": "chargeback",
+    "dispute_reversal": "chargeback_reversal",
+    "fee": "fee",
+    "payout": "payout",
+    "payout_reversal": "payout",
+    "transfer": "transfer",
+    "transfer_reversal": "transfer",
+    "connect_reserved_funds": "reserve_hold",
+    "risk_reserved_funds": "reserve_hold",
+    "other_adjustment": "adjustment",
+}
+_TYPES = {
+    "charge": "sale",
+    "payment": "sale",
+    "refund": "refund",
+    "payment_refund": "refund",
+    "payment_failure_refund": "refund",
+    "refund_failure": "refund",
+    "stripe_fee": "fee",
+    "stripe_fx_fee": "fee",
+    "tax_fee": "fee",
+    "application_fee": "commission",
+    "adjustment": "adjustment",
+    "payout": "payout",
+    "payout_cancel": "payout",
+    "payout_failure": "payout",
+    "transfer": "transfer",
+    "transfer_cancel": "transfer",
+    "transfer_failure": "transfer",
+    "transfer_refund": "transfer",
+    "reserve_transaction": "reserve_hold",
+    "reserved_funds": "reserve_hold",
+}
+
+
+def stripe_exponent(currency: str) -> int:
+    code = currency.upper()
+    if code in STRIPE_ZERO_DECIMAL:
+        return 0
+    if code in STRIPE_THREE_DECIMAL:
+        return 3
+    return 2
+
+
+def stripe_amount(value, currency: str) -> Decimal:
+    """Stripe integer minor units -> Decimal major units, quantized for the ledger."""
+    if value is None:
+        value = 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MappingError(f"Stripe amounts are integers, got {value!r}")
+    return quantize(Decimal(value).scaleb(-stripe_exponent(currency)), currency)
+
+
+def balance_transaction_kind(bt: dict[str, Any]) -> str:
+    category = (bt.get("reporting_category") or "").lower()
+    provider_type = (bt.get("type") or "").lower()
+    kind = _CATEGORIES.get(category) or _TYPES.get(provider_type, "other")
+    if kind == "reserve_hold" and (bt.get("amount") or 0) > 0:
+        kind = "reserve_release"
+    return kind
+
+
+def balance_transaction_row(
+    bt: dict[str, Any], *, source: str, payout_external_id: str | None = None
+) -> dict[str, Any]:
+    currency = currency_of(bt.get("currency"))
+    amount = stripe_amount(bt.get("amount"), currency)
+    fee = stripe_amount(bt.get("fee"), currency)
+    net = stripe_amount(bt["net"], currency) if bt.get("net") is not None else amount - fee
+    source_object = bt.get("source")
+    if isinstance(source_object, dict):  # expanded
+        source_object = source_object.get("id")
+    return {
+        "source": source,
+        "external_id": bt["id"],
+        "kind": balance_transaction_kind(bt),
+        "provider_type": bt.get("type"),
+        "reporting_category": bt.get("reporting_category"),
+        "status": bt.get("status"),
+        "amount": amount,
+        "fee": fee,
+        "net": net,
+        "currency": currency,
+        "occurred_at": parse_datetime(bt.get("created")),
+        "available_on": parse_datetime(bt.get("available_on")),
+        "payout_external_id": payout_external_id or bt.get("payout"),
+        "order_external_id": None,
+        "source_object_id": source_object,
+        "description": bt.get("description") or "",
+        "fee_details": [
+            {
+                "type": detail.get("type"),
+                "amount": stripe_amount(
+                    detail.get("amount"), currency_of(detail.get("currency"), currency)
+                ),
+                "currency": currency_of(detail.get("currency"), currency),
+                "description": detail.get("description") or "",
+            }
+            for detail in bt.get("fee_details") or []
+        ],
+    }
+
+
+def payout_row(payout: dict[str, Any], *, source: str) -> dict[str, Any]:
+    currency = currency_of(payout.get("currency"))
+    balance_transaction = payout.get("balance_transaction")
+    if isinstance(balance_transaction, dict):
+        balance_transaction = balance_transaction.get("id")
+    return {
+        "source": source,
+        "external_id": payout["id"],
+        "amount": stripe_amount(payout.get("amount"), currency),
+        "currency": currency,
+        "status": payout.get("status") or "unknown",
+        "provider_status": payout.get("status"),
+        "automatic": bool(payout.get("automatic", True)),
+        "arrived_at": parse_datetime(payout.get("arrival_date")),
+        "created_at": parse_datetime(payout.get("created")),
+        "method": payout.get("method"),
+        "balance_transaction_id": balance_transaction,
+        "failure_code": payout.get("failure_code"),
+        "description": payout.get("description") or "",
+    }
