@@ -193,3 +193,34 @@ class BankTransactionFactory(SourcedFactory):
     currency = "USD"
     amount = Decimal("3850.00")
     name = "SHOPIFY PAYMENTS DES:TRANSFER ID:ST-K2L3M4"
+
+
+# --- reconciliation -----------------------------------------------------------------------------
+from reconciliation import models as R  # noqa: E402
+
+
+class ReconciliationRunFactory(TenantFactory):
+    class Meta:
+        model = R.ReconciliationRun
+
+    engine_version = "test"
+    status = R.ReconciliationRun.Status.SUCCEEDED
+
+
+class MatchFactory(TenantFactory):
+    class Meta:
+        model = R.Match
+
+    bank_transaction = factory.SubFactory(BankTransactionFactory, company=factory.SelfAttribute("..company"))
+    status = R.MatchStatus.SUGGESTED
+    confidence = Decimal("0.8000")
+    reasons = factory.LazyFunction(lambda: ["amount equals payout net"])
+
+
+class MatchPayoutFactory(TenantFactory):
+    class Meta:
+        model = R.MatchPayout
+
+    match = factory.SubFactory(MatchFactory, company=factory.SelfAttribute("..company"))
+    payout = factory.SubFactory(PayoutFactory, company=factory.SelfAttribute("..company"))
+    status = factory.SelfAttribute("match.status")

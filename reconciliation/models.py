@@ -1,0 +1,92 @@
+"""Reconciliation decisions: which payout(s) a bank line is, how sure we are, and who said so."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.timezone import now
+
+from ledger.models.base import TenantModel, money_field
+
+
+class MatchStatus(models.TextChoices):
+    SUGGESTED = "suggested", "Suggested"  # shown for a person to confirm; nothing booked
+    APPLIED = "applied", "Matched"  # booked (automatically or by a person)
+    REJECTED = "rejected", "Rejected"  # a person said no; the engine will not suggest it again
+    UNDONE = "undone", "Undone"  # was applied, then reversed (reversal entries posted)
+
+
+class ReconciliationRun(TenantModel):
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    engine_version = models.CharField(max_length=40)
+    triggered_by = models.CharField(max_length=200, default="system")
+    started_at = models.DateTimeField(default=now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    stats = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["company", "-started_at"], name="run_company_started")]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} {self.status} ({self.engine_version})"
+
+
+class Match(TenantModel):
+    """A bank line tied to the payout(s) behind it (explicit, or inferred from transactions)."""
+
+    bank_transaction = models.ForeignKey(
+        "ledger.BankTransaction", on_delete=models.PROTECT, related_name="matches"
+    )
+    payouts = models.ManyToManyField("ledger.Payout", through="MatchPayout", related_name="matches")
+    status = models.CharField(max_length=10, choices=MatchStatus.choices)
+    is_inferred = models.BooleanField(default=False)
+    confidence = models.DecimalField(max_digits=5, decimal_places=4)
+    reasons = models.JSONField(default=list, blank=True)
+    # Bank amount minus payout amounts, booked as FX gain/loss (foreign-currency payouts).
+    fx_difference = money_field()
+    engine_version = models.CharField(max_length=40, blank=True, default="")
+    run = models.ForeignKey(ReconciliationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="matches")
+    created_at = models.DateTimeField(default=now)
+    created_by = models.CharField(max_length=200, default="engine")
+    decided_by = models.CharField(max_length=200, blank=True, default="")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True, default="")
+    undone_by = models.CharField(max_length=200, blank=True, default="")
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "matches"
+        indexes = [
+            models.Index(fields=["company", "status"], name="match_company_status"),
+            models.Index(fields=["company", "bank_transaction"], name="match_company_bank"),
+        ]
+        constraints = [
+            # A bank line is booked at most once at a time.
+            models.UniqueConstraint(
+                fields=["bank_transaction"], condition=Q(status="applied"), name="match_one_applied_per_bank_line"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Match {self.pk} {self.status} bank={self.bank_transaction_id}"
+
+
+class MatchPayout(TenantModel):
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="match_payouts")
+    payout = models.ForeignKey("ledger.Payout", on_delete=models.PROTECT, related_name="match_links")
+    # Mirrors match.status so that "a payout is applied at most once" is a database constraint.
+    status = models.CharField(max_length=10, choices=MatchStatus.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["match", "payout"], name="match_payout_unique"),
+            models.UniqueConstraint(
+                fields=["payout"], condition=Q(status="applied"), name="match_payout_one_applied"
+            ),
+        ]
