@@ -66,6 +66,48 @@ def _decision(r: Resolution, status: str, inputs: Inputs) -> Decision:
     )
 
 
+def _final(resolutions: list[Resolution], cands: list[Candidate], inputs: Inputs) -> list[Decision]:
+    """Decisions for what is left once nothing more can be committed. A bank line that lost a
+    coin toss is ambiguous too; one that lost to a clearly better line says so."""
+    out = [_decision(r, _status(r, inputs), inputs) for r in resolutions]
+    decided = {d.bank_ref for d in out}
+    tossed = {
+        x.bank_ref: r
+        for r in resolutions
+        if _status(r, inputs) == "ambiguous"
+        for x in r.rivals
+        if x.bank_ref not in decided
+    }
+    for bank_ref, r in sorted(tossed.items()):
+        rivals = sorted((x for x in r.rivals if x.bank_ref == bank_ref), key=lambda c: c.sort_key)
+        best = rivals[0]
+        out.append(
+            Decision(
+                bank_ref=bank_ref,
+                status="ambiguous",
+                confidence=round(best.score, 4),
+                payout_refs=best.payout_refs,
+                inferred=best.inferred,
+                reasons=best.reasons
+                + (f"competes with {r.candidate.bank_ref} for the same payout(s): not applied",),
+                alternatives=tuple(dict.fromkeys(x.answer for x in rivals))[1:6],
+            )
+        )
+        decided.add(bank_ref)
+    for c in sorted(cands, key=lambda c: c.sort_key):
+        if c.bank_ref not in decided:
+            decided.add(c.bank_ref)
+            out.append(
+                Decision(
+                    bank_ref=c.bank_ref,
+                    status="unmatched",
+                    confidence=0.0,
+                    reasons=("its candidate payout(s) fit another bank line better",),
+                )
+            )
+    return out
+
+
 def _fixpoint(
     *, inputs, views, explicit: list[Candidate], conns, items_by_conn
 ) -> tuple[list[Decision], list[Decision]]:
@@ -89,8 +131,7 @@ def _fixpoint(
         resolutions = resolve(cands, max_exact_edges=s.exact_component_max_edges)
         new = [r for r in resolutions if _status(r, inputs) == "matched"]
         if not new:
-            rest = [_decision(r, _status(r, inputs), inputs) for r in resolutions]
-            return committed, rest
+            return committed, _final(resolutions, cands, inputs)
         for r in new:
             committed.append(_decision(r, "matched", inputs))
             used |= r.candidate.resources

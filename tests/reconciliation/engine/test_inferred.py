@@ -1,0 +1,99 @@
+from reconciliation.engine import reconcile
+
+from .builders import bank, by_bank, conn, day, inputs, item
+
+ETSY = conn("etsy", "ETSY", explicit=False)
+
+
+def _sales(amounts, *, start=0, fee="0"):
+    return [item(f"t{start + i}", a, fee=fee, conn="etsy", on=day(start + i)) for i, a in enumerate(amounts)]
+
+
+def test_it_infers_consecutive_settlement_windows_for_each_deposit():
+    items = _sales(["10.00", "20.00", "30.00", "40.00", "50.00"])
+    result = reconcile(
+        inputs(
+            lines=[
+                bank("w1", "30.00", on=day(2), desc="ETSY INC DES:DEPOSIT"),
+                bank("w2", "120.00", on=day(6), desc="ETSY INC DES:DEPOSIT"),
+            ],
+            items=items,
+            conns=[ETSY],
+        )
+    )
+    d = by_bank(result)
+    assert d["w1"].status == "matched"
+    assert d["w1"].inferred.item_refs == ("rutter:etsy:t0", "rutter:etsy:t1")
+    assert d["w2"].status == "matched"
+    assert d["w2"].inferred.item_refs == ("rutter:etsy:t2", "rutter:etsy:t3", "rutter:etsy:t4")
+    inferred = [b for b in result.breakdowns if b.inferred]
+    assert len(inferred) == 2 and all(b.balanced for b in inferred)
+
+
+def test_it_nets_fees_and_refunds_inside_a_window():
+    items = [
+        item("s1", "100.00", fee="6.50", conn="etsy", on=day(0)),
+        item("r1", "-20.00", conn="etsy", kind="refund", on=day(1)),
+        item("f1", "-0.20", conn="etsy", kind="fee", on=day(1)),
+    ]
+    result = reconcile(
+        inputs(lines=[bank("w", "73.30", on=day(3), desc="ETSY INC DES:DEPOSIT")], items=items, conns=[ETSY])
+    )
+    assert by_bank(result)["w"].status == "matched"
+    b = next(b for b in result.breakdowns if b.inferred)
+    assert (str(b.gross), str(b.fees), str(b.refunds), str(b.net)) == ("100.00", "-6.70", "-20.00", "73.30")
+
+
+def test_it_finds_a_non_consecutive_subset_when_no_window_fits():
+    # t1 (held back) sits between the two paid transactions.
+    items = _sales(["12.34", "50.00", "7.77"])
+    result = reconcile(
+        inputs(lines=[bank("w", "20.11", on=day(4), desc="ETSY INC DES:DEPOSIT")], items=items, conns=[ETSY])
+    )
+    d = by_bank(result)["w"]
+    assert d.status == "matched"
+    assert d.inferred.item_refs == ("rutter:etsy:t0", "rutter:etsy:t2")
+
+
+def test_it_refuses_when_two_groupings_fit():
+    items = _sales(["10.00", "10.00", "10.00"])
+    result = reconcile(
+        inputs(lines=[bank("w", "20.00", on=day(4), desc="ETSY INC DES:DEPOSIT")], items=items, conns=[ETSY])
+    )
+    d = by_bank(result)["w"]
+    assert d.status == "ambiguous" and d.inferred is not None
+    assert len(d.alternatives) >= 1
+    assert not any(b.inferred for b in result.breakdowns)
+
+
+def test_it_never_reuses_a_transaction_for_two_deposits():
+    items = _sales(["25.00", "25.00"])
+    result = reconcile(
+        inputs(
+            lines=[
+                bank("w1", "50.00", on=day(2), desc="ETSY INC DES:DEPOSIT"),
+                bank("w2", "50.00", on=day(3), desc="ETSY INC DES:DEPOSIT"),
+            ],
+            items=items,
+            conns=[ETSY],
+        )
+    )
+    matched = [d for d in result.decisions if d.status == "matched"]
+    assert len(matched) == 0
+    assert {d.status for d in result.decisions} == {"ambiguous"}
+
+
+def test_it_ignores_unsettled_and_future_transactions():
+    items = _sales(["10.00"]) + [item("late", "5.00", conn="etsy", on=day(10))]
+    items.append(item("unsettled", "5.00", conn="etsy", on=day(0), settled=False))
+    result = reconcile(
+        inputs(lines=[bank("w", "15.00", on=day(3), desc="ETSY INC DES:DEPOSIT")], items=items, conns=[ETSY])
+    )
+    assert by_bank(result)["w"].status == "unmatched"
+
+
+def test_it_only_suggests_an_inferred_payout_for_a_descriptor_without_a_platform():
+    result = reconcile(
+        inputs(lines=[bank("w", "30.00", on=day(3), desc="ACH CREDIT")], items=_sales(["10.00", "20.00"]), conns=[ETSY])
+    )
+    assert by_bank(result)["w"].status == "suggested"
