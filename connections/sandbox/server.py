@@ -28,6 +28,10 @@ from .world import World, load_world
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: clients reuse connections like with the real APIs
     server_version = "TieoutSandbox/1"
+    # Headers and body go out in separate writes; without these a keep-alive client waits ~40 ms
+    # per request on Nagle + delayed ACK.
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16
 
     def _handle(self) -> None:
         parts = urlsplit(self.path)

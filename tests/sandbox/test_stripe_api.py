@@ -1,0 +1,97 @@
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from .conftest import ACCT
+
+
+def test_it_rejects_missing_and_invalid_keys(sandbox):
+    missing = httpx.get(sandbox.stripe_api_base + "/v1/payouts")
+    assert missing.status_code == 401 and missing.json()["error"]["type"] == "invalid_request_error"
+    wrong = httpx.get(sandbox.stripe_api_base + "/v1/payouts", headers={"Authorization": "Bearer sk_test_wrong"})
+    assert wrong.status_code == 401 and "Invalid API Key" in wrong.json()["error"]["message"]
+
+
+def test_it_refuses_accounts_that_are_not_connected(stripe):
+    resp = stripe.get("/v1/payouts", headers={"Stripe-Account": "acct_other"})
+    assert resp.status_code == 403
+    assert resp.json()["error"]["code"] == "account_invalid"
+
+
+def test_it_lists_payouts_newest_first_with_cursor_pagination(stripe):
+    first = stripe.get("/v1/payouts", params={"limit": 2}).json()
+    assert first["object"] == "list" and first["has_more"] is True and first["url"] == "/v1/payouts"
+    assert [p["id"] for p in first["data"]] == ["po_2", "po_1"]
+    rest = stripe.get("/v1/payouts", params={"limit": 2, "starting_after": "po_1"}).json()
+    assert [p["id"] for p in rest["data"]] == ["po_0"] and rest["has_more"] is False
+    back = stripe.get("/v1/payouts", params={"limit": 1, "ending_before": "po_0"}).json()
+    assert [p["id"] for p in back["data"]] == ["po_1"]
+
+
+def test_it_pages_balance_transactions_exactly_once(stripe, world):
+    seen, after = [], None
+    while True:
+        params = {"limit": 100, **({"starting_after": after} if after else {})}
+        page = stripe.get("/v1/balance_transactions", params=params).json()
+        seen += [b["id"] for b in page["data"]]
+        if not page["has_more"]:
+            break
+        after = page["data"][-1]["id"]
+    assert sorted(seen) == sorted(b["id"] for b in world.stripe[0].balance_transactions)
+    assert len(seen) == len(set(seen))
+
+
+def test_it_caps_limit_at_100(stripe):
+    resp = stripe.get("/v1/balance_transactions", params={"limit": 101})
+    assert resp.status_code == 400 and resp.json()["error"]["param"] == "limit"
+
+
+def test_it_lists_a_payouts_balance_transactions_including_its_own(stripe):
+    payout = stripe.get("/v1/payouts/po_1").json()
+    data = stripe.get("/v1/balance_transactions", params={"payout": "po_1", "limit": 100}).json()["data"]
+    own = [b for b in data if b["type"] == "payout"]
+    assert [b["id"] for b in own] == [payout["balance_transaction"]]
+    items = [b for b in data if b["type"] != "payout"]
+    assert len(items) == 50 and sum(b["net"] for b in items) == payout["amount"]
+    assert all("payout" not in b for b in data)  # the world-only field is not served
+    assert items[0]["fee_details"][0]["type"] == "stripe_fee"
+
+
+def test_it_filters_balance_transactions_by_type_and_created(stripe):
+    payouts = stripe.get("/v1/balance_transactions", params={"type": "payout", "limit": 100}).json()["data"]
+    assert {b["id"] for b in payouts} == {"txn_po_0", "txn_po_1", "txn_po_2"}
+    late = stripe.get("/v1/balance_transactions", params={"created[gte]": 1740900000 + 86400,
+                                                          "type": "payout"}).json()["data"]
+    assert {b["id"] for b in late} == {"txn_po_1", "txn_po_2"}
+
+
+def test_it_404s_unknown_payouts(stripe):
+    resp = stripe.get("/v1/balance_transactions", params={"payout": "po_nope"})
+    assert resp.status_code == 404 and resp.json()["error"]["code"] == "resource_missing"
+    assert stripe.get("/v1/payouts/po_nope").status_code == 404
+
+
+def test_it_exchanges_an_oauth_code(sandbox):
+    key = sandbox.credentials.stripe_secret_key
+    ok = httpx.post(sandbox.stripe_connect_base + "/oauth/token",
+                    data={"grant_type": "authorization_code", "code": "ac_test_code", "client_secret": key})
+    assert ok.status_code == 200
+    assert ok.json()["stripe_user_id"] == ACCT and ok.json()["token_type"] == "bearer"
+    bad = httpx.post(sandbox.stripe_connect_base + "/oauth/token",
+                     data={"grant_type": "authorization_code", "code": "ac_nope", "client_secret": key})
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_grant"
+    unauth = httpx.post(sandbox.stripe_connect_base + "/oauth/token",
+                        data={"grant_type": "authorization_code", "code": "ac_test_code"})
+    assert unauth.status_code == 401
+
+
+def test_it_redirects_back_from_the_authorize_page_with_code_and_state(sandbox):
+    params = {"client_id": sandbox.credentials.stripe_client_id, "state": "xyz",
+              "redirect_uri": "http://app.test/cb", "response_type": "code", "scope": "read_write"}
+    page = httpx.get(sandbox.stripe_connect_base + "/oauth/authorize", params=params)
+    assert page.status_code == 200 and "<form" in page.text
+    resp = httpx.post(sandbox.stripe_connect_base + "/oauth/authorize?" + httpx.QueryParams(params).__str__(),
+                      data={"account": ACCT})
+    assert resp.status_code == 302
+    back = parse_qs(urlsplit(resp.headers["location"]).query)
+    assert back["code"] == ["ac_test_code"] and back["state"] == ["xyz"]
