@@ -69,7 +69,7 @@ def verify_rutter(*, body: bytes | str, header: str | None, secret: str) -> None
         raise SignatureError("bad_signature", "no Rutter client secret configured")
     value = header.strip()
     if value.lower().startswith("sha256="):
-        value = value[len("sha256="):]
+        value = value[len("sha256=") :]
     try:
         received = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError) as exc:
@@ -172,7 +172,9 @@ class PlaidKeyCache:
         except ProviderError as exc:
             # Our own misconfiguration or Plaid being down is not evidence of a forged kid.
             if exc.retryable or isinstance(exc, AuthError) or not exc.status or exc.status >= 500:
-                raise SignatureError("key_unavailable", f"could not fetch Plaid key: {exc}") from exc
+                raise SignatureError(
+                    "key_unavailable", f"could not fetch Plaid key: {exc}"
+                ) from exc
             key = None  # Plaid refused the key id: it is not one of theirs
         with self._lock:
             expires = now + (self.ttl if key is not None else self.negative_ttl)

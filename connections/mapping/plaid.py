@@ -9,7 +9,9 @@ Bank transaction row (`bank_transaction_row`):
     external_id                     transaction_id
     account_external_id             account_id
     amount                          Decimal, + deposit / − withdrawal
-    currency                        iso_currency_code (or unofficial_currency_code), upper case
+    currency                        iso_currency_code, upper case. An unofficial currency
+                                    (crypto, loyalty points) that is not ISO 4217 raises
+                                    MappingError: it must not be booked as some other money
     date                            posted (or pending) date
     authorized_date                 date or None
     occurred_at                     aware datetime when Plaid knows it, else None

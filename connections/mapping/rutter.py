@@ -82,7 +82,9 @@ def transaction_row(
         kind, amount = "payout", negate(raw_amount)
     else:
         kind, sign = _TYPES.get(key, ("other", None))
-        amount = raw_amount if sign is None else abs(raw_amount) if sign > 0 else negate(abs(raw_amount))
+        amount = (
+            raw_amount if sign is None else abs(raw_amount) if sign > 0 else negate(abs(raw_amount))
+        )
     fee = abs(money(txn.get("fee"), currency))
     return {
         "source": source,

@@ -267,9 +267,7 @@ class Transport:
                 cls = AuthError
             else:
                 cls = ProviderError
-        retry_after = parse_retry_after(
-            response.headers.get("Retry-After"), now=self._wall_clock()
-        )
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self._wall_clock())
         return cls(
             info.message or response.reason_phrase,
             provider=self.provider,
@@ -285,7 +283,13 @@ class Transport:
         # Log the path only: Rutter puts access tokens in the query string.
         logger.warning(
             "%s %s %s failed (%s %s); retry %d in %.2fs",
-            self.provider, method, path, status, detail or "", attempt, delay,
+            self.provider,
+            method,
+            path,
+            status,
+            detail or "",
+            attempt,
+            delay,
         )
 
 

@@ -171,6 +171,16 @@ class RutterClient:
     def iter_customers(self, access_token: str, **filters) -> Iterator[Page]:
         return self._pages("customers", "customers", access_token, **filters)
 
+    def get_object(self, kind: str, object_id: str, access_token: str) -> dict[str, Any]:
+        """GET /<kind>s/<id> (order, transaction, payout, customer) -> the object itself.
+
+        A deleted object answers 404/410 RESOURCE_NOT_FOUND (a ProviderError with that code).
+        """
+        payload = self.transport.request_json(
+            "GET", f"{kind}s/{object_id}", params={"access_token": access_token}
+        )
+        return payload.get(kind, payload)
+
     def _pages(
         self,
         path: str,
@@ -189,7 +199,9 @@ class RutterClient:
     ) -> Iterator[Page]:
         """Yield pages until `next_cursor` is null; pass a saved cursor back to resume."""
         if force_fetch and not force_fetch_allowed:
-            raise ValueError(f"Rutter supports force_fetch only on orders and transactions, not {path}")
+            raise ValueError(
+                f"Rutter supports force_fetch only on orders and transactions, not {path}"
+            )
         base: dict[str, Any] = {"access_token": access_token, "limit": page_size}
         for name, value in (
             ("updated_at_min", updated_at_min),
@@ -207,7 +219,9 @@ class RutterClient:
             params = dict(base, cursor=cursor) if cursor else base
             payload = self.transport.request_json("GET", path, params=params)
             next_cursor = payload.get("next_cursor") or None
-            yield Page(objects=payload.get(key) or [], next_cursor=next_cursor, cursor=cursor, raw=payload)
+            yield Page(
+                objects=payload.get(key) or [], next_cursor=next_cursor, cursor=cursor, raw=payload
+            )
             if next_cursor is None or next_cursor == cursor:
                 return
             cursor = next_cursor

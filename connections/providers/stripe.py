@@ -69,7 +69,10 @@ def _retry_hint(response: httpx.Response) -> bool | None:
 
 
 HOOKS = Hooks(
-    parse_error=_parse_error, classify=_classify, retry_hint=_retry_hint, request_id_header="Request-Id"
+    parse_error=_parse_error,
+    classify=_classify,
+    retry_hint=_retry_hint,
+    request_id_header="Request-Id",
 )
 
 
@@ -136,7 +139,9 @@ class StripeClient:
 
     # -- Connect OAuth ------------------------------------------------------------------------
 
-    def oauth_authorize_url(self, *, state: str, redirect_uri: str, scope: str = "read_only") -> str:
+    def oauth_authorize_url(
+        self, *, state: str, redirect_uri: str, scope: str = "read_only"
+    ) -> str:
         """Where to send the user to link their Stripe account; `state` must be ours and signed."""
         query = urlencode(
             {
@@ -185,7 +190,9 @@ class StripeClient:
         params: dict[str, Any] = {}
         if created_gte is not None:
             params["created[gte]"] = _unix(created_gte)
-        return self._pages(account, "v1/payouts", params, starting_after=starting_after, limit=limit)
+        return self._pages(
+            account, "v1/payouts", params, starting_after=starting_after, limit=limit
+        )
 
     def iter_balance_transactions(
         self,

@@ -77,7 +77,9 @@ class ScriptedServer:
                     self.close_connection = True
                     self.connection.close()
                     return
-                payload = reply.body if reply.body is not None else json.dumps(reply.json or {}).encode()
+                payload = (
+                    reply.body if reply.body is not None else json.dumps(reply.json or {}).encode()
+                )
                 self.send_response(reply.status)
                 headers = {"Content-Type": "application/json", **reply.headers}
                 for name, value in headers.items():

@@ -36,7 +36,10 @@ def reason(excinfo):
 
 
 def rutter_header(body, secret):
-    return "sha256=" + base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return (
+        "sha256="
+        + base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    )
 
 
 def test_it_accepts_a_genuine_rutter_signature():
@@ -44,14 +47,22 @@ def test_it_accepts_a_genuine_rutter_signature():
     assert rutter_signature(BODY, "rsecret") == rutter_header(BODY, "rsecret")
 
 
-@pytest.mark.parametrize("header, body, secret, expected", [
-    (None, BODY, "rsecret", "missing_header"),
-    ("sha256=***not base64***", BODY, "rsecret", "malformed_header"),
-    (rutter_header(BODY, "other-secret"), BODY, "rsecret", "bad_signature"),
-    (rutter_header(BODY, "rsecret"), BODY.replace(b"1000", b"9000"), "rsecret", "bad_signature"),
-    ("sha256=" + base64.b64encode(b"x" * 32).decode(), BODY, "rsecret", "bad_signature"),
-    (rutter_header(BODY, "rsecret"), BODY, "", "bad_signature"),
-])
+@pytest.mark.parametrize(
+    "header, body, secret, expected",
+    [
+        (None, BODY, "rsecret", "missing_header"),
+        ("sha256=***not base64***", BODY, "rsecret", "malformed_header"),
+        (rutter_header(BODY, "other-secret"), BODY, "rsecret", "bad_signature"),
+        (
+            rutter_header(BODY, "rsecret"),
+            BODY.replace(b"1000", b"9000"),
+            "rsecret",
+            "bad_signature",
+        ),
+        ("sha256=" + base64.b64encode(b"x" * 32).decode(), BODY, "rsecret", "bad_signature"),
+        (rutter_header(BODY, "rsecret"), BODY, "", "bad_signature"),
+    ],
+)
 def test_it_rejects_bad_rutter_signatures(header, body, secret, expected):
     with pytest.raises(SignatureError) as caught:
         verify_rutter(body=body, header=header, secret=secret)
@@ -81,20 +92,23 @@ def test_it_accepts_a_signature_at_the_edge_of_the_tolerance():
     verify_stripe(body=BODY, header=header, secret="whsec_1", now=NOW + 300)
 
 
-@pytest.mark.parametrize("header, body, now, expected", [
-    (None, BODY, NOW, "missing_header"),
-    (f"v1={stripe_v1(BODY, 'whsec_1', NOW)}", BODY, NOW, "malformed_header"),
-    (f"t={NOW}", BODY, NOW, "malformed_header"),
-    (f"t=yesterday,v1={stripe_v1(BODY, 'whsec_1', NOW)}", BODY, NOW, "malformed_header"),
-    (f"t={NOW},v1={stripe_v1(BODY, 'whsec_other', NOW)}", BODY, NOW, "bad_signature"),
-    (f"t={NOW},v1={stripe_v1(BODY, 'whsec_1', NOW)}", BODY + b" ", NOW, "bad_signature"),
-    # A replay: genuine signature, but the timestamp was changed to look fresh.
-    (f"t={NOW + 1000},v1={stripe_v1(BODY, 'whsec_1', NOW)}", BODY, NOW + 1000, "bad_signature"),
-    # v0 is Stripe's test scheme and never enough on its own.
-    (f"t={NOW},v0={stripe_v1(BODY, 'whsec_1', NOW)}", BODY, NOW, "malformed_header"),
-    (f"t={NOW},v1={stripe_v1(BODY, 'whsec_1', NOW)}", BODY, NOW + 301, "stale_timestamp"),
-    (f"t={NOW},v1={stripe_v1(BODY, 'whsec_1', NOW)}", BODY, NOW - 301, "stale_timestamp"),
-])
+@pytest.mark.parametrize(
+    "header, body, now, expected",
+    [
+        (None, BODY, NOW, "missing_header"),
+        (f"v1={stripe_v1(BODY, 'whsec_1', NOW)}", BODY, NOW, "malformed_header"),
+        (f"t={NOW}", BODY, NOW, "malformed_header"),
+        (f"t=yesterday,v1={stripe_v1(BODY, 'whsec_1', NOW)}", BODY, NOW, "malformed_header"),
+        (f"t={NOW},v1={stripe_v1(BODY, 'whsec_other', NOW)}", BODY, NOW, "bad_signature"),
+        (f"t={NOW},v1={stripe_v1(BODY, 'whsec_1', NOW)}", BODY + b" ", NOW, "bad_signature"),
+        # A replay: genuine signature, but the timestamp was changed to look fresh.
+        (f"t={NOW + 1000},v1={stripe_v1(BODY, 'whsec_1', NOW)}", BODY, NOW + 1000, "bad_signature"),
+        # v0 is Stripe's test scheme and never enough on its own.
+        (f"t={NOW},v0={stripe_v1(BODY, 'whsec_1', NOW)}", BODY, NOW, "malformed_header"),
+        (f"t={NOW},v1={stripe_v1(BODY, 'whsec_1', NOW)}", BODY, NOW + 301, "stale_timestamp"),
+        (f"t={NOW},v1={stripe_v1(BODY, 'whsec_1', NOW)}", BODY, NOW - 301, "stale_timestamp"),
+    ],
+)
 def test_it_rejects_bad_stripe_signatures(header, body, now, expected):
     with pytest.raises(SignatureError) as caught:
         verify_stripe(body=body, header=header, secret="whsec_1", now=now)
@@ -110,16 +124,29 @@ def b64url(data: bytes) -> str:
 
 def jwk_for(private_key, kid, expired_at=None):
     numbers = private_key.public_key().public_numbers()
-    return {"alg": "ES256", "crv": "P-256", "kid": kid, "kty": "EC", "use": "sig",
-            "x": b64url(numbers.x.to_bytes(32, "big")), "y": b64url(numbers.y.to_bytes(32, "big")),
-            "created_at": NOW - 86400, "expired_at": expired_at}
+    return {
+        "alg": "ES256",
+        "crv": "P-256",
+        "kid": kid,
+        "kty": "EC",
+        "use": "sig",
+        "x": b64url(numbers.x.to_bytes(32, "big")),
+        "y": b64url(numbers.y.to_bytes(32, "big")),
+        "created_at": NOW - 86400,
+        "expired_at": expired_at,
+    }
 
 
 def plaid_jwt(private_key, *, body=BODY, kid="k1", iat=NOW, alg="ES256", body_hash=None):
     header = b64url(json.dumps({"alg": alg, "kid": kid, "typ": "JWT"}).encode())
-    claims = b64url(json.dumps({
-        "iat": iat, "request_body_sha256": body_hash or hashlib.sha256(body).hexdigest(),
-    }).encode())
+    claims = b64url(
+        json.dumps(
+            {
+                "iat": iat,
+                "request_body_sha256": body_hash or hashlib.sha256(body).hexdigest(),
+            }
+        ).encode()
+    )
     signing_input = f"{header}.{claims}".encode()
     r, s = decode_dss_signature(private_key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
     return f"{header}.{claims}.{b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
@@ -138,7 +165,12 @@ def keys(plaid_key):
     def fetch(kid):
         fetched.append(kid)
         if kid not in known:
-            raise ProviderError("unknown key", provider="plaid", status=400, code="INVALID_WEBHOOK_VERIFICATION_KEY_ID")
+            raise ProviderError(
+                "unknown key",
+                provider="plaid",
+                status=400,
+                code="INVALID_WEBHOOK_VERIFICATION_KEY_ID",
+            )
         return known[kid]
 
     cache = PlaidKeyCache(fetch=fetch, clock=lambda: NOW)
@@ -166,7 +198,9 @@ def test_it_refetches_a_cached_key_after_its_ttl_and_notices_expiry(plaid_key):
     served[0] = jwk_for(plaid_key, "k1", expired_at=NOW + 10)  # Plaid rotates the key
     clock[0] = NOW + 3601
     with pytest.raises(SignatureError) as caught:
-        verify_plaid(body=BODY, header=plaid_jwt(plaid_key, iat=NOW + 3601), keys=cache, now=NOW + 3601)
+        verify_plaid(
+            body=BODY, header=plaid_jwt(plaid_key, iat=NOW + 3601), keys=cache, now=NOW + 3601
+        )
     assert reason(caught) == "expired_key"
 
 
@@ -182,19 +216,25 @@ def test_it_reports_key_unavailable_when_plaid_cannot_be_asked(plaid_key):
         raise TransientError("down", provider="plaid", status=503)
 
     with pytest.raises(SignatureError) as caught:
-        verify_plaid(body=BODY, header=plaid_jwt(plaid_key), keys=PlaidKeyCache(fetch=fetch), now=NOW)
+        verify_plaid(
+            body=BODY, header=plaid_jwt(plaid_key), keys=PlaidKeyCache(fetch=fetch), now=NOW
+        )
     assert reason(caught) == "key_unavailable"
 
 
 def none_alg_token():
     header = b64url(json.dumps({"alg": "none", "kid": "k1"}).encode())
-    claims = b64url(json.dumps({"iat": NOW, "request_body_sha256": hashlib.sha256(BODY).hexdigest()}).encode())
+    claims = b64url(
+        json.dumps({"iat": NOW, "request_body_sha256": hashlib.sha256(BODY).hexdigest()}).encode()
+    )
     return f"{header}.{claims}."
 
 
 def hs256_token(secret: bytes):
     header = b64url(json.dumps({"alg": "HS256", "kid": "k1"}).encode())
-    claims = b64url(json.dumps({"iat": NOW, "request_body_sha256": hashlib.sha256(BODY).hexdigest()}).encode())
+    claims = b64url(
+        json.dumps({"iat": NOW, "request_body_sha256": hashlib.sha256(BODY).hexdigest()}).encode()
+    )
     sig = hmac.new(secret, f"{header}.{claims}".encode(), hashlib.sha256).digest()
     return f"{header}.{claims}.{b64url(sig)}"
 
@@ -236,7 +276,9 @@ def test_it_rejects_a_token_signed_by_another_key(keys):
 
 def test_it_rejects_tampered_claims(plaid_key, keys):
     header, _claims, signature = plaid_jwt(plaid_key).split(".")
-    forged_claims = b64url(json.dumps({"iat": NOW, "request_body_sha256": hashlib.sha256(b"{}").hexdigest()}).encode())
+    forged_claims = b64url(
+        json.dumps({"iat": NOW, "request_body_sha256": hashlib.sha256(b"{}").hexdigest()}).encode()
+    )
     with pytest.raises(SignatureError) as caught:
         verify_plaid(body=b"{}", header=f"{header}.{forged_claims}.{signature}", keys=keys, now=NOW)
     assert reason(caught) == "bad_signature"
@@ -251,7 +293,9 @@ def test_it_rejects_an_iat_older_than_five_minutes(plaid_key, keys):
 
 def test_it_rejects_a_body_that_does_not_match_the_signed_hash(plaid_key, keys):
     with pytest.raises(SignatureError) as caught:
-        verify_plaid(body=BODY.replace(b"1000", b"9000"), header=plaid_jwt(plaid_key), keys=keys, now=NOW)
+        verify_plaid(
+            body=BODY.replace(b"1000", b"9000"), header=plaid_jwt(plaid_key), keys=keys, now=NOW
+        )
     assert reason(caught) == "body_mismatch"
 
 
@@ -263,8 +307,11 @@ def test_it_rejects_missing_or_malformed_plaid_headers(header, keys):
 
 
 def test_it_fetches_plaid_keys_over_http_through_the_client(plaid_key, scripted, timing):
-    scripted.script("POST", "/plaid/webhook_verification_key/get",
-                    Reply(200, {"key": jwk_for(plaid_key, "k1"), "request_id": "r"}))
+    scripted.script(
+        "POST",
+        "/plaid/webhook_verification_key/get",
+        Reply(200, {"key": jwk_for(plaid_key, "k1"), "request_id": "r"}),
+    )
     client = PlaidClient(base_url=scripted.base_url + "/plaid", client_id="c", secret="s", **timing)
     cache = PlaidKeyCache.for_client(client)
     now = time.time()

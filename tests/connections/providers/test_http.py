@@ -98,7 +98,9 @@ def test_it_raises_a_transient_error_when_the_network_keeps_failing(timing):
     assert len(timing["sleep"].__self__.sleeps) == 2
 
 
-def test_it_never_repeats_a_non_idempotent_request_the_provider_may_have_processed(scripted, timing):
+def test_it_never_repeats_a_non_idempotent_request_the_provider_may_have_processed(
+    scripted, timing
+):
     scripted.script("POST", "/exchange", Reply(500, {}), Reply(200, {}))
 
     with pytest.raises(TransientError):

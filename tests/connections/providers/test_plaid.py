@@ -12,22 +12,44 @@ SYNC = "/plaid/transactions/sync"
 
 @pytest.fixture
 def client(scripted, timing):
-    return PlaidClient(base_url=scripted.base_url + "/plaid", client_id="pcid", secret="psecret", **timing)
+    return PlaidClient(
+        base_url=scripted.base_url + "/plaid", client_id="pcid", secret="psecret", **timing
+    )
 
 
 def plaid_error(code, type_="ITEM_ERROR", status=400):
-    return Reply(status, {"error_type": type_, "error_code": code, "error_message": "m",
-                          "display_message": None, "request_id": "rq1"})
+    return Reply(
+        status,
+        {
+            "error_type": type_,
+            "error_code": code,
+            "error_message": "m",
+            "display_message": None,
+            "request_id": "rq1",
+        },
+    )
 
 
 def page(ids, cursor, has_more):
-    return Reply(200, {"added": [{"transaction_id": i} for i in ids], "modified": [], "removed": [],
-                       "next_cursor": cursor, "has_more": has_more, "request_id": "r"})
+    return Reply(
+        200,
+        {
+            "added": [{"transaction_id": i} for i in ids],
+            "modified": [],
+            "removed": [],
+            "next_cursor": cursor,
+            "has_more": has_more,
+            "request_id": "r",
+        },
+    )
 
 
 def test_it_posts_json_with_credentials_in_the_body(client, scripted):
-    scripted.script("POST", "/plaid/item/public_token/exchange",
-                    Reply(200, {"access_token": "access-1", "item_id": "item-1", "request_id": "r"}))
+    scripted.script(
+        "POST",
+        "/plaid/item/public_token/exchange",
+        Reply(200, {"access_token": "access-1", "item_id": "item-1", "request_id": "r"}),
+    )
 
     assert client.exchange_public_token("public-1")["item_id"] == "item-1"
     seen = scripted.seen("/plaid/item/public_token/exchange")[0]
@@ -36,7 +58,9 @@ def test_it_posts_json_with_credentials_in_the_body(client, scripted):
 
 
 def test_it_gets_accounts(client, scripted):
-    scripted.script("POST", "/plaid/accounts/get", Reply(200, {"accounts": [{"account_id": "a1"}], "item": {}}))
+    scripted.script(
+        "POST", "/plaid/accounts/get", Reply(200, {"accounts": [{"account_id": "a1"}], "item": {}})
+    )
 
     assert client.accounts_get("access-1")["accounts"] == [{"account_id": "a1"}]
 
@@ -47,7 +71,10 @@ def test_it_syncs_transactions_page_by_page(client, scripted):
     pages = list(client.iter_transactions_sync("access-1", count=2))
 
     assert [[t["transaction_id"] for t in p.added] for p in pages] == [["t1", "t2"], ["t3"]]
-    assert [(p.cursor, p.next_cursor, p.has_more) for p in pages] == [(None, "c1", True), ("c1", "c2", False)]
+    assert [(p.cursor, p.next_cursor, p.has_more) for p in pages] == [
+        (None, "c1", True),
+        ("c1", "c2", False),
+    ]
     first, second = (r.json for r in scripted.seen(SYNC))
     assert "cursor" not in first and first["count"] == 2
     assert second["cursor"] == "c1"
@@ -55,7 +82,8 @@ def test_it_syncs_transactions_page_by_page(client, scripted):
 
 def test_it_restarts_from_the_loop_cursor_on_mutation_during_pagination(client, scripted):
     scripted.script(
-        "POST", SYNC,
+        "POST",
+        SYNC,
         page(["t1"], "c1", True),
         plaid_error("TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION", "TRANSACTIONS_ERROR"),
         page(["t1", "t2"], "c1b", True),
@@ -71,7 +99,11 @@ def test_it_restarts_from_the_loop_cursor_on_mutation_during_pagination(client, 
 
 
 def test_it_gives_up_when_mutations_keep_interrupting(client, scripted):
-    scripted.script("POST", SYNC, plaid_error("TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION", "TRANSACTIONS_ERROR"))
+    scripted.script(
+        "POST",
+        SYNC,
+        plaid_error("TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION", "TRANSACTIONS_ERROR"),
+    )
 
     with pytest.raises(SyncMutationDuringPagination):
         list(client.iter_transactions_sync("access-1", max_restarts=2))
@@ -79,8 +111,21 @@ def test_it_gives_up_when_mutations_keep_interrupting(client, scripted):
 
 
 def test_it_treats_an_empty_next_cursor_as_no_cursor_yet(client, scripted):
-    scripted.script("POST", SYNC, Reply(200, {"added": [], "modified": [], "removed": [], "next_cursor": "",
-                                              "has_more": False, "transactions_update_status": "NOT_READY"}))
+    scripted.script(
+        "POST",
+        SYNC,
+        Reply(
+            200,
+            {
+                "added": [],
+                "modified": [],
+                "removed": [],
+                "next_cursor": "",
+                "has_more": False,
+                "transactions_update_status": "NOT_READY",
+            },
+        ),
+    )
 
     result = client.transactions_sync("access-1")
     assert result.next_cursor is None and result.update_status == "NOT_READY"
@@ -102,9 +147,16 @@ def test_it_types_product_not_ready(client, scripted):
 
 
 def test_it_retries_plaid_rate_limits_and_reports_when_they_persist(scripted, timing):
-    client = PlaidClient(base_url=scripted.base_url + "/plaid", client_id="c", secret="s",
-                         retry=RetryPolicy(max_attempts=2), **timing)
-    scripted.script("POST", SYNC, plaid_error("TRANSACTIONS_SYNC_LIMIT", "RATE_LIMIT_EXCEEDED", 429))
+    client = PlaidClient(
+        base_url=scripted.base_url + "/plaid",
+        client_id="c",
+        secret="s",
+        retry=RetryPolicy(max_attempts=2),
+        **timing,
+    )
+    scripted.script(
+        "POST", SYNC, plaid_error("TRANSACTIONS_SYNC_LIMIT", "RATE_LIMIT_EXCEEDED", 429)
+    )
 
     with pytest.raises(RateLimited) as caught:
         client.transactions_sync("access-1")
@@ -113,9 +165,20 @@ def test_it_retries_plaid_rate_limits_and_reports_when_they_persist(scripted, ti
 
 
 def test_it_fetches_a_webhook_verification_key(client, scripted):
-    key = {"alg": "ES256", "crv": "P-256", "kid": "k1", "kty": "EC", "use": "sig", "x": "x", "y": "y",
-           "created_at": 1, "expired_at": None}
-    scripted.script("POST", "/plaid/webhook_verification_key/get", Reply(200, {"key": key, "request_id": "r"}))
+    key = {
+        "alg": "ES256",
+        "crv": "P-256",
+        "kid": "k1",
+        "kty": "EC",
+        "use": "sig",
+        "x": "x",
+        "y": "y",
+        "created_at": 1,
+        "expired_at": None,
+    }
+    scripted.script(
+        "POST", "/plaid/webhook_verification_key/get", Reply(200, {"key": key, "request_id": "r"})
+    )
 
     assert client.webhook_verification_key_get("k1") == key
     assert scripted.seen("/plaid/webhook_verification_key/get")[0].json["key_id"] == "k1"

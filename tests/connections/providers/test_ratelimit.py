@@ -63,21 +63,29 @@ def test_it_shares_one_limiter_per_rutter_organization():
     b = RutterClient(base_url="http://x", client_id="org-1", client_secret="s", version="v")
     c = RutterClient(base_url="http://x", client_id="org-2", client_secret="s", version="v")
 
-    assert a.transport.limiter is b.transport.limiter is shared_limiter(
-        ("rutter", "org-1"), max_requests=500, per_seconds=10
+    assert (
+        a.transport.limiter
+        is b.transport.limiter
+        is shared_limiter(("rutter", "org-1"), max_requests=500, per_seconds=10)
     )
     assert c.transport.limiter is not a.transport.limiter
     assert a.transport.limiter.max_requests == 500 and a.transport.limiter.per_seconds == 10
 
 
 def test_it_makes_the_rutter_client_wait_for_the_window_over_http(scripted, timing, fake_time):
-    scripted.script("GET", "/versioned/connections/status", Reply(200, {"status": {"is_ready": True}}))
+    scripted.script(
+        "GET", "/versioned/connections/status", Reply(200, {"status": {"is_ready": True}})
+    )
     limiter = SlidingWindowLimiter(
         max_requests=3, per_seconds=10, clock=fake_time.clock, sleep=fake_time.sleep
     )
     client = RutterClient(
-        base_url=scripted.base_url + "/versioned", client_id="c", client_secret="s",
-        version="2024-08-31", limiter=limiter, **timing,
+        base_url=scripted.base_url + "/versioned",
+        client_id="c",
+        client_secret="s",
+        version="2024-08-31",
+        limiter=limiter,
+        **timing,
     )
     start = fake_time.now
     for _ in range(4):

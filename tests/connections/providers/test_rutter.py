@@ -32,12 +32,17 @@ def client(scripted, timing, fake_time):
 
 
 def error(code, type_="CONNECTION_ERROR", status=400):
-    return Reply(status, {"error_type": type_, "error_code": code, "error_message": code.lower()},
-                 {"X-Rutter-Request-ID": "req-9"})
+    return Reply(
+        status,
+        {"error_type": type_, "error_code": code, "error_message": code.lower()},
+        {"X-Rutter-Request-ID": "req-9"},
+    )
 
 
 def test_it_authenticates_with_basic_auth_and_the_version_header(scripted, client):
-    scripted.script("GET", "/versioned/connections/status", Reply(200, {"status": {"is_ready": True}}))
+    scripted.script(
+        "GET", "/versioned/connections/status", Reply(200, {"status": {"is_ready": True}})
+    )
 
     assert client.connection_status("tok") == {"is_ready": True}
     seen = scripted.seen("/versioned/connections/status")[0]
@@ -47,35 +52,59 @@ def test_it_authenticates_with_basic_auth_and_the_version_header(scripted, clien
 
 
 def test_it_exchanges_a_public_token(scripted, client):
-    scripted.script("POST", "/versioned/item/public_token/exchange", Reply(200, {
-        "access_token": "at", "connection_id": "cid-1", "platform": "SHOPIFY", "is_ready": False,
-    }))
+    scripted.script(
+        "POST",
+        "/versioned/item/public_token/exchange",
+        Reply(
+            200,
+            {
+                "access_token": "at",
+                "connection_id": "cid-1",
+                "platform": "SHOPIFY",
+                "is_ready": False,
+            },
+        ),
+    )
 
     result = client.exchange_public_token("pub-1")
     assert result["access_token"] == "at" and result["connection_id"] == "cid-1"
-    assert scripted.seen("/versioned/item/public_token/exchange")[0].json == {"public_token": "pub-1"}
+    assert scripted.seen("/versioned/item/public_token/exchange")[0].json == {
+        "public_token": "pub-1"
+    }
 
 
 def test_it_pages_through_transactions_with_cursors_and_filters(scripted, client):
     scripted.script(
-        "GET", "/versioned/transactions",
+        "GET",
+        "/versioned/transactions",
         Reply(200, {"transactions": [{"id": "t1"}, {"id": "t2"}], "next_cursor": "c2"}),
         Reply(200, {"transactions": [{"id": "t3"}], "next_cursor": None}),
     )
     since = datetime(2025, 3, 1, tzinfo=UTC)
 
-    pages = list(client.iter_transactions("tok", updated_at_min=since, page_size=2, force_fetch=True))
+    pages = list(
+        client.iter_transactions("tok", updated_at_min=since, page_size=2, force_fetch=True)
+    )
 
     assert [[o["id"] for o in p.objects] for p in pages] == [["t1", "t2"], ["t3"]]
     assert [(p.cursor, p.next_cursor) for p in pages] == [(None, "c2"), ("c2", None)]
     first, second = scripted.seen("/versioned/transactions")
-    assert first.query == {"access_token": "tok", "limit": "2", "force_fetch": "true",
-                           "updated_at_min": str(int(since.timestamp() * 1000))}
-    assert second.query["cursor"] == "c2" and second.query["updated_at_min"] == first.query["updated_at_min"]
+    assert first.query == {
+        "access_token": "tok",
+        "limit": "2",
+        "force_fetch": "true",
+        "updated_at_min": str(int(since.timestamp() * 1000)),
+    }
+    assert (
+        second.query["cursor"] == "c2"
+        and second.query["updated_at_min"] == first.query["updated_at_min"]
+    )
 
 
 def test_it_resumes_from_a_saved_cursor(scripted, client):
-    scripted.script("GET", "/versioned/payouts", Reply(200, {"payouts": [{"id": "p9"}], "next_cursor": None}))
+    scripted.script(
+        "GET", "/versioned/payouts", Reply(200, {"payouts": [{"id": "p9"}], "next_cursor": None})
+    )
 
     pages = list(client.iter_payouts("tok", cursor="saved"))
     assert pages[0].cursor == "saved" and pages[0].objects == [{"id": "p9"}]
@@ -83,7 +112,9 @@ def test_it_resumes_from_a_saved_cursor(scripted, client):
 
 
 def test_it_lists_orders_and_customers(scripted, client):
-    scripted.script("GET", "/versioned/orders", Reply(200, {"orders": [{"id": "o1"}], "next_cursor": None}))
+    scripted.script(
+        "GET", "/versioned/orders", Reply(200, {"orders": [{"id": "o1"}], "next_cursor": None})
+    )
     scripted.script("GET", "/versioned/customers", Reply(200, {"customers": [{"id": "u1"}]}))
 
     assert next(client.iter_orders("tok")).objects == [{"id": "o1"}]
@@ -105,11 +136,14 @@ def test_it_raises_not_ready_without_retrying_while_the_initial_sync_runs(script
     assert len(scripted.seen("/versioned/orders")) == 1
 
 
-@pytest.mark.parametrize("code, cls", [
-    ("NEEDS_UPDATE", NeedsReauth),
-    ("CONNECTION_DISABLED", ConnectionDisabled),
-    ("INVALID_CREDENTIALS", AuthError),
-])
+@pytest.mark.parametrize(
+    "code, cls",
+    [
+        ("NEEDS_UPDATE", NeedsReauth),
+        ("CONNECTION_DISABLED", ConnectionDisabled),
+        ("INVALID_CREDENTIALS", AuthError),
+    ],
+)
 def test_it_types_connection_errors_by_code(scripted, client, code, cls):
     scripted.script("GET", "/versioned/orders", error(code))
 
@@ -120,8 +154,13 @@ def test_it_types_connection_errors_by_code(scripted, client, code, cls):
 
 def test_it_retries_rutter_rate_limits_then_continues_paging(scripted, client, fake_time):
     scripted.script(
-        "GET", "/versioned/transactions",
-        Reply(429, {"error_type": "RATE_LIMIT_ERROR", "error_code": "RATE_LIMIT_EXCEEDED"}, {"Retry-After": "2"}),
+        "GET",
+        "/versioned/transactions",
+        Reply(
+            429,
+            {"error_type": "RATE_LIMIT_ERROR", "error_code": "RATE_LIMIT_EXCEEDED"},
+            {"Retry-After": "2"},
+        ),
         Reply(200, {"transactions": [{"id": "t1"}], "next_cursor": None}),
     )
 

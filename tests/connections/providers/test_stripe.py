@@ -26,23 +26,37 @@ def test_it_builds_the_connect_authorize_url(client, scripted):
     parts = urlsplit(url)
     assert url.startswith(scripted.base_url + "/stripe-connect/oauth/authorize?")
     assert {k: v[0] for k, v in parse_qs(parts.query).items()} == {
-        "response_type": "code", "client_id": "ca_1", "scope": "read_only",
-        "state": "signed-state", "redirect_uri": "https://app/cb",
+        "response_type": "code",
+        "client_id": "ca_1",
+        "scope": "read_only",
+        "state": "signed-state",
+        "redirect_uri": "https://app/cb",
     }
 
 
 def test_it_exchanges_an_oauth_code_with_a_form_post(client, scripted):
-    scripted.script("POST", "/stripe-connect/oauth/token", Reply(200, {"stripe_user_id": "acct_9", "livemode": False}))
+    scripted.script(
+        "POST",
+        "/stripe-connect/oauth/token",
+        Reply(200, {"stripe_user_id": "acct_9", "livemode": False}),
+    )
 
     assert client.oauth_exchange_code("ac_123")["stripe_user_id"] == "acct_9"
     seen = scripted.seen("/stripe-connect/oauth/token")[0]
     assert seen.headers["content-type"] == "application/x-www-form-urlencoded"
-    assert seen.form == {"grant_type": "authorization_code", "code": "ac_123", "client_secret": "sk_test_1"}
+    assert seen.form == {
+        "grant_type": "authorization_code",
+        "code": "ac_123",
+        "client_secret": "sk_test_1",
+    }
 
 
 def test_it_raises_auth_error_for_a_used_code_without_retrying(client, scripted):
-    scripted.script("POST", "/stripe-connect/oauth/token",
-                    Reply(400, {"error": "invalid_grant", "error_description": "code already used"}))
+    scripted.script(
+        "POST",
+        "/stripe-connect/oauth/token",
+        Reply(400, {"error": "invalid_grant", "error_description": "code already used"}),
+    )
 
     with pytest.raises(AuthError) as caught:
         client.oauth_exchange_code("ac_used")
@@ -52,7 +66,8 @@ def test_it_raises_auth_error_for_a_used_code_without_retrying(client, scripted)
 
 def test_it_pages_payouts_with_starting_after_on_the_connected_account(client, scripted):
     scripted.script(
-        "GET", "/stripe/v1/payouts",
+        "GET",
+        "/stripe/v1/payouts",
         Reply(200, {"object": "list", "data": [{"id": "po_1"}, {"id": "po_2"}], "has_more": True}),
         Reply(200, {"object": "list", "data": [{"id": "po_3"}], "has_more": False}),
     )
@@ -69,22 +84,38 @@ def test_it_pages_payouts_with_starting_after_on_the_connected_account(client, s
 
 
 def test_it_lists_the_balance_transactions_of_one_payout(client, scripted):
-    scripted.script("GET", "/stripe/v1/balance_transactions",
-                    Reply(200, {"data": [{"id": "txn_1"}], "has_more": False}))
+    scripted.script(
+        "GET",
+        "/stripe/v1/balance_transactions",
+        Reply(200, {"data": [{"id": "txn_1"}], "has_more": False}),
+    )
 
     pages = list(client.iter_balance_transactions("acct_1", payout="po_1", starting_after="txn_0"))
 
     assert pages[0].objects == [{"id": "txn_1"}] and pages[0].cursor == "txn_0"
     assert scripted.seen("/stripe/v1/balance_transactions")[0].query == {
-        "payout": "po_1", "limit": "100", "starting_after": "txn_0",
+        "payout": "po_1",
+        "limit": "100",
+        "starting_after": "txn_0",
     }
 
 
 def test_it_types_a_deauthorized_account_as_needing_reauth(client, scripted):
-    scripted.script("GET", "/stripe/v1/payouts/po_1", Reply(
-        403, {"error": {"type": "invalid_request_error", "code": "account_invalid", "message": "no access"}},
-        {"Request-Id": "req_abc"},
-    ))
+    scripted.script(
+        "GET",
+        "/stripe/v1/payouts/po_1",
+        Reply(
+            403,
+            {
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "account_invalid",
+                    "message": "no access",
+                }
+            },
+            {"Request-Id": "req_abc"},
+        ),
+    )
 
     with pytest.raises(NeedsReauth) as caught:
         client.retrieve_payout("acct_gone", "po_1")
@@ -93,7 +124,11 @@ def test_it_types_a_deauthorized_account_as_needing_reauth(client, scripted):
 
 
 def test_it_obeys_stripe_should_retry_false(client, scripted):
-    scripted.script("GET", "/stripe/v1/account", Reply(500, {"error": {"type": "api_error"}}, {"Stripe-Should-Retry": "false"}))
+    scripted.script(
+        "GET",
+        "/stripe/v1/account",
+        Reply(500, {"error": {"type": "api_error"}}, {"Stripe-Should-Retry": "false"}),
+    )
 
     with pytest.raises(TransientError):
         client.account("acct_1")
@@ -102,8 +137,13 @@ def test_it_obeys_stripe_should_retry_false(client, scripted):
 
 def test_it_obeys_stripe_should_retry_true_on_a_conflict(client, scripted):
     scripted.script(
-        "GET", "/stripe/v1/account",
-        Reply(409, {"error": {"type": "invalid_request_error", "code": "lock_timeout"}}, {"Stripe-Should-Retry": "true"}),
+        "GET",
+        "/stripe/v1/account",
+        Reply(
+            409,
+            {"error": {"type": "invalid_request_error", "code": "lock_timeout"}},
+            {"Stripe-Should-Retry": "true"},
+        ),
         Reply(200, {"id": "acct_1"}),
     )
 
