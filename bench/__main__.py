@@ -1,0 +1,13 @@
+"""`python -m bench <name> [args]` runs bench/<name>.py:main(args); no name runs them all."""
+
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+names = sys.argv[1:2] or sorted(
+    m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if not m.name.startswith("_")
+)
+for name in names:
+    print(f"== bench {name}")
+    importlib.import_module(f"bench.{name}").main(sys.argv[2:])
