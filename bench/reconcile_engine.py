@@ -20,8 +20,13 @@ from reconciliation.engine.scoring import score
 
 START = date(2025, 1, 1)
 CENT = Decimal("0.01")
-SHOPS = [("SHOPIFY", "SHOPIFY PAYMENTS DES:TRANSFER ID:ST-{n}"), ("AMAZON", "AMAZON.COM SERVICES DES:SETTLEMENT"),
-         ("SQUARE", "SQ *SQUARE INC DES:SETTLEMENT"), ("STRIPE", "STRIPE DES:TRANSFER"), ("EBAY", "EBAY COMMERCE DES:PAYOUT")]
+SHOPS = [
+    ("SHOPIFY", "SHOPIFY PAYMENTS DES:TRANSFER ID:ST-{n}"),
+    ("AMAZON", "AMAZON.COM SERVICES DES:SETTLEMENT"),
+    ("SQUARE", "SQ *SQUARE INC DES:SETTLEMENT"),
+    ("STRIPE", "STRIPE DES:TRANSFER"),
+    ("EBAY", "EBAY COMMERCE DES:PAYOUT"),
+]
 
 
 def _bank_day(d: date, lag: int) -> date:
@@ -60,21 +65,53 @@ def generate(*, items_target: int, seed: int):
                 kind = "refund" if rnd.random() < 0.03 else "sale"
                 if kind == "refund":
                     gross = -gross / 4
-                fee = (gross * Decimal("0.029") + Decimal("0.30")).quantize(CENT) if kind == "sale" else Decimal("0.00")
-                items.append(PlatformItem(f"{cref}:t{day_n}_{k}", cref, pref, kind, gross.quantize(CENT), fee,
-                                          (gross - fee).quantize(CENT), "USD", created, created))
+                fee = (
+                    (gross * Decimal("0.029") + Decimal("0.30")).quantize(CENT)
+                    if kind == "sale"
+                    else Decimal("0.00")
+                )
+                items.append(
+                    PlatformItem(
+                        f"{cref}:t{day_n}_{k}",
+                        cref,
+                        pref,
+                        kind,
+                        gross.quantize(CENT),
+                        fee,
+                        (gross - fee).quantize(CENT),
+                        "USD",
+                        created,
+                        created,
+                    )
+                )
                 net += (gross - fee).quantize(CENT)
             if rnd.random() < 0.02:  # a chargeback-heavy day: the platform debits the bank
                 debit = Decimal(rnd.randint(100, 5000)) * CENT
                 adj = -net - debit
-                items.append(PlatformItem(f"{cref}:adj{day_n}", cref, pref, "chargeback", adj, Decimal(0),
-                                          adj, "USD", created, created))
+                items.append(
+                    PlatformItem(
+                        f"{cref}:adj{day_n}",
+                        cref,
+                        pref,
+                        "chargeback",
+                        adj,
+                        Decimal(0),
+                        adj,
+                        "USD",
+                        created,
+                        created,
+                    )
+                )
                 net = -debit
             arrival = created + timedelta(days=2)
             payouts.append(Payout(pref, cref, platform, net, "USD", created, arrival, "paid"))
             lookalike = rnd.random() < 0.03  # same amount, not platform money, just before/after
             if lookalike:
-                line(net, _bank_day(arrival, rnd.choice([0, 3])), f"ACH CREDIT CUSTOMER INV {rnd.randint(1000, 9999)}")
+                line(
+                    net,
+                    _bank_day(arrival, rnd.choice([0, 3])),
+                    f"ACH CREDIT CUSTOMER INV {rnd.randint(1000, 9999)}",
+                )
             if rnd.random() < 0.01:
                 continue  # not in the bank feed (yet)
             refs = [pref]
@@ -82,37 +119,71 @@ def generate(*, items_target: int, seed: int):
                 # Two payouts arriving the same day, credited by the bank as one line.
                 extra = Decimal(rnd.randint(1000, 90000)) * CENT
                 xref = f"{cref}:po{day_n}x"
-                items.append(PlatformItem(f"{cref}:x{day_n}", cref, xref, "sale", extra, Decimal(0), extra,
-                                          "USD", created, created))
+                items.append(
+                    PlatformItem(
+                        f"{cref}:x{day_n}",
+                        cref,
+                        xref,
+                        "sale",
+                        extra,
+                        Decimal(0),
+                        extra,
+                        "USD",
+                        created,
+                        created,
+                    )
+                )
                 payouts.append(Payout(xref, cref, platform, extra, "USD", created, arrival, "paid"))
                 refs.append(xref)
                 net += extra
-            ref = line(net, _bank_day(arrival, rnd.choice([0, 0, 1, 1, 2])), desc.format(n=f"{c}{day_n}"))
+            ref = line(
+                net, _bank_day(arrival, rnd.choice([0, 0, 1, 1, 2])), desc.format(n=f"{c}{day_n}")
+            )
             truth[ref] = {"payouts": sorted(refs)}
     # An Etsy shop (no payout objects): weekly deposits sweep what settled up to 2 days before.
     cref = "rutter:etsy"
     conns.append(Connection(cref, "ETSY", False))
-    swept, open_items = 0, []
+    _swept, open_items = 0, []
     for day_n in range(days):
         on = START + timedelta(days=day_n)
         for k in range(rnd.randint(20, 40)):
             gross = Decimal(rnd.randint(800, 9000)) * CENT
             fee = (gross * Decimal("0.095")).quantize(CENT)
-            it = PlatformItem(f"{cref}:t{day_n}_{k}", cref, None, "sale", gross, fee, gross - fee, "USD", on, on,
-                              fee_category="marketplace")
+            it = PlatformItem(
+                f"{cref}:t{day_n}_{k}",
+                cref,
+                None,
+                "sale",
+                gross,
+                fee,
+                gross - fee,
+                "USD",
+                on,
+                on,
+                fee_category="marketplace",
+            )
             items.append(it)
             open_items.append(it)
         if on.weekday() == 0 and day_n > 3:
             cutoff = on - timedelta(days=2)
             batch = [i for i in open_items if i.settled_on <= cutoff]
             open_items = [i for i in open_items if i.settled_on > cutoff]
-            ref = line(sum((i.net for i in batch), Decimal(0)), _bank_day(on, 1), "ETSY INC DES:DEPOSIT")
+            ref = line(
+                sum((i.net for i in batch), Decimal(0)), _bank_day(on, 1), "ETSY INC DES:DEPOSIT"
+            )
             truth[ref] = {"inferred": {"connection": cref, "items": sorted(i.ref for i in batch)}}
-    for n in range(400):  # unrelated deposits and withdrawals
-        line(Decimal(rnd.randint(-900000, 900000)) * CENT, START + timedelta(days=rnd.randrange(days)),
-             rnd.choice(["GUSTO DES:NET", "ACH CREDIT", "CHECK DEPOSIT", "ADP PAYROLL"]))
-    return Inputs(bank_lines=tuple(lines), connections=tuple(conns), payouts=tuple(payouts), items=tuple(items)), {
-        "format": "tieout.truth/1", "deposits": truth}
+    for _n in range(400):  # unrelated deposits and withdrawals
+        line(
+            Decimal(rnd.randint(-900000, 900000)) * CENT,
+            START + timedelta(days=rnd.randrange(days)),
+            rnd.choice(["GUSTO DES:NET", "ACH CREDIT", "CHECK DEPOSIT", "ADP PAYROLL"]),
+        )
+    return Inputs(
+        bank_lines=tuple(lines),
+        connections=tuple(conns),
+        payouts=tuple(payouts),
+        items=tuple(items),
+    ), {"format": "tieout.truth/1", "deposits": truth}
 
 
 def naive(inputs: Inputs) -> dict:
@@ -145,14 +216,18 @@ def main(argv=None) -> None:
     t0 = time.perf_counter()
     inputs, truth = generate(items_target=args.items, seed=args.seed)
     t1 = time.perf_counter()
-    print(f"generated {len(inputs.items):,} items, {len(inputs.payouts):,} payouts, "
-          f"{len(inputs.bank_lines):,} bank lines in {t1 - t0:.1f}s (rss {_rss_mb():.0f} MB)")
+    print(
+        f"generated {len(inputs.items):,} items, {len(inputs.payouts):,} payouts, "
+        f"{len(inputs.bank_lines):,} bank lines in {t1 - t0:.1f}s (rss {_rss_mb():.0f} MB)"
+    )
     t2 = time.perf_counter()
     result = reconcile(inputs)
     t3 = time.perf_counter()
     s = score(export=export_result(result=result, inputs=inputs), truth=truth)
-    print(f"engine:   {t3 - t2:6.2f}s  precision {s['precision']:.4f}  recall {s['recall']:.4f}  "
-          f"unbalanced payouts {len(s['payouts_unbalanced'])}  peak rss {_rss_mb():.0f} MB")
+    print(
+        f"engine:   {t3 - t2:6.2f}s  precision {s['precision']:.4f}  recall {s['recall']:.4f}  "
+        f"unbalanced payouts {len(s['payouts_unbalanced'])}  peak rss {_rss_mb():.0f} MB"
+    )
     t4 = time.perf_counter()
     base = naive(inputs)
     t5 = time.perf_counter()

@@ -58,7 +58,10 @@ def _date_factor(p: Payout, line: BankLine, s: Settings) -> tuple[float, str] | 
     if p.arrival_on is None:
         off = business_days_between(p.created_on, line.date)
         if 0 <= off <= s.max_days_late + 3:
-            return NO_ARRIVAL_FACTOR, f"bank date {off} business day(s) after the payout was created"
+            return (
+                NO_ARRIVAL_FACTOR,
+                f"bank date {off} business day(s) after the payout was created",
+            )
         return None
     off = business_days_between(p.arrival_on, line.date)
     if -s.max_days_early <= off <= s.max_days_late:
@@ -194,12 +197,18 @@ def _combos(v: LineView, pool: list[Payout], s: Settings) -> list[Candidate]:
                 "bank date within the window of every payout",
             )
             refs = tuple(p.ref for p in chosen)
-            out.append(candidate(bank_ref=v.line.ref, score=score, reasons=reasons, payout_refs=refs))
+            out.append(
+                candidate(bank_ref=v.line.ref, score=score, reasons=reasons, payout_refs=refs)
+            )
     return out
 
 
 def explicit_candidates(
-    *, views: list[LineView], payouts: list[Payout], settings: Settings, fx_rates: tuple[FxRate, ...]
+    *,
+    views: list[LineView],
+    payouts: list[Payout],
+    settings: Settings,
+    fx_rates: tuple[FxRate, ...],
 ) -> list[Candidate]:
     s = settings
     rates = {(r.base.upper(), r.quote.upper()): r.rate for r in fx_rates}
@@ -226,7 +235,9 @@ def explicit_candidates(
                 continue
             pool = index.in_window(cur, lo, hi)
             extra = [v for t in ident for v in index.by_token.get(t, ()) if v.line.currency == cur]
-            for v in sorted({x.line.ref: x for x in pool + extra}.values(), key=lambda x: x.line.ref):
+            for v in sorted(
+                {x.line.ref: x for x in pool + extra}.values(), key=lambda x: x.line.ref
+            ):
                 c = _fx_single(p, v, s, rates, v.line.ref in idented)
                 if c is not None:
                     out.append(c)
@@ -237,7 +248,7 @@ def explicit_candidates(
     for v in views:
         if v.line.ref in has_exact or not v.named:
             continue
-        for (conn, cur), plist in sorted(by_conn.items()):
+        for (_conn, cur), plist in sorted(by_conn.items()):
             if cur != v.line.currency or dsc.platform_signal(plist[0].platform, v.named) != "own":
                 continue
             pool = [

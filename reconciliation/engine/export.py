@@ -16,7 +16,10 @@ def _deposit_row(d: Decision) -> dict:
         row["ambiguous"] = True
         row["alternatives"] = [list(a) for a in d.alternatives]
     elif d.inferred is not None:
-        row["inferred"] = {"connection": d.inferred.connection_ref, "items": list(d.inferred.item_refs)}
+        row["inferred"] = {
+            "connection": d.inferred.connection_ref,
+            "items": list(d.inferred.item_refs),
+        }
     elif d.payout_refs:
         row["payouts"] = list(d.payout_refs)
     if d.fx is not None:
@@ -73,7 +76,9 @@ def export_result(*, result: Result, inputs: Inputs) -> dict:
     deposit_of = dict(result.payout_deposits)
     payouts, expenses = [], []
     for b in result.breakdowns:
-        deposit = b.payout_ref.removeprefix("inferred:") if b.inferred else deposit_of.get(b.payout_ref)
+        deposit = (
+            b.payout_ref.removeprefix("inferred:") if b.inferred else deposit_of.get(b.payout_ref)
+        )
         payouts.append(_payout_row(b, deposit))
         # Fees are booked when the platform took them: every payout that went out (matched or
         # not yet seen in the bank), and every inferred payout the engine applied.

@@ -7,9 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 # Stripe's zero- and three-decimal currencies (ISO 4217 agrees except ISK/HUF/TWD, which Stripe
 # and most banks carry with two decimals).
-ZERO_DECIMAL = frozenset(
-    "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
-)
+ZERO_DECIMAL = frozenset("BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split())
 THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
 
 # Rough reference rates to USD, used only when the caller supplies none. They decide nothing on

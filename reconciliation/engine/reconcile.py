@@ -216,7 +216,9 @@ def reconcile(inputs: Inputs) -> Result:
                 if b.ref in dismissed
                 else "no payout or settled transactions fit"
             )
-            by_bank[b.ref] = Decision(bank_ref=b.ref, status="unmatched", confidence=0.0, reasons=(why,))
+            by_bank[b.ref] = Decision(
+                bank_ref=b.ref, status="unmatched", confidence=0.0, reasons=(why,)
+            )
     decisions = tuple(sorted(by_bank.values(), key=lambda d: d.bank_ref))
 
     breakdowns = explicit_breakdowns(payouts=inputs.payouts, items=inputs.items)
@@ -232,7 +234,7 @@ def reconcile(inputs: Inputs) -> Result:
             payout_ref=ref,
             connection_ref=d.inferred.connection_ref,
             currency=line.currency if line else (grp[0].currency if grp else ""),
-            amount=line.amount if line else sum((i.net for i in grp)),
+            amount=line.amount if line else sum(i.net for i in grp),
             items=grp,
             inferred=True,
         )

@@ -27,7 +27,9 @@ def bank(ref, amount, *, on=MON, desc="SHOPIFY PAYMENTS DES:TRANSFER", cur="USD"
     )
 
 
-def payout(ref, amount, *, conn="shop", platform="SHOPIFY", arrival=MON, cur="USD", ids=(), status="paid"):
+def payout(
+    ref, amount, *, conn="shop", platform="SHOPIFY", arrival=MON, cur="USD", ids=(), status="paid"
+):
     return Payout(
         ref=f"rutter:{conn}:{ref}",
         connection_ref=f"rutter:{conn}",
@@ -41,7 +43,19 @@ def payout(ref, amount, *, conn="shop", platform="SHOPIFY", arrival=MON, cur="US
     )
 
 
-def item(ref, gross, *, fee="0", conn="shop", payout_ref=None, kind="sale", on=MON, cur="USD", settled=True, category="processing"):
+def item(
+    ref,
+    gross,
+    *,
+    fee="0",
+    conn="shop",
+    payout_ref=None,
+    kind="sale",
+    on=MON,
+    cur="USD",
+    settled=True,
+    category="processing",
+):
     g, f = D(str(gross)), D(str(fee))
     return PlatformItem(
         ref=f"rutter:{conn}:{ref}",

@@ -6,7 +6,9 @@ from .builders import bank, inputs, item, payout
 
 
 def _breakdown(items, amount):
-    result = reconcile(inputs(lines=[bank("b", amount)], payouts=[payout("p", amount)], items=items))
+    result = reconcile(
+        inputs(lines=[bank("b", amount)], payouts=[payout("p", amount)], items=items)
+    )
     return next(b for b in result.breakdowns if b.payout_ref == "rutter:shop:p"), result
 
 
@@ -21,8 +23,17 @@ def test_it_splits_a_payout_into_gross_fees_refunds_and_other():
     ]
     b, _ = _breakdown(items, "73.90")
     assert b.balanced
-    assert (b.gross, b.processing_fees, b.marketplace_fees) == (Decimal("200.00"), Decimal("-21.10"), Decimal("-30.00"))
-    assert (b.fees, b.refunds, b.other, b.net) == (Decimal("-51.10"), Decimal("-15.00"), Decimal("-60.00"), Decimal("73.90"))
+    assert (b.gross, b.processing_fees, b.marketplace_fees) == (
+        Decimal("200.00"),
+        Decimal("-21.10"),
+        Decimal("-30.00"),
+    )
+    assert (b.fees, b.refunds, b.other, b.net) == (
+        Decimal("-51.10"),
+        Decimal("-15.00"),
+        Decimal("-60.00"),
+        Decimal("73.90"),
+    )
     assert "rutter:shop:po" not in b.item_refs
 
 
@@ -36,5 +47,7 @@ def test_it_flags_a_payout_whose_items_do_not_add_up_instead_of_forcing_it():
 
 
 def test_it_puts_marketplace_fees_in_their_own_bucket():
-    b, _ = _breakdown([item("s", "100.00", fee="15.00", payout_ref="p", category="marketplace")], "85.00")
+    b, _ = _breakdown(
+        [item("s", "100.00", fee="15.00", payout_ref="p", category="marketplace")], "85.00"
+    )
     assert (b.processing_fees, b.marketplace_fees) == (Decimal("0.00"), Decimal("-15.00"))

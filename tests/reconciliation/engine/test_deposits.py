@@ -66,7 +66,10 @@ def test_it_pairs_equal_payouts_by_date_when_dates_tell_them_apart():
     result = reconcile(
         inputs(
             lines=[bank("mon", "300.00", on=day(0)), bank("thu", "300.00", on=day(3))],
-            payouts=[payout("p1", "300.00", arrival=day(0)), payout("p2", "300.00", arrival=day(3))],
+            payouts=[
+                payout("p1", "300.00", arrival=day(0)),
+                payout("p2", "300.00", arrival=day(3)),
+            ],
         )
     )
     d = by_bank(result)
@@ -79,8 +82,11 @@ def test_it_matches_two_payouts_landing_as_one_deposit():
     result = reconcile(
         inputs(
             lines=[bank("b", "1000.00", on=day(1))],
-            payouts=[payout("p1", "600.00", arrival=day(1)), payout("p2", "400.00", arrival=day(1)),
-                     payout("p3", "250.00", arrival=day(1))],
+            payouts=[
+                payout("p1", "600.00", arrival=day(1)),
+                payout("p2", "400.00", arrival=day(1)),
+                payout("p3", "250.00", arrival=day(1)),
+            ],
         )
     )
     d = by_bank(result)["b"]
@@ -92,8 +98,10 @@ def test_it_refuses_a_deposit_that_two_payout_subsets_explain():
     result = reconcile(
         inputs(
             lines=[bank("b", "1000.00", on=day(1))],
-            payouts=[payout(f"p{i}", amt, arrival=day(1)) for i, amt in
-                     enumerate(["600.00", "400.00", "700.00", "300.00"])],
+            payouts=[
+                payout(f"p{i}", amt, arrival=day(1))
+                for i, amt in enumerate(["600.00", "400.00", "700.00", "300.00"])
+            ],
         )
     )
     assert by_bank(result)["b"].status == "ambiguous"
@@ -102,7 +110,10 @@ def test_it_refuses_a_deposit_that_two_payout_subsets_explain():
 def test_it_matches_a_negative_payout_to_a_withdrawal_not_a_deposit():
     result = reconcile(
         inputs(
-            lines=[bank("in", "85.10", desc="SHOPIFY DES:TRANSFER"), bank("out", "-85.10", desc="SHOPIFY DES:DEBIT")],
+            lines=[
+                bank("in", "85.10", desc="SHOPIFY DES:TRANSFER"),
+                bank("out", "-85.10", desc="SHOPIFY DES:DEBIT"),
+            ],
             payouts=[payout("neg", "-85.10")],
         )
     )
@@ -147,7 +158,10 @@ def test_it_never_matches_a_pending_bank_line():
 def test_it_trusts_an_identifier_in_the_descriptor_even_without_a_platform_name():
     result = reconcile(
         inputs(
-            lines=[bank("b1", "77.00", desc="ACH CREDIT REF PO-99812345"), bank("b2", "77.00", desc="ACH CREDIT")],
+            lines=[
+                bank("b1", "77.00", desc="ACH CREDIT REF PO-99812345"),
+                bank("b2", "77.00", desc="ACH CREDIT"),
+            ],
             payouts=[payout("p", "77.00", ids=("PO-99812345",))],
         )
     )
@@ -165,6 +179,8 @@ def test_it_ignores_failed_payouts():
 
 def test_it_does_not_match_outside_the_date_window():
     result = reconcile(
-        inputs(lines=[bank("b", "400.00", on=day(21))], payouts=[payout("p", "400.00", arrival=MON)])
+        inputs(
+            lines=[bank("b", "400.00", on=day(21))], payouts=[payout("p", "400.00", arrival=MON)]
+        )
     )
     assert by_bank(result)["b"].status == "unmatched"

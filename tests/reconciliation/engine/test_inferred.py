@@ -6,7 +6,10 @@ ETSY = conn("etsy", "ETSY", explicit=False)
 
 
 def _sales(amounts, *, start=0, fee="0"):
-    return [item(f"t{start + i}", a, fee=fee, conn="etsy", on=day(start + i)) for i, a in enumerate(amounts)]
+    return [
+        item(f"t{start + i}", a, fee=fee, conn="etsy", on=day(start + i))
+        for i, a in enumerate(amounts)
+    ]
 
 
 def test_it_infers_consecutive_settlement_windows_for_each_deposit():
@@ -37,18 +40,31 @@ def test_it_nets_fees_and_refunds_inside_a_window():
         item("f1", "-0.20", conn="etsy", kind="fee", on=day(1)),
     ]
     result = reconcile(
-        inputs(lines=[bank("w", "73.30", on=day(3), desc="ETSY INC DES:DEPOSIT")], items=items, conns=[ETSY])
+        inputs(
+            lines=[bank("w", "73.30", on=day(3), desc="ETSY INC DES:DEPOSIT")],
+            items=items,
+            conns=[ETSY],
+        )
     )
     assert by_bank(result)["w"].status == "matched"
     b = next(b for b in result.breakdowns if b.inferred)
-    assert (str(b.gross), str(b.fees), str(b.refunds), str(b.net)) == ("100.00", "-6.70", "-20.00", "73.30")
+    assert (str(b.gross), str(b.fees), str(b.refunds), str(b.net)) == (
+        "100.00",
+        "-6.70",
+        "-20.00",
+        "73.30",
+    )
 
 
 def test_it_finds_a_non_consecutive_subset_when_no_window_fits():
     # t1 (held back) sits between the two paid transactions.
     items = _sales(["12.34", "50.00", "7.77"])
     result = reconcile(
-        inputs(lines=[bank("w", "20.11", on=day(4), desc="ETSY INC DES:DEPOSIT")], items=items, conns=[ETSY])
+        inputs(
+            lines=[bank("w", "20.11", on=day(4), desc="ETSY INC DES:DEPOSIT")],
+            items=items,
+            conns=[ETSY],
+        )
     )
     d = by_bank(result)["w"]
     assert d.status == "matched"
@@ -58,7 +74,11 @@ def test_it_finds_a_non_consecutive_subset_when_no_window_fits():
 def test_it_refuses_when_two_groupings_fit():
     items = _sales(["10.00", "10.00", "10.00"])
     result = reconcile(
-        inputs(lines=[bank("w", "20.00", on=day(4), desc="ETSY INC DES:DEPOSIT")], items=items, conns=[ETSY])
+        inputs(
+            lines=[bank("w", "20.00", on=day(4), desc="ETSY INC DES:DEPOSIT")],
+            items=items,
+            conns=[ETSY],
+        )
     )
     d = by_bank(result)["w"]
     assert d.status == "ambiguous" and d.inferred is not None
@@ -87,13 +107,21 @@ def test_it_ignores_unsettled_and_future_transactions():
     items = _sales(["10.00"]) + [item("late", "5.00", conn="etsy", on=day(10))]
     items.append(item("unsettled", "5.00", conn="etsy", on=day(0), settled=False))
     result = reconcile(
-        inputs(lines=[bank("w", "15.00", on=day(3), desc="ETSY INC DES:DEPOSIT")], items=items, conns=[ETSY])
+        inputs(
+            lines=[bank("w", "15.00", on=day(3), desc="ETSY INC DES:DEPOSIT")],
+            items=items,
+            conns=[ETSY],
+        )
     )
     assert by_bank(result)["w"].status == "unmatched"
 
 
 def test_it_only_suggests_an_inferred_payout_for_a_descriptor_without_a_platform():
     result = reconcile(
-        inputs(lines=[bank("w", "30.00", on=day(3), desc="ACH CREDIT")], items=_sales(["10.00", "20.00"]), conns=[ETSY])
+        inputs(
+            lines=[bank("w", "30.00", on=day(3), desc="ACH CREDIT")],
+            items=_sales(["10.00", "20.00"]),
+            conns=[ETSY],
+        )
     )
     assert by_bank(result)["w"].status == "suggested"

@@ -38,8 +38,15 @@ def test_it_books_the_fees_and_balances_the_payouts():
     assert fees == {SHOP: Decimal("-117.20"), AMZ: Decimal("-460.00")}
     assert all(b.balanced for b in result.breakdowns)
     shop = next(b for b in result.breakdowns if b.connection_ref == SHOP)
-    assert (shop.gross, shop.refunds, shop.net) == (Decimal("4000.00"), Decimal("-32.80"), Decimal("3850.00"))
-    assert {(e["connection"], e["amount"]) for e in exp["expenses"]} == {(SHOP, "117.20"), (AMZ, "460.00")}
+    assert (shop.gross, shop.refunds, shop.net) == (
+        Decimal("4000.00"),
+        Decimal("-32.80"),
+        Decimal("3850.00"),
+    )
+    assert {(e["connection"], e["amount"]) for e in exp["expenses"]} == {
+        (SHOP, "117.20"),
+        (AMZ, "460.00"),
+    }
 
 
 def test_it_scores_perfectly_against_the_truth_file():

@@ -12,7 +12,12 @@ from reconciliation.engine import PriorDecision, reconcile
 from .builders import bank, conn, day, inputs, item, payout
 
 AMOUNTS = ["100.00", "150.00", "250.00", "400.00", "-40.00"]
-DESCS = ["SHOPIFY PAYMENTS DES:TRANSFER", "AMAZON.COM SERVICES", "ACH CREDIT", "ETSY INC DES:DEPOSIT"]
+DESCS = [
+    "SHOPIFY PAYMENTS DES:TRANSFER",
+    "AMAZON.COM SERVICES",
+    "ACH CREDIT",
+    "ETSY INC DES:DEPOSIT",
+]
 SHOPS = [("s1", "SHOPIFY"), ("s2", "SHOPIFY"), ("a1", "AMAZON")]
 
 
@@ -21,16 +26,39 @@ def worlds(draw):
     payouts = []
     for i in range(draw(st.integers(0, 7))):
         shop, platform = draw(st.sampled_from(SHOPS))
-        payouts.append(payout(f"p{i}", draw(st.sampled_from(AMOUNTS)), conn=shop, platform=platform,
-                              arrival=day(draw(st.integers(0, 6)))))
+        payouts.append(
+            payout(
+                f"p{i}",
+                draw(st.sampled_from(AMOUNTS)),
+                conn=shop,
+                platform=platform,
+                arrival=day(draw(st.integers(0, 6))),
+            )
+        )
     lines = []
     for i in range(draw(st.integers(0, 8))):
         amount = draw(st.sampled_from(AMOUNTS + ["550.00", "30.00", "50.00"]))
-        lines.append(bank(f"b{i}", amount, on=day(draw(st.integers(0, 8))), desc=draw(st.sampled_from(DESCS)),
-                          pending=draw(st.booleans()) and draw(st.booleans())))
-    items = [item(f"t{i}", draw(st.sampled_from(["10.00", "20.00", "30.00", "-10.00"])), conn="etsy",
-                  on=day(draw(st.integers(0, 6)))) for i in range(draw(st.integers(0, 6)))]
-    return inputs(lines=lines, payouts=payouts, items=items, conns=[conn("etsy", "ETSY", explicit=False)])
+        lines.append(
+            bank(
+                f"b{i}",
+                amount,
+                on=day(draw(st.integers(0, 8))),
+                desc=draw(st.sampled_from(DESCS)),
+                pending=draw(st.booleans()) and draw(st.booleans()),
+            )
+        )
+    items = [
+        item(
+            f"t{i}",
+            draw(st.sampled_from(["10.00", "20.00", "30.00", "-10.00"])),
+            conn="etsy",
+            on=day(draw(st.integers(0, 6))),
+        )
+        for i in range(draw(st.integers(0, 6)))
+    ]
+    return inputs(
+        lines=lines, payouts=payouts, items=items, conns=[conn("etsy", "ETSY", explicit=False)]
+    )
 
 
 def _answers(result):
@@ -47,7 +75,11 @@ def test_it_never_uses_a_bank_line_payout_or_transaction_twice(world):
     matched = [d for d in result.decisions if d.status == "matched"]
     used = Counter()
     for d in matched:
-        used.update(["bank:" + d.bank_ref] + list(d.payout_refs) + list(d.inferred.item_refs if d.inferred else ()))
+        used.update(
+            ["bank:" + d.bank_ref]
+            + list(d.payout_refs)
+            + list(d.inferred.item_refs if d.inferred else ())
+        )
     assert all(n == 1 for n in used.values())
     pending = {b.ref for b in world.bank_lines if b.pending}
     assert not any(d.bank_ref in pending for d in matched)
@@ -61,8 +93,12 @@ def test_it_does_not_depend_on_input_order(world, rnd: random.Random):
         rnd.shuffle(xs)
         return tuple(xs)
 
-    other = replace(world, bank_lines=shuffled(world.bank_lines), payouts=shuffled(world.payouts),
-                    items=shuffled(world.items))
+    other = replace(
+        world,
+        bank_lines=shuffled(world.bank_lines),
+        payouts=shuffled(world.payouts),
+        items=shuffled(world.items),
+    )
     assert reconcile(other) == reconcile(world)
 
 
@@ -70,8 +106,11 @@ def test_it_does_not_depend_on_input_order(world, rnd: random.Random):
 @given(worlds())
 def test_it_is_idempotent_when_its_matches_come_back_as_locks(world):
     first = reconcile(world)
-    locks = [PriorDecision(d.bank_ref, "applied", payout_refs=d.payout_refs, inferred=d.inferred)
-             for d in first.decisions if d.status == "matched"]
+    locks = [
+        PriorDecision(d.bank_ref, "applied", payout_refs=d.payout_refs, inferred=d.inferred)
+        for d in first.decisions
+        if d.status == "matched"
+    ]
     second = reconcile(replace(world, prior=tuple(locks)))
     assert _answers(second) == _answers(first)
     assert {d.bank_ref for d in second.decisions if d.locked} == {lk.bank_ref for lk in locks}

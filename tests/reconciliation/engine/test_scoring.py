@@ -5,7 +5,9 @@ TRUTH = {
     "deposits": {
         "plaid:1": {"payouts": ["rutter:c:p1"]},
         "plaid:2": {"payouts": ["rutter:c:p2", "rutter:c:p3"]},
-        "plaid:3": {"inferred": {"connection": "rutter:e", "items": ["rutter:e:t1", "rutter:e:t2"]}},
+        "plaid:3": {
+            "inferred": {"connection": "rutter:e", "items": ["rutter:e:t1", "rutter:e:t2"]}
+        },
     },
     "non_payout_deposits": ["plaid:9"],
     "fees": {"rutter:c": {"USD": "10.00"}},
@@ -17,13 +19,35 @@ def test_it_counts_exact_answers_and_punishes_wrong_or_extra_matches():
         "deposits": [
             {"bank": "plaid:1", "status": "matched", "payouts": ["rutter:c:p1"]},
             {"bank": "plaid:2", "status": "matched", "payouts": ["rutter:c:p2"]},  # wrong set
-            {"bank": "plaid:3", "status": "matched",
-             "inferred": {"connection": "rutter:e", "items": ["rutter:e:t2", "rutter:e:t1"]}},
-            {"bank": "plaid:9", "status": "matched", "payouts": ["rutter:c:p9"]},  # not platform money
+            {
+                "bank": "plaid:3",
+                "status": "matched",
+                "inferred": {"connection": "rutter:e", "items": ["rutter:e:t2", "rutter:e:t1"]},
+            },
+            {
+                "bank": "plaid:9",
+                "status": "matched",
+                "payouts": ["rutter:c:p9"],
+            },  # not platform money
         ],
-        "payouts": [{"payout": "rutter:c:p1", "balanced": True}, {"payout": "rutter:c:p2", "balanced": False}],
-        "expenses": [{"connection": "rutter:c", "category": "processing_fees", "currency": "USD", "amount": "4.00"},
-                     {"connection": "rutter:c", "category": "marketplace_fees", "currency": "USD", "amount": "6.00"}],
+        "payouts": [
+            {"payout": "rutter:c:p1", "balanced": True},
+            {"payout": "rutter:c:p2", "balanced": False},
+        ],
+        "expenses": [
+            {
+                "connection": "rutter:c",
+                "category": "processing_fees",
+                "currency": "USD",
+                "amount": "4.00",
+            },
+            {
+                "connection": "rutter:c",
+                "category": "marketplace_fees",
+                "currency": "USD",
+                "amount": "6.00",
+            },
+        ],
     }
     s = score(export=export, truth=TRUTH)
     assert (s["true_positives"], s["false_positives"]) == (2, 2)
@@ -34,8 +58,11 @@ def test_it_counts_exact_answers_and_punishes_wrong_or_extra_matches():
 
 
 def test_it_does_not_count_suggestions_as_matches_and_checks_fee_totals():
-    export = {"deposits": [{"bank": "plaid:1", "status": "suggested", "payouts": ["rutter:c:p1"]}],
-              "payouts": [], "expenses": []}
+    export = {
+        "deposits": [{"bank": "plaid:1", "status": "suggested", "payouts": ["rutter:c:p1"]}],
+        "payouts": [],
+        "expenses": [],
+    }
     s = score(export=export, truth=TRUTH)
     assert (s["precision"], s["recall"], s["false_positives"]) == (1.0, 0.0, 0)
     assert not s["fees_ok"] and s["fees"]["rutter:c USD"]["export"] == "0"
