@@ -1,0 +1,24 @@
+"""Every write of the connections app: linking, syncing, the webhook inbox."""
+
+from connections.services.linking import (
+    LinkError,
+    connection_link_plaid,
+    connection_link_rutter,
+    connection_link_stripe,
+    stripe_oauth_start_url,
+)
+from connections.services.sync import (
+    connection_refresh_object,
+    connection_set_status,
+    connection_sync,
+    reconciliation_enqueue,
+)
+from connections.services.tokens import token_decrypt, token_encrypt
+from connections.services.webhooks import Received, webhook_process, webhook_receive
+
+__all__ = [
+    "LinkError", "Received", "connection_link_plaid", "connection_link_rutter",
+    "connection_link_stripe", "connection_refresh_object", "connection_set_status",
+    "connection_sync", "reconciliation_enqueue", "stripe_oauth_start_url", "token_decrypt",
+    "token_encrypt", "webhook_process", "webhook_receive",
+]

@@ -1,0 +1,116 @@
+"""Linking a company's Rutter connections, Stripe accounts and Plaid items.
+
+Each link exchanges the one-time token the provider's Link/OAuth flow handed the browser, stores
+the connection with its access token encrypted, and creates its accounts in the books (a clearing
+account per store connection, a ledger bank account per Plaid account). Linking again is
+idempotent: the same connection is updated, never duplicated.
+"""
+
+from __future__ import annotations
+
+from django.core import signing
+from django.db import transaction
+
+from companies.models import Company
+from connections.models import Connection, ConnectionStatus, Provider
+from connections.services.clients import client_for
+from connections.services.tokens import token_encrypt
+from ledger.services import chart_of_accounts_create, clearing_account_for
+
+STRIPE_STATE_SALT = "tieout.connections.stripe-oauth"
+STRIPE_STATE_MAX_AGE = 600  # seconds a user may spend on Stripe's authorize page
+
+
+class LinkError(ValueError):
+    """A link attempt we refuse (bad or expired state, …); `code` is machine-readable."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
+
+
+@transaction.atomic
+def _connection_save(*, company: Company, provider: str, external_id: str, platform: str,
+                     display_name: str, access_token: str, status: str) -> Connection:
+    chart_of_accounts_create(company=company)
+    connection, created = Connection.objects.select_for_update().get_or_create(
+        company=company, provider=provider, external_id=external_id,
+        defaults={"platform": platform, "display_name": display_name, "status": status},
+    )
+    connection.platform = platform or connection.platform
+    connection.display_name = display_name or connection.display_name
+    if access_token:
+        connection.access_token_encrypted = token_encrypt(access_token)
+    if not created and connection.status in (ConnectionStatus.NEEDS_REAUTH, ConnectionStatus.ERROR,
+                                             ConnectionStatus.DISABLED):
+        connection.status = status  # re-linking is how a user repairs a connection
+    connection.save()
+    if provider != Provider.PLAID:
+        clearing_account_for(company=company, source=connection.ref,
+                             name=connection.display_name or connection.ref)
+    return connection
+
+
+def connection_link_rutter(*, company: Company, public_token: str) -> Connection:
+    with client_for("rutter") as client:
+        result = client.exchange_public_token(public_token)
+    platform = result.get("platform") or ""
+    return _connection_save(
+        company=company, provider=Provider.RUTTER, external_id=result["connection_id"],
+        platform=platform, display_name=result.get("store_unique_name") or result.get("store_name") or platform,
+        access_token=result["access_token"], status=ConnectionStatus.PENDING_INITIAL_SYNC,
+    )
+
+
+def stripe_oauth_start_url(*, company: Company, redirect_uri: str) -> str:
+    """Where to send the user to link a Stripe account; `state` is signed and bound to `company`."""
+    state = signing.dumps({"company": company.pk}, salt=STRIPE_STATE_SALT, compress=True)
+    with client_for("stripe") as client:
+        return client.oauth_authorize_url(state=state, redirect_uri=redirect_uri)
+
+
+def stripe_oauth_state_company(*, state: str) -> Company:
+    try:
+        payload = signing.loads(state, salt=STRIPE_STATE_SALT, max_age=STRIPE_STATE_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise LinkError("state_expired", "the Stripe link took too long; start again") from exc
+    except signing.BadSignature as exc:
+        raise LinkError("state_invalid", "the Stripe link state is not ours") from exc
+    company = Company.objects.filter(pk=payload.get("company")).first()
+    if company is None:
+        raise LinkError("state_invalid", "the Stripe link state names no company")
+    return company
+
+
+def connection_link_stripe(*, state: str, code: str) -> Connection:
+    """The OAuth callback: verify our signed state, then exchange the single-use code."""
+    company = stripe_oauth_state_company(state=state)
+    with client_for("stripe") as client:
+        result = client.oauth_exchange_code(code)
+        account_id = result["stripe_user_id"]
+        try:
+            account = client.account(account_id)
+        except Exception:  # the display name is a nicety; the link stands without it
+            account = {}
+    name = (account.get("business_profile") or {}).get("name") or account.get("email") or account_id
+    # Calls use the platform key with Stripe-Account, so no per-account token is stored.
+    return _connection_save(
+        company=company, provider=Provider.STRIPE, external_id=account_id, platform="STRIPE",
+        display_name=name, access_token="", status=ConnectionStatus.READY,
+    )
+
+
+def connection_link_plaid(*, company: Company, public_token: str) -> Connection:
+    from connections.services.context import SyncContext
+    from connections.services.plaid_sync import plaid_accounts_sync
+
+    with client_for("plaid") as client:
+        result = client.exchange_public_token(public_token)
+        connection = _connection_save(
+            company=company, provider=Provider.PLAID, external_id=result["item_id"], platform="PLAID",
+            display_name="", access_token=result["access_token"],
+            status=ConnectionStatus.PENDING_INITIAL_SYNC,
+        )
+        # Bank accounts (and their ledger accounts) exist as soon as the item is linked.
+        plaid_accounts_sync(SyncContext(connection=connection, run=None, client=client))
+    return connection

@@ -1,0 +1,42 @@
+"""Plaid: the item's accounts, then /transactions/sync from the saved cursor.
+
+Plaid's cursor is a position in a change log, so it is kept forever (never reset between
+passes): added and modified lines are upserted, removed ones deleted (unless reconciled), and a
+posted line that replaces a pending one removes the pending row in the same transaction.
+"""
+
+from __future__ import annotations
+
+from connections.mapping.plaid import bank_account_row, bank_transaction_row, removed_row
+from connections.services.context import SyncContext
+from ledger.services import ingest
+
+ENTITY = "transactions"
+
+
+def plaid_accounts_sync(ctx: SyncContext) -> int:
+    payload = ctx.client.accounts_get(ctx.connection.access_token)
+    currency = ctx.company.base_currency
+    rows = [bank_account_row(a, source=ctx.source, default_currency=currency)
+            for a in payload.get("accounts") or []]
+    return ingest.bank_account_upsert_many(company=ctx.company, rows=rows)
+
+
+def plaid_sync(ctx: SyncContext) -> None:
+    plaid_accounts_sync(ctx)
+    state = ctx.state(ENTITY)
+    currency = ctx.company.base_currency
+    for page in ctx.client.iter_transactions_sync(ctx.connection.access_token, cursor=state.cursor):
+        upserts = [bank_transaction_row(t, source=ctx.source, default_currency=currency)
+                   for t in [*page.added, *page.modified]]
+        removed = [removed_row(t, source=ctx.source)["external_id"] for t in page.removed]
+        ctx.commit_page(
+            entity=ENTITY, fetched_with=page.cursor, since=None, finished=not page.has_more,
+            # Plaid's cursor is never reset; an empty next_cursor ("no data yet") keeps ours.
+            next_cursor=page.next_cursor or page.cursor,
+            write=lambda upserts=upserts: ingest.bank_transaction_upsert_many(company=ctx.company, rows=upserts),
+            deleted=lambda removed=removed: ingest.bank_transaction_delete_many(
+                company=ctx.company, source=ctx.source, external_ids=removed),
+            # Pages re-sent after a mutation-during-pagination restart start behind our cursor.
+            check_cursor=not page.restarted,
+        )

@@ -1,0 +1,128 @@
+"""Running a sync of one connection: the run row, the provider pass, and what errors mean.
+
+PRODUCT_NOT_READY is not an error: the connection stays pending_initial_sync and the run is
+recorded as not_ready so the task reschedules. Re-authentication and disabled connections get
+their status; anything else marks the connection `error` with the message and re-raises so the
+task queue sees the failure (and retries it).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.utils import timezone
+
+from connections.models import Connection, ConnectionStatus, SyncRun, SyncRunStatus
+from connections.providers.errors import ConnectionDisabled, NeedsReauth, NotReady
+from connections.services.clients import client_for
+from connections.services.context import ConcurrentSync, SyncContext
+from connections.services.plaid_sync import plaid_sync
+from connections.services.rutter_sync import rutter_refresh_object, rutter_sync
+from connections.services.stripe_sync import stripe_refresh_payout, stripe_sync
+
+logger = logging.getLogger(__name__)
+
+PASSES = {"rutter": rutter_sync, "stripe": stripe_sync, "plaid": plaid_sync}
+
+
+def _run_start(connection: Connection, kind: str | None) -> SyncRun:
+    if kind is None:
+        kind = "incremental" if connection.status == ConnectionStatus.READY else "initial"
+    return SyncRun.objects.create(company=connection.company, connection=connection, kind=kind)
+
+
+def _run_finish(run: SyncRun, status: str, started: float, error: str = "") -> None:
+    run.status = status
+    run.finished_at = timezone.now()
+    run.duration_ms = int((time.monotonic() - started) * 1000)
+    if error:
+        run.errors = [*run.errors, error[:2000]]
+    run.save(update_fields=["status", "finished_at", "duration_ms", "errors"])
+
+
+def _set_status(connection: Connection, status: str, error: str = "", synced: bool = False) -> None:
+    connection.status = status
+    connection.last_error = error[:2000]
+    fields = ["status", "last_error"]
+    if synced:
+        connection.last_synced_at = timezone.now()
+        fields.append("last_synced_at")
+    connection.save(update_fields=fields)
+
+
+def _guarded(connection: Connection, run: SyncRun, work: Callable[[], None]) -> SyncRun:
+    started = time.monotonic()
+    try:
+        work()
+    except NotReady as exc:
+        _run_finish(run, SyncRunStatus.NOT_READY, started, str(exc))
+        _set_status(connection, ConnectionStatus.PENDING_INITIAL_SYNC)
+        return run
+    except ConcurrentSync as exc:
+        _run_finish(run, SyncRunStatus.SUCCEEDED, started, str(exc))
+        return run
+    except NeedsReauth as exc:
+        _run_finish(run, SyncRunStatus.FAILED, started, str(exc))
+        _set_status(connection, ConnectionStatus.NEEDS_REAUTH, str(exc))
+        return run
+    except ConnectionDisabled as exc:
+        _run_finish(run, SyncRunStatus.FAILED, started, str(exc))
+        _set_status(connection, ConnectionStatus.DISABLED, str(exc))
+        return run
+    except Exception as exc:
+        _run_finish(run, SyncRunStatus.FAILED, started, f"{type(exc).__name__}: {exc}")
+        _set_status(connection, ConnectionStatus.ERROR, f"{type(exc).__name__}: {exc}")
+        raise
+    _run_finish(run, SyncRunStatus.SUCCEEDED, started)
+    _set_status(connection, ConnectionStatus.READY, synced=True)
+    return run
+
+
+def connection_sync(
+    *, connection: Connection, kind: str | None = None, on_page: Callable[[SyncRun], None] | None = None
+) -> SyncRun:
+    """Sync one connection from where it stands (initial, or incremental with overlap).
+
+    `on_page(run)` is called after each committed page (progress bars; tests stop a sync there).
+    """
+    connection = Connection.objects.select_related("company").get(pk=connection.pk)
+    run = _run_start(connection, kind)
+    with client_for(connection.provider) as client:
+        ctx = SyncContext(connection=connection, run=run, client=client, on_page=on_page)
+        return _guarded(connection, run, lambda: PASSES[connection.provider](ctx))
+
+
+def connection_refresh_object(*, connection: Connection, kind: str, object_id: str) -> SyncRun:
+    """Re-fetch one object a webhook named (Rutter order/transaction/payout, Stripe payout)."""
+    connection = Connection.objects.select_related("company").get(pk=connection.pk)
+    run = _run_start(connection, "webhook")
+    with client_for(connection.provider) as client:
+        ctx = SyncContext(connection=connection, run=run, client=client)
+        if connection.provider == "stripe":
+            work = lambda: stripe_refresh_payout(ctx, payout_id=object_id)  # noqa: E731
+        else:
+            work = lambda: rutter_refresh_object(ctx, kind=kind, object_id=object_id)  # noqa: E731
+        return _guarded(connection, run, work)
+
+
+def connection_set_status(*, connection: Connection, status: str, error: str = "") -> None:
+    _set_status(connection, status, error)
+
+
+def reconciliation_enqueue(*, company_id: int) -> bool:
+    """Queue reconciliation of a company after a sync, if the reconciliation app provides it."""
+    if not getattr(settings, "SYNC_ENQUEUE_RECONCILIATION", True):
+        return False
+    try:
+        from reconciliation import tasks as reconciliation_tasks
+    except ImportError:
+        return False
+    if not callable(getattr(reconciliation_tasks, "reconcile_company", None)):
+        return False
+    from django_q.tasks import async_task
+
+    async_task("reconciliation.tasks.reconcile_company", company_id)
+    return True

@@ -1,0 +1,344 @@
+"""Bulk upserts of synced rows, keyed on (company, source, external_id).
+
+Rows are the plain dicts of connections.mapping (Decimal money signed by meaning). Each function
+writes a whole batch in a handful of statements (INSERT … ON CONFLICT DO UPDATE in chunks, then
+set-based UPDATEs), never one INSERT per row, so a page of 500 objects is a few round trips.
+Fields that reconciliation owns (payout breakdowns, invoice payment state, bank line status) are
+never overwritten by a re-sync; re-running any upsert with the same rows changes nothing.
+"""
+
+from datetime import UTC, datetime
+
+from django.db import transaction
+from django.db.models import F, OuterRef, ProtectedError, Q, Subquery
+
+from ledger.models import (
+    BankAccount,
+    BankTransaction,
+    BankTransactionStatus,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    ItemKind,
+    Payout,
+    PayoutItem,
+    PayoutStatus,
+)
+from ledger.services.accounts import bank_ledger_account_for
+
+BATCH = 1000  # rows per INSERT statement: well under SQLite's and PostgreSQL's parameter limits
+SOURCED_KEY = ["company", "source", "external_id"]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # stable stand-in when a provider omits a timestamp
+_ITEM_KINDS = frozenset(ItemKind.values)
+_PAYOUT_STATUSES = frozenset(PayoutStatus.values)
+
+
+def _text(value, size: int) -> str:
+    return (value or "")[:size]
+
+
+def _chunks(values: list, size: int = BATCH):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _upsert(model, objs: list, update_fields: list[str]) -> None:
+    if objs:
+        model.objects.bulk_create(
+            objs, batch_size=BATCH, update_conflicts=True, unique_fields=SOURCED_KEY,
+            update_fields=update_fields,
+        )
+
+
+def _ids_by_external(model, *, company, source: str, external_ids) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(sorted(set(external_ids))):
+        found.update(
+            model.objects.filter(company=company, source=source, external_id__in=chunk)
+            .values_list("external_id", "pk")
+        )
+    return found
+
+
+def _dedupe(rows: list[dict]) -> list[dict]:
+    """Last row wins per (source, external_id): ON CONFLICT cannot touch a row twice in a statement."""
+    return list({(row["source"], row["external_id"]): row for row in rows}.values())
+
+
+# -- customers and invoices --------------------------------------------------------------------
+
+
+@transaction.atomic
+def customer_upsert_many(*, company, rows: list[dict]) -> int:
+    rows = _dedupe(rows)
+    _upsert(Customer, [
+        Customer(company=company, source=r["source"], external_id=r["external_id"],
+                 name=_text(r.get("name"), 300), email=_text(r.get("email"), 300))
+        for r in rows
+    ], ["name", "email"])
+    return len(rows)
+
+
+def _invoice_status(row: dict) -> str:
+    if row.get("cancelled_at") or (row.get("status") or "").lower() in ("cancelled", "canceled"):
+        return InvoiceStatus.VOID
+    return {"paid": InvoiceStatus.PAID, "partially_paid": InvoiceStatus.PARTIALLY_PAID,
+            "refunded": InvoiceStatus.REFUNDED}.get((row.get("payment_status") or "").lower(),
+                                                    InvoiceStatus.OPEN)
+
+
+@transaction.atomic
+def invoice_upsert_many(*, company, rows: list[dict]) -> int:
+    """Orders (connections.mapping.rutter.order_row) -> customers, invoices and their lines.
+
+    `status` is set from the platform when the invoice is first seen; afterwards it belongs to
+    reconciliation (payments move it), so a re-sync updates only `platform_status` and amounts.
+    Lines are replaced only for invoices whose lines changed, so a re-sync rewrites nothing.
+    """
+    rows = _dedupe(rows)
+    if not rows:
+        return 0
+    customers = {}
+    for r in rows:
+        if r.get("customer_external_id"):
+            customers[(r["source"], r["customer_external_id"])] = {
+                "source": r["source"], "external_id": r["customer_external_id"],
+                "name": r.get("customer_name"), "email": r.get("customer_email"),
+            }
+    customer_upsert_many(company=company, rows=list(customers.values()))
+    customer_ids = {}
+    for source in {s for s, _ in customers}:
+        ids = _ids_by_external(Customer, company=company, source=source,
+                               external_ids=[e for s, e in customers if s == source])
+        customer_ids.update({(source, e): pk for e, pk in ids.items()})
+
+    _upsert(Invoice, [
+        Invoice(
+            company=company, source=r["source"], external_id=r["external_id"],
+            number=_text(str(r.get("number") or ""), 100),
+            customer_id=customer_ids.get((r["source"], r.get("customer_external_id"))),
+            currency=r["currency"], issued_at=r.get("created_at") or _EPOCH,
+            status=_invoice_status(r),
+            platform_status=_text(r.get("payment_status") or r.get("status"), 40),
+            subtotal=r["subtotal"], discount=r["discount"], shipping=r["shipping"], tax=r["tax"],
+            total=r["total"], updated_at=r.get("updated_at"),
+        )
+        for r in rows
+    ], ["number", "customer", "currency", "issued_at", "platform_status", "subtotal", "discount",
+        "shipping", "tax", "total", "updated_at"])
+    _invoice_lines_replace(company=company, rows=rows)
+    return len(rows)
+
+
+def _line_key(line: dict) -> tuple:
+    return (_text(line.get("external_id"), 255), _text(line.get("title"), 500), _text(line.get("sku"), 100),
+            line["quantity"], line["unit_price"], line["amount"])
+
+
+def _stored_line_key(line: InvoiceLine) -> tuple:
+    return (line.external_id, line.description, line.sku, line.quantity, line.unit_price, line.amount)
+
+
+def _invoice_lines_replace(*, company, rows: list[dict]) -> None:
+    invoice_ids = {}
+    for source in {r["source"] for r in rows}:
+        ids = _ids_by_external(Invoice, company=company, source=source,
+                               external_ids=[r["external_id"] for r in rows if r["source"] == source])
+        invoice_ids.update({(source, e): pk for e, pk in ids.items()})
+    existing: dict[int, list] = {}
+    for chunk in _chunks(list(invoice_ids.values())):
+        for line in InvoiceLine.objects.filter(company=company, invoice_id__in=chunk).order_by("id"):
+            existing.setdefault(line.invoice_id, []).append(_stored_line_key(line))
+    stale, new_lines = [], []
+    for r in rows:
+        invoice_id = invoice_ids[(r["source"], r["external_id"])]
+        lines = r.get("lines") or []
+        if [_line_key(line) for line in lines] == existing.get(invoice_id, []):
+            continue
+        stale.append(invoice_id)
+        new_lines.extend(
+            InvoiceLine(company=company, invoice_id=invoice_id, external_id=_text(line.get("external_id"), 255),
+                        description=_text(line.get("title"), 500), sku=_text(line.get("sku"), 100),
+                        quantity=line["quantity"], unit_price=line["unit_price"], amount=line["amount"])
+            for line in lines
+        )
+    for chunk in _chunks(stale):
+        InvoiceLine.objects.filter(company=company, invoice_id__in=chunk).delete()
+    InvoiceLine.objects.bulk_create(new_lines, batch_size=BATCH)
+
+
+@transaction.atomic
+def invoice_mark_deleted(*, company, source: str, external_id: str) -> int:
+    """The platform deleted an order: void the invoice (it may carry payments, so it stays)."""
+    return Invoice.objects.filter(company=company, source=source, external_id=external_id).update(
+        status=InvoiceStatus.VOID, platform_status="deleted"
+    )
+
+
+# -- payouts and their items -------------------------------------------------------------------
+
+
+@transaction.atomic
+def payout_upsert_many(*, company, rows: list[dict], platform: str) -> int:
+    """Payout rows (Rutter or Stripe mapping) -> Payouts. Breakdown fields stay reconciliation's."""
+    rows = _dedupe(rows)
+    objs = []
+    for r in rows:
+        status = (r.get("status") or "").lower()
+        arrived = r.get("arrived_at")
+        objs.append(Payout(
+            company=company, source=r["source"], external_id=r["external_id"], platform=platform[:40],
+            status=status if status in _PAYOUT_STATUSES else PayoutStatus.OTHER,
+            provider_status=_text(r.get("provider_status"), 40), currency=r["currency"],
+            amount=r["amount"], created_on=r.get("created_at"),
+            arrival_date=arrived.date() if arrived else None,
+            platform_id=_text(r.get("platform_id") or r["external_id"], 255),
+            trace_id=_text(r.get("trace_id") or r.get("description"), 255),
+            updated_at=r.get("updated_at") or r.get("created_at"),
+        ))
+    _upsert(Payout, objs, ["platform", "status", "provider_status", "currency", "amount",
+                           "created_on", "arrival_date", "platform_id", "trace_id", "updated_at"])
+    return len(rows)
+
+
+_ITEM_FIELDS = ["kind", "provider_type", "status", "description", "occurred_at", "available_on",
+                "currency", "amount", "fee", "net", "order_external_id", "updated_at"]
+
+
+def _item(company, r: dict) -> PayoutItem:
+    kind = r.get("kind") if r.get("kind") in _ITEM_KINDS else ItemKind.OTHER
+    available = r.get("available_on")
+    return PayoutItem(
+        company=company, source=r["source"], external_id=r["external_id"], kind=kind,
+        provider_type=_text(r.get("provider_type"), 60), status=_text(r.get("status"), 40),
+        description=_text(r.get("description"), 500), occurred_at=r.get("occurred_at") or _EPOCH,
+        available_on=available.date() if isinstance(available, datetime) else available,
+        currency=r["currency"], amount=r["amount"], fee=r["fee"], net=r["net"],
+        order_external_id=_text(r.get("order_external_id"), 255),
+        payout_external_id=_text(r.get("payout_external_id"), 255),
+        updated_at=r.get("updated_at") or r.get("occurred_at"),
+    )
+
+
+@transaction.atomic
+def payout_item_upsert_many(*, company, rows: list[dict]) -> int:
+    """Balance movements -> PayoutItems, then linked to their payouts by payout_external_id.
+
+    A row that does not know its payout (Rutter's /transactions list) never clears the payout
+    an earlier payout sync gave the item, so the order in which entities sync does not matter.
+    """
+    rows = _dedupe(rows)
+    settled = [_item(company, r) for r in rows if r.get("payout_external_id")]
+    loose = [_item(company, r) for r in rows if not r.get("payout_external_id")]
+    _upsert(PayoutItem, settled, [*_ITEM_FIELDS, "payout_external_id"])
+    _upsert(PayoutItem, loose, _ITEM_FIELDS)
+    by_source: dict[str, set] = {}
+    for item in settled:
+        by_source.setdefault(item.source, set()).add(item.payout_external_id)
+    for source, payout_ids in by_source.items():
+        payout_items_link(company=company, source=source, payout_external_ids=payout_ids)
+    return len(rows)
+
+
+def payout_items_link(*, company, source: str, payout_external_ids) -> int:
+    """Point items at their payout in one UPDATE … SET payout_id = (SELECT …) per chunk."""
+    payout_pk = Payout.objects.filter(
+        company=company, source=OuterRef("source"), external_id=OuterRef("payout_external_id")
+    ).values("pk")[:1]
+    changed = 0
+    for chunk in _chunks(sorted(payout_external_ids)):
+        stale = PayoutItem.objects.filter(
+            company=company, source=source, payout_external_id__in=chunk
+        ).filter(Q(payout__isnull=True) | ~Q(payout__external_id=F("payout_external_id")))
+        changed += stale.update(payout_id=Subquery(payout_pk))
+    return changed
+
+
+@transaction.atomic
+def payout_item_delete_many(*, company, source: str, external_ids) -> int:
+    """The platform deleted movements: delete them, or mark them deleted if already booked."""
+    rows = PayoutItem.objects.filter(company=company, source=source, external_id__in=list(external_ids))
+    try:
+        with transaction.atomic():
+            return rows.delete()[0]
+    except ProtectedError:
+        return rows.update(status="deleted")
+
+
+# -- the bank feed -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def bank_account_upsert_many(*, company, rows: list[dict]) -> int:
+    """Bank feed accounts -> BankAccounts, each with its own ledger bank account."""
+    rows = _dedupe(rows)
+    _upsert(BankAccount, [
+        BankAccount(company=company, source=r["source"], external_id=r["external_id"],
+                    name=_text(r.get("name"), 200), official_name=_text(r.get("official_name"), 300),
+                    mask=_text(r.get("mask"), 8), type=_text(r.get("type"), 40),
+                    subtype=_text(r.get("subtype"), 40), currency=r["currency"],
+                    current_balance=r.get("current_balance"), available_balance=r.get("available_balance"))
+        for r in rows
+    ], ["name", "official_name", "mask", "type", "subtype", "currency", "current_balance",
+        "available_balance"])
+    for account in BankAccount.objects.filter(
+        company=company, ledger_account__isnull=True,
+        external_id__in=[r["external_id"] for r in rows],
+    ):
+        ledger = bank_ledger_account_for(company=company, source=account.ref,
+                                         name=f"{account.name} {account.mask}".strip())
+        BankAccount.objects.filter(pk=account.pk).update(ledger_account=ledger)
+    return len(rows)
+
+
+@transaction.atomic
+def bank_transaction_upsert_many(*, company, rows: list[dict]) -> int:
+    """Bank lines (connections.mapping.plaid.bank_transaction_row, + = deposit) -> BankTransactions.
+
+    A posted line that replaces a pending one deletes the pending row (unless reconciled), so a
+    deposit never appears twice. Rows of unknown bank accounts are an error: sync accounts first.
+    """
+    rows = _dedupe(rows)
+    accounts: dict[tuple[str, str], int] = {}
+    for source in {r["source"] for r in rows}:
+        ids = _ids_by_external(BankAccount, company=company, source=source,
+                               external_ids=[r["account_external_id"] for r in rows if r["source"] == source])
+        accounts.update({(source, e): pk for e, pk in ids.items()})
+    objs = []
+    for r in rows:
+        account_id = accounts.get((r["source"], r["account_external_id"]))
+        if account_id is None:
+            raise ValueError(f"bank account {r['account_external_id']} of {r['source']} is not synced")
+        objs.append(BankTransaction(
+            company=company, source=r["source"], external_id=r["external_id"], bank_account_id=account_id,
+            date=r["date"], authorized_date=r.get("authorized_date"), currency=r["currency"],
+            amount=r["amount"], name=_text(r.get("name"), 500), merchant_name=_text(r.get("merchant_name"), 300),
+            payment_channel=_text(r.get("payment_channel"), 20), pending=bool(r.get("pending")),
+            pending_external_id=_text(r.get("pending_transaction_external_id"), 255),
+            updated_at=r.get("occurred_at"),
+        ))
+    _upsert(BankTransaction, objs, ["bank_account", "date", "authorized_date", "currency", "amount", "name",
+                                    "merchant_name", "payment_channel", "pending", "pending_external_id",
+                                    "updated_at"])
+    replaced: dict[str, list] = {}
+    for r in rows:
+        if not r.get("pending") and r.get("pending_transaction_external_id"):
+            replaced.setdefault(r["source"], []).append(r["pending_transaction_external_id"])
+    for source, pending_ids in replaced.items():
+        bank_transaction_delete_many(company=company, source=source, external_ids=pending_ids, pending_only=True)
+    return len(rows)
+
+
+@transaction.atomic
+def bank_transaction_delete_many(*, company, source: str, external_ids, pending_only: bool = False) -> int:
+    """Delete bank lines the bank withdrew; reconciled lines are kept (their match stands)."""
+    deleted = 0
+    for chunk in _chunks(sorted(set(external_ids))):
+        rows = BankTransaction.objects.filter(company=company, source=source, external_id__in=chunk).exclude(
+            status=BankTransactionStatus.RECONCILED
+        )
+        if pending_only:
+            rows = rows.filter(pending=True)
+        deleted += rows.delete()[0]
+    return deleted
