@@ -10,5 +10,10 @@ def healthz(request):
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("api/", include("config.api_urls")),
     path("webhooks/", include("connections.webhook_urls")),
 ]
+
+# JSON errors for /api/ paths, Django's pages elsewhere (see companies/api/errors.py).
+handler404 = "companies.api.errors.handler404"
+handler500 = "companies.api.errors.handler500"

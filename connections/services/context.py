@@ -23,6 +23,12 @@ class ConcurrentSync(Exception):
     """Another worker moved this entity's cursor while we fetched a page; let it finish."""
 
 
+def page_size(default: int) -> int:
+    """Objects per provider page (SYNC_PAGE_SIZE caps each provider's own maximum)."""
+    configured = getattr(settings, "SYNC_PAGE_SIZE", None)
+    return min(configured, default) if configured else default
+
+
 def overlap_window() -> timedelta:
     return timedelta(seconds=getattr(settings, "SYNC_OVERLAP_SECONDS", 3600))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from connections.mapping.common import parse_datetime
 from connections.mapping.rutter import order_row, payout_row, transaction_row
 from connections.providers.errors import ProviderError
-from connections.services.context import SyncContext, latest
+from connections.services.context import SyncContext, latest, page_size
 from ledger.services import ingest
 
 # Rutter answers this for platforms that have no payout objects (WooCommerce, Etsy, …).
@@ -54,7 +54,8 @@ def rutter_sync(ctx: SyncContext) -> None:
     for entity, method, write in ENTITIES:
         state = ctx.state(entity)
         since = ctx.pass_since(entity)
-        pages = getattr(ctx.client, method)(token, cursor=state.cursor, updated_at_min=since)
+        pages = getattr(ctx.client, method)(token, cursor=state.cursor, updated_at_min=since,
+                                            page_size=page_size(500))
         try:
             for page in pages:
                 objects = page.objects

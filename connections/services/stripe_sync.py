@@ -13,7 +13,7 @@ from django.db import transaction
 
 from connections.mapping.common import parse_datetime
 from connections.mapping.stripe import balance_transaction_row, payout_row
-from connections.services.context import SyncContext, latest
+from connections.services.context import SyncContext, latest, page_size
 from ledger.models import Payout, PayoutStatus
 from ledger.services import ingest
 
@@ -23,7 +23,8 @@ MOVING = (PayoutStatus.PENDING, PayoutStatus.IN_TRANSIT)
 
 def _items_of(ctx: SyncContext, payout_id: str) -> list[dict]:
     rows = []
-    for page in ctx.client.iter_balance_transactions(ctx.connection.external_id, payout=payout_id):
+    for page in ctx.client.iter_balance_transactions(ctx.connection.external_id, payout=payout_id,
+                                                        limit=page_size(100)):
         rows.extend(balance_transaction_row(bt, source=ctx.source, payout_external_id=payout_id)
                     for bt in page.objects)
     return rows
@@ -46,7 +47,8 @@ def stripe_sync(ctx: SyncContext) -> None:
     state = ctx.state(ENTITY)
     since = ctx.pass_since(ENTITY)
     seen: set[str] = set()
-    for page in ctx.client.iter_payouts(account, created_gte=since, starting_after=state.cursor):
+    for page in ctx.client.iter_payouts(account, created_gte=since, starting_after=state.cursor,
+                                        limit=page_size(100)):
         payout_rows, items = _rows(ctx, page.objects)
         seen.update(p["id"] for p in page.objects)
         ctx.commit_page(
