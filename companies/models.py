@@ -120,3 +120,30 @@ class EmbedSession(models.Model):
     @property
     def can_write(self) -> bool:
         return self.WRITE in self.permissions
+
+
+class IdempotencyRecord(models.Model):
+    """The stored outcome of one partner POST made with an `Idempotency-Key` header.
+
+    Keyed per API key, so two partners (or two keys of one partner) never share keys. A record
+    without `status_code` is a request still running: a retry then gets 409 instead of a
+    second write.
+    """
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["api_key", "key"], name="idempotency_unique_key")
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}]"

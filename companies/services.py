@@ -82,3 +82,53 @@ def embed_session_create(
         expires_at=now() + ttl,
     )
     return session, raw
+
+
+COMPANY_UPDATABLE_FIELDS = ("name", "timezone", "external_id")
+# Rows created with every company (its chart of accounts) or that only describe access to it:
+# deleting them loses nothing the partner gave us. Named by label because companies sits below
+# the apps that own them. Anything else (entries, synced rows, connections) is "books".
+DELETABLE_WITH_COMPANY = frozenset(
+    {"companies.embedsession", "companies.idempotencyrecord", "ledger.account"}
+)
+
+
+class CompanyHasBooks(Exception):
+    """The company holds books (entries, synced data, connections) and cannot be deleted."""
+
+
+@transaction.atomic
+def company_update(*, company: Company, **changes) -> Company:
+    """Change a company's profile. The base currency is fixed once created (the books use it)."""
+    unknown = set(changes) - set(COMPANY_UPDATABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"cannot update: {', '.join(sorted(unknown))}")
+    for field, value in changes.items():
+        setattr(company, field, value)
+    company.full_clean()
+    company.save(update_fields=list(changes) or None)
+    return company
+
+
+def company_holdings(*, company: Company) -> list[str]:
+    """Labels of the models holding this company's books (empty when it can be deleted)."""
+    found = []
+    for relation in Company._meta.get_fields(include_hidden=True):
+        if not (relation.one_to_many or relation.one_to_one) or not relation.auto_created:
+            continue
+        model = relation.related_model
+        if model._meta.label_lower in DELETABLE_WITH_COMPANY:
+            continue
+        if model._base_manager.filter(**{relation.field.name: company}).exists():
+            found.append(model._meta.label_lower)
+    return sorted(set(found))
+
+
+@transaction.atomic
+def company_delete(*, company: Company) -> None:
+    """Delete a company that has no books yet (e.g. created by mistake); refuse otherwise."""
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    holdings = company_holdings(company=company)
+    if holdings:
+        raise CompanyHasBooks(", ".join(holdings))
+    company.delete()
