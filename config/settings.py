@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After XFrameOptionsMiddleware: embed responses swap DENY for CSP frame-ancestors.
+    "reconciliation.embed.EmbedAuthMiddleware",
 ]
 X_FRAME_OPTIONS = "DENY"
 

@@ -4,8 +4,8 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DateField, Prefetch, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DateField, Prefetch, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
 
 from companies.scoping import scoped, tenant_rows
 from ledger.models import (
@@ -17,8 +17,10 @@ from ledger.models import (
     Invoice,
     JournalEntry,
     JournalLine,
+    Payment,
     Payout,
     PayoutItem,
+    Refund,
 )
 from ledger.money import ZERO
 
@@ -72,6 +74,119 @@ def payout_list(*, company):
 @scoped
 def invoice_list(*, company):
     return tenant_rows(Invoice, company).order_by("-issued_at", "-id")
+
+
+# --- dashboard reads (payout breakdowns, payout search, overview totals) --------------------------
+
+
+@scoped
+def payout_items_for_payouts(*, company, payout_ids):
+    """The balance movements settled by these payouts (the lines a deposit opens into)."""
+    return (
+        tenant_rows(PayoutItem, company)
+        .filter(payout_id__in=list(payout_ids))
+        .order_by("payout_id", "occurred_at", "id")
+    )
+
+
+@scoped
+def invoices_for_payout_items(*, company, item_ids) -> dict[int, Invoice]:
+    """{payout item id: the invoice its payment or refund touched}, in two queries."""
+    item_ids = list(item_ids)
+    found: dict[int, Invoice] = {}
+    for model in (Payment, Refund):
+        rows = (
+            tenant_rows(model, company)
+            .filter(payout_item_id__in=item_ids, invoice__isnull=False)
+            .select_related("invoice")
+            .only("payout_item_id", "invoice__number", "invoice__external_id", "invoice__total")
+        )
+        for row in rows:
+            found[row.payout_item_id] = row.invoice
+    return found
+
+
+@scoped
+def payout_platforms(*, company) -> list[str]:
+    return sorted(
+        tenant_rows(Payout, company).order_by().values_list("platform", flat=True).distinct()
+    )
+
+
+@scoped
+def payout_search(
+    *, company, amount=None, date_from=None, date_to=None, platform="", exclude_ids=(), limit=25
+):
+    """Payouts a person may tie to a deposit by hand: closest amounts first when one is given."""
+    rows = tenant_rows(Payout, company).exclude(pk__in=list(exclude_ids))
+    if platform:
+        rows = rows.filter(platform=platform)
+    if date_from:
+        rows = rows.filter(arrival_date__gte=date_from)
+    if date_to:
+        rows = rows.filter(arrival_date__lte=date_to)
+    if amount is not None:
+        rows = rows.filter(amount=amount)
+    return rows.order_by("-arrival_date", "-id")[:limit]
+
+
+@scoped
+def platform_item_totals(*, company):
+    """Per platform and item kind: summed gross amounts and deducted fees of settled items."""
+    return (
+        tenant_rows(PayoutItem, company)
+        .filter(payout__isnull=False)
+        .values("payout__platform", "kind")
+        .annotate(amount=Sum("amount"), fee=Sum("fee"))
+        .order_by("payout__platform", "kind")
+    )
+
+
+@scoped
+def platform_fees_by_month(*, company):
+    """Per platform and month: deducted fees plus fee/commission items (as positive money)."""
+    return (
+        tenant_rows(PayoutItem, company)
+        .filter(payout__isnull=False)
+        .annotate(month=TruncMonth("occurred_at"))
+        .values("payout__platform", "month", "kind")
+        .annotate(amount=Sum("amount"), fee=Sum("fee"))
+        .order_by("month")
+    )
+
+
+@scoped
+def payouts_by_month(*, company):
+    return (
+        tenant_rows(Payout, company)
+        .filter(arrival_date__isnull=False)
+        .annotate(month=TruncMonth("arrival_date"))
+        .values("month")
+        .annotate(total=Sum("amount"))
+        .order_by("month")
+    )
+
+
+@scoped
+def deposits_by_month(*, company):
+    return (
+        tenant_rows(BankTransaction, company)
+        .filter(amount__gt=0)
+        .annotate(month=TruncMonth("date"))
+        .values("month")
+        .annotate(total=Sum("amount"))
+        .order_by("month")
+    )
+
+
+@scoped
+def unreconciled_deposit_summary(*, company) -> dict:
+    return (
+        tenant_rows(BankTransaction, company)
+        .filter(amount__gt=0)
+        .exclude(status="reconciled")
+        .aggregate(count=Count("id"), total=Sum("amount"))
+    )
 
 
 # Payouts without an arrival date (pending, inferred) sort after all dated ones, so lists can

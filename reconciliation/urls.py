@@ -1,0 +1,24 @@
+"""The embedded dashboard, mounted at /embed/. Every view here is checked by EmbedAuthMiddleware."""
+
+from django.urls import path
+
+from reconciliation.views import connect, entry, overview, review, transactions
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", entry.embed_home, name="home"),
+    path("staff/<int:company_id>/", entry.staff_open, name="staff_open"),
+    path("connect/<str:provider>/callback/", connect.connect_callback, name="connect_callback"),
+    path("<uuid:company>/overview/", overview.overview_page, name="overview"),
+    path("<uuid:company>/transactions/", transactions.transactions_page, name="transactions"),
+    path("<uuid:company>/transactions.csv", transactions.transactions_csv, name="transactions_csv"),
+    path("<uuid:company>/transactions/<int:pk>/breakdown/", transactions.transaction_breakdown, name="breakdown"),
+    path("<uuid:company>/review/", review.review_page, name="review"),
+    path("<uuid:company>/review/<int:pk>/accept/", review.suggestion_accept, name="accept"),
+    path("<uuid:company>/review/<int:pk>/reject/", review.suggestion_reject, name="reject"),
+    path("<uuid:company>/review/<int:pk>/unmatch/", review.match_unmatch, name="unmatch"),
+    path("<uuid:company>/review/deposit/<int:pk>/", review.manual_match, name="manual"),
+    path("<uuid:company>/connections/", connect.connections_page, name="connections"),
+    path("<uuid:company>/connections/<str:provider>/start/", connect.connect_start, name="connect_start"),
+]

@@ -1,0 +1,104 @@
+"""A deposit opened into its line items, grouped so the subtotals visibly add up to the deposit.
+
+Signs are those of the books: sales +, refunds/fees/commissions −. Per payout the groups sum to
+the items' net; a payout whose items do not cover its amount shows the gap as its own line (never
+hidden), and a foreign-exchange difference between the bank amount and the payouts is a line too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+ZERO = Decimal("0.00")
+# (key, label, item kinds): the order people read a payout statement in.
+GROUPS = (
+    ("sales", "Orders paid", ("sale",)),
+    ("refunds", "Refunds", ("refund", "void")),
+    ("fees", "Processing fees", ("fee",)),
+    ("commissions", "Marketplace commissions", ("commission",)),
+    ("chargebacks", "Chargebacks", ("chargeback", "chargeback_reversal")),
+    ("reserves", "Reserves", ("reserve_hold", "reserve_release")),
+    ("adjustments", "Adjustments", ("adjustment", "transfer", "other")),
+)
+KIND_GROUP = {kind: key for key, _, kinds in GROUPS for kind in kinds}
+MAX_LINES = 200  # per group; subtotals always cover every item
+
+
+@dataclass
+class Line:
+    label: str
+    detail: str
+    amount: Decimal
+
+
+@dataclass
+class Group:
+    key: str
+    label: str
+    total: Decimal = ZERO
+    count: int = 0
+    lines: list[Line] = field(default_factory=list)
+
+    def add(self, line: Line) -> None:
+        self.total += line.amount
+        self.count += 1
+        if len(self.lines) < MAX_LINES:
+            self.lines.append(line)
+
+    @property
+    def hidden(self) -> int:
+        return self.count - len(self.lines)
+
+
+@dataclass
+class PayoutBreakdown:
+    payout: object
+    groups: list[Group]
+    items_net: Decimal
+    gap: Decimal  # payout amount not explained by its items
+
+
+@dataclass
+class DepositBreakdown:
+    deposit: object
+    payouts: list[PayoutBreakdown]
+    fx_difference: Decimal
+    total: Decimal
+
+    @property
+    def adds_up(self) -> bool:
+        return self.total == self.deposit.amount
+
+
+def _item_label(item, invoice) -> str:
+    if invoice is not None:
+        return f"Invoice {invoice.number or invoice.external_id}"
+    if item.order_external_id:
+        return f"Order {item.order_external_id}"
+    return item.description or item.kind.replace("_", " ").capitalize()
+
+
+def build(*, deposit, match, items, invoices) -> DepositBreakdown:
+    by_payout: dict[int, list] = {}
+    for item in items:
+        by_payout.setdefault(item.payout_id, []).append(item)
+    payouts = []
+    for link in match.match_payouts.all():
+        payout = link.payout
+        groups = {key: Group(key, label) for key, label, _ in GROUPS}
+        for item in by_payout.get(payout.pk, []):
+            if item.kind == "payout":  # the transfer itself, not a movement it settles
+                continue
+            label = _item_label(item, invoices.get(item.pk))
+            detail = item.occurred_at.date().isoformat()
+            if item.amount:
+                groups[KIND_GROUP.get(item.kind, "adjustments")].add(Line(label, detail, item.amount))
+            if item.fee:
+                groups["fees"].add(Line(f"Fee on {label.lower()}", detail, -item.fee))
+        shown = [g for g in groups.values() if g.count]
+        items_net = sum((g.total for g in shown), ZERO)
+        payouts.append(PayoutBreakdown(payout, shown, items_net, payout.amount - items_net))
+    fx = match.fx_difference or ZERO
+    total = sum((p.items_net + p.gap for p in payouts), ZERO) + fx
+    return DepositBreakdown(deposit, payouts, fx, total)

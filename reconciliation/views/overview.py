@@ -1,0 +1,77 @@
+"""Overview: what each platform sold, kept and paid out, what is left to reconcile, and charts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.views.decorators.http import require_GET
+
+from ledger.selectors import (
+    deposits_by_month,
+    payouts_by_month,
+    platform_fees_by_month,
+    platform_item_totals,
+    unreconciled_deposit_summary,
+)
+from reconciliation.embed import embed_view
+from reconciliation.views import charts
+from reconciliation.views.common import render_page
+
+ZERO = Decimal("0.00")
+FEE_KINDS = ("fee", "commission")
+REFUND_KINDS = ("refund", "void")
+
+
+def platform_rows(company) -> list[dict]:
+    """Gross sales, fees (deducted + fee/commission items), refunds, net and fee rate per platform."""
+    acc = defaultdict(lambda: {"gross": ZERO, "fees": ZERO, "refunds": ZERO, "net": ZERO})
+    for r in platform_item_totals(company=company):
+        row = acc[r["payout__platform"]]
+        amount, fee = r["amount"] or ZERO, r["fee"] or ZERO
+        if r["kind"] == "payout":
+            continue
+        row["fees"] += fee
+        if r["kind"] == "sale":
+            row["gross"] += amount
+        elif r["kind"] in FEE_KINDS:
+            row["fees"] -= amount  # fee items are negative movements; fees are shown positive
+        elif r["kind"] in REFUND_KINDS:
+            row["refunds"] -= amount
+        row["net"] += amount - fee
+    out = []
+    for platform, row in sorted(acc.items()):
+        rate = (row["fees"] / row["gross"] * 100).quantize(Decimal("0.1")) if row["gross"] else None
+        out.append({"platform": platform, **row, "fee_rate": rate})
+    return out
+
+
+def _month(value) -> str:
+    return value.strftime("%Y-%m") if value else ""
+
+
+@embed_view
+@require_GET
+def overview_page(request, company=None):
+    c = request.embed.company
+    rows = platform_rows(c)
+    totals = {k: sum((r[k] for r in rows), ZERO) for k in ("gross", "fees", "refunds", "net")}
+    fees = defaultdict(dict)
+    for r in platform_fees_by_month(company=c):
+        amount = (r["fee"] or ZERO) - ((r["amount"] or ZERO) if r["kind"] in FEE_KINDS else ZERO)
+        month = _month(r["month"])
+        fees[r["payout__platform"]][month] = fees[r["payout__platform"]].get(month, ZERO) + amount
+    fee_months = sorted({m for s in fees.values() for m in s})
+    money = {"Bank deposits": {_month(r["month"]): r["total"] for r in deposits_by_month(company=c)},
+             "Platform payouts": {_month(r["month"]): r["total"] for r in payouts_by_month(company=c)}}
+    money_months = sorted({m for s in money.values() for m in s})
+    context = {
+        "rows": rows, "totals": totals, "unreconciled": unreconciled_deposit_summary(company=c),
+        "fee_chart": charts.stacked_bars(fee_months, dict(sorted(fees.items()))) if fee_months else None,
+        "fee_table": [(p, [(m, s.get(m, ZERO)) for m in fee_months]) for p, s in sorted(fees.items())],
+        "fee_months": fee_months,
+        "money_chart": charts.lines(money_months, money) if money_months else None,
+        "money_table": [(m, money["Bank deposits"].get(m, ZERO), money["Platform payouts"].get(m, ZERO))
+                        for m in money_months],
+    }
+    return render_page(request, "dashboard/overview/page.html", context, tab="overview")

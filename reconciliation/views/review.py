@@ -1,0 +1,123 @@
+"""Review: accept or reject suggestions, tie a deposit to payouts by hand, unmatch.
+
+Every change goes through reconciliation.services (which book it); the page updates in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from ledger.selectors import payout_platforms, payout_search
+from reconciliation.embed import embed_view, requires_write
+from reconciliation.models import MatchStatus
+from reconciliation.services.errors import ReconciliationError
+from reconciliation.services.matches import match_accept, match_manual, match_reject, match_undo
+from reconciliation.views.common import parse_amount, render_page
+from reconciliation.views.selectors import (
+    applied_match_list,
+    bank_transaction_get,
+    match_get,
+    suggestion_list,
+    unapplied_payouts,
+    unmatched_deposit_list,
+)
+
+
+def _who(request) -> str:
+    return f"embed:{request.embed.company.public_id}"
+
+
+@embed_view
+@require_GET
+def review_page(request, company):
+    c = request.embed.company
+    context = {
+        "suggestions": suggestion_list(company=c),
+        "applied": applied_match_list(company=c),
+        "unmatched": unmatched_deposit_list(company=c),
+    }
+    return render_page(request, "dashboard/review/page.html", context, tab="review")
+
+
+def _decide(request, pk: int, status: str, action) -> object:
+    match = match_get(company=request.embed.company, pk=pk, status=status)
+    if match is None:
+        raise Http404("No such match.")
+    error = None
+    try:
+        match = action(match=match, by=_who(request))
+    except ReconciliationError as exc:
+        error = exc.message
+    return render(request, "dashboard/review/_decided.html",
+                  {"match": match, "error": error, "c": request.embed.company.public_id})
+
+
+@embed_view
+@require_POST
+@requires_write
+def suggestion_accept(request, company, pk: int):
+    return _decide(request, pk, MatchStatus.SUGGESTED, match_accept)
+
+
+@embed_view
+@require_POST
+@requires_write
+def suggestion_reject(request, company, pk: int):
+    return _decide(request, pk, MatchStatus.SUGGESTED,
+                   lambda match, by: match_reject(match=match, by=by, reason=request.POST.get("reason", "")))
+
+
+@embed_view
+@require_POST
+@requires_write
+def match_unmatch(request, company, pk: int):
+    return _decide(request, pk, MatchStatus.APPLIED,
+                   lambda match, by: match_undo(match=match, by=by, reason="unmatched in the dashboard"))
+
+
+@embed_view
+def manual_match(request, company, pk: int):
+    """GET: search payouts for this deposit (amount/date/platform). POST: tie the chosen ones."""
+    c = request.embed.company
+    deposit = bank_transaction_get(company=c, pk=pk)
+    if deposit is None:
+        raise Http404("No such transaction.")
+    error = None
+    if request.method == "POST":
+        if not request.embed.can_write:
+            raise Http404
+        chosen = [int(v) for v in request.POST.getlist("payout") if v.isdigit()]
+        payouts = list(unapplied_payouts(company=c, payout_ids=chosen))
+        try:
+            match = match_manual(company=c, bank_transaction=deposit, payouts=payouts, by=_who(request),
+                                 note=request.POST.get("note", "")[:200])
+        except ReconciliationError as exc:
+            error = exc.message
+        else:
+            return render(request, "dashboard/review/_decided.html", {"match": match, "c": c.public_id})
+    q = request.POST if request.method == "POST" else request.GET
+    amount = parse_amount(q.get("amount")) if "amount" in q else deposit.amount
+    date_to = _date(q.get("date_to")) or deposit.date
+    date_from = _date(q.get("date_from")) or deposit.date - dt.timedelta(days=14)
+    platform = q.get("platform", "")
+    results = payout_search(company=c, amount=amount, date_from=date_from, date_to=date_to, platform=platform)
+    response = render(request, "dashboard/review/_manual.html", {
+        "deposit": deposit, "results": results, "platforms": payout_platforms(company=c), "error": error,
+        "amount": amount, "date_from": date_from, "date_to": date_to, "platform": platform,
+        "c": c.public_id, "embed": request.embed,
+    })
+    if error:  # keep the search open and show why, instead of replacing the deposit card
+        response["HX-Retarget"] = f"#manual-{deposit.pk}"
+        response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def _date(raw):
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None

@@ -1,0 +1,169 @@
+"""Dashboard reads that join the books with reconciliation decisions. All scoped, fixed query counts.
+
+They live next to the views because they serve exactly these pages; ledger-only reads are in
+ledger.selectors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q
+
+from companies.scoping import scoped, tenant_rows
+from ledger.models import BankTransaction, Payout
+from reconciliation.models import Match, MatchPayout, MatchStatus
+
+ACTIVE = (MatchStatus.APPLIED, MatchStatus.SUGGESTED)
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class TxnFilters:
+    q: str = ""
+    status: str = ""
+    platform: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Keyset position: the (date, id) of the last row shown. Pages cost the same at any depth."""
+
+    date: dt.date
+    id: int
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()}.{self.id}"
+
+    @classmethod
+    def parse(cls, raw: str | None) -> Cursor | None:
+        try:
+            day, _, pk = (raw or "").partition(".")
+            return cls(dt.date.fromisoformat(day), int(pk))
+        except ValueError:
+            return None
+
+
+def _filtered(company, filters: TxnFilters):
+    rows = tenant_rows(BankTransaction, company)
+    f = filters
+    if f.q:
+        text = Q(name__icontains=f.q) | Q(merchant_name__icontains=f.q)
+        try:
+            text |= Q(amount=Decimal(f.q.replace(",", "").lstrip("$")))
+        except ArithmeticError:
+            pass
+        rows = rows.filter(text)
+    if f.status:
+        rows = rows.filter(status=f.status)
+    if f.platform:
+        tied = tenant_rows(MatchPayout, company).filter(status__in=ACTIVE, payout__platform=f.platform)
+        rows = rows.filter(pk__in=tied.values("match__bank_transaction_id"))
+    if f.date_from:
+        rows = rows.filter(date__gte=f.date_from)
+    if f.date_to:
+        rows = rows.filter(date__lte=f.date_to)
+    if f.amount_min is not None:
+        rows = rows.filter(amount__gte=f.amount_min)
+    if f.amount_max is not None:
+        rows = rows.filter(amount__lte=f.amount_max)
+    return rows
+
+
+def _active_matches(company):
+    payouts = Prefetch(
+        "match_payouts", queryset=tenant_rows(MatchPayout, company).select_related("payout").order_by("id")
+    )
+    return tenant_rows(Match, company).filter(status__in=ACTIVE).prefetch_related(payouts)
+
+
+@scoped
+def bank_transaction_page(*, company, filters: TxnFilters, cursor: Cursor | None = None, limit=PAGE_SIZE):
+    """(rows, next cursor or None). Each row carries `.match`: its applied or suggested match."""
+    rows = _filtered(company, filters).select_related("bank_account").order_by("-date", "-id")
+    if cursor:
+        rows = rows.filter(Q(date__lt=cursor.date) | Q(date=cursor.date, id__lt=cursor.id))
+    rows = list(rows[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    attach_matches(company=company, rows=rows)
+    nxt = Cursor(rows[-1].date, rows[-1].id) if more and rows else None
+    return rows, nxt
+
+
+@scoped
+def bank_transaction_export(*, company, filters: TxnFilters):
+    """Every row the filters show, streamed in keyset chunks (memory stays flat)."""
+    cursor = None
+    while True:
+        rows, cursor = bank_transaction_page(company=company, filters=filters, cursor=cursor, limit=2000)
+        yield from rows
+        if cursor is None:
+            return
+
+
+@scoped
+def attach_matches(*, company, rows) -> None:
+    """Set `.match` on each bank line (applied wins over suggested), in two queries."""
+    by_txn: dict[int, Match] = {}
+    ids = [r.pk for r in rows]
+    if ids:
+        for match in _active_matches(company).filter(bank_transaction_id__in=ids).order_by("-id"):
+            current = by_txn.get(match.bank_transaction_id)
+            if current is None or (match.status == MatchStatus.APPLIED and current.status != MatchStatus.APPLIED):
+                by_txn[match.bank_transaction_id] = match
+    for row in rows:
+        row.match = by_txn.get(row.pk)
+
+
+@scoped
+def bank_transaction_get(*, company, pk):
+    row = tenant_rows(BankTransaction, company).select_related("bank_account").filter(pk=pk).first()
+    if row is not None:
+        attach_matches(company=company, rows=[row])
+    return row
+
+
+@scoped
+def match_get(*, company, pk, status=None):
+    rows = tenant_rows(Match, company).select_related("bank_transaction")
+    if status:
+        rows = rows.filter(status=status)
+    return rows.filter(pk=pk).first()
+
+
+@scoped
+def suggestion_list(*, company, limit=50):
+    return list(
+        _active_matches(company).filter(status=MatchStatus.SUGGESTED)
+        .select_related("bank_transaction").order_by("-bank_transaction__date", "-id")[:limit]
+    )
+
+
+@scoped
+def applied_match_list(*, company, limit=20):
+    return list(
+        _active_matches(company).filter(status=MatchStatus.APPLIED)
+        .select_related("bank_transaction").order_by("-decided_at", "-created_at", "-id")[:limit]
+    )
+
+
+@scoped
+def unmatched_deposit_list(*, company, limit=20):
+    return list(
+        tenant_rows(BankTransaction, company).filter(amount__gt=0, status="unreconciled")
+        .select_related("bank_account").order_by("-date", "-id")[:limit]
+    )
+
+
+@scoped
+def unapplied_payouts(*, company, payout_ids):
+    """Of these payouts, the ones no applied match holds (the only ones a manual match may use)."""
+    held = tenant_rows(MatchPayout, company).filter(status=MatchStatus.APPLIED).values("payout_id")
+    return tenant_rows(Payout, company).filter(pk__in=list(payout_ids)).exclude(pk__in=held)

@@ -1,0 +1,92 @@
+"""Transactions: every bank line, newest first; a deposit opens into the payout lines behind it."""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from ledger.selectors import invoices_for_payout_items, payout_items_for_payouts, payout_platforms
+from reconciliation.embed import embed_view
+from reconciliation.views import breakdown as B
+from reconciliation.views.common import TxnFilterForm, render_page
+from reconciliation.views.selectors import (
+    Cursor,
+    bank_transaction_export,
+    bank_transaction_get,
+    bank_transaction_page,
+)
+
+
+@embed_view
+@require_GET
+def transactions_page(request, company=None):
+    embed = request.embed
+    form = TxnFilterForm(request.GET, payout_platforms(company=embed.company))
+    filters = form.filters()
+    cursor = Cursor.parse(request.GET.get("after"))
+    rows, nxt = bank_transaction_page(company=embed.company, filters=filters, cursor=cursor)
+    query = request.GET.copy()
+    query.pop("after", None)
+    query.pop("page", None)
+    context = {"form": form, "rows": rows, "next": nxt, "query": query.urlencode()}
+    target = request.headers.get("HX-Target", "")
+    if request.htmx and target in ("txn-results", "load-more"):
+        # Filtering swaps only the results; "load more" swaps only its own row.
+        template = "dashboard/transactions/_rows.html" if cursor else "dashboard/transactions/_results.html"
+        return render(request, template, {**context, "c": embed.company.public_id})
+    return render_page(request, "dashboard/transactions/page.html", context, tab="transactions")
+
+
+@embed_view
+@require_GET
+def transaction_breakdown(request, company, pk: int):
+    embed = request.embed
+    deposit = bank_transaction_get(company=embed.company, pk=pk)
+    if deposit is None:
+        raise Http404("No such transaction.")
+    match = deposit.match
+    breakdown = None
+    if match is not None:
+        payout_ids = [link.payout_id for link in match.match_payouts.all()]
+        items = list(payout_items_for_payouts(company=embed.company, payout_ids=payout_ids))
+        invoices = invoices_for_payout_items(company=embed.company, item_ids=[i.pk for i in items])
+        breakdown = B.build(deposit=deposit, match=match, items=items, invoices=invoices)
+    return render(request, "dashboard/transactions/_breakdown.html",
+                  {"deposit": deposit, "match": match, "b": breakdown})
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@embed_view
+@require_GET
+def transactions_csv(request, company):
+    """Exactly what the filters show, streamed so a big export never sits in memory."""
+    embed = request.embed
+    form = TxnFilterForm(request.GET, payout_platforms(company=embed.company))
+    rows = bank_transaction_export(company=embed.company, filters=form.filters())
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(["date", "description", "account", "amount", "currency", "status",
+                               "platforms", "payouts", "confidence"])
+        for r in rows:
+            links = list(r.match.match_payouts.all()) if r.match else []
+            yield writer.writerow([
+                r.date.isoformat(), r.name, str(r.bank_account), f"{r.amount:.2f}", r.currency, r.status,
+                " ".join(sorted({link.payout.platform for link in links})),
+                " ".join(link.payout.external_id for link in links),
+                f"{r.match.confidence:.2f}" if r.match else "",
+            ])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="transactions-{embed.company.public_id}.csv"'
+    return response
+
+
+transactions_csv.token_in_query = True  # a download link cannot send headers

@@ -1,0 +1,83 @@
+// The embedded dashboard's only script: talk to the partner page, expire cleanly, small UI glue.
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("embed-config").textContent);
+  var framed = window.parent !== window;
+
+  // postMessage goes only to the partner's own origin, never "*". Chromium tells us who framed us;
+  // otherwise the referrer does; it must be one of the partner's allowed origins either way.
+  function parentOrigin() {
+    var candidates = [];
+    if (window.location.ancestorOrigins && window.location.ancestorOrigins.length) {
+      candidates.push(window.location.ancestorOrigins[0]);
+    }
+    try { if (document.referrer) candidates.push(new URL(document.referrer).origin); } catch (e) {}
+    for (var i = 0; i < candidates.length; i++) {
+      if (config.origins.indexOf(candidates[i]) !== -1) return candidates[i];
+    }
+    return config.origins.length === 1 ? config.origins[0] : null;
+  }
+  var target = framed ? parentOrigin() : null;
+  function post(message) { if (target) window.parent.postMessage(message, target); }
+
+  var lastHeight = 0;
+  function sendHeight() {
+    var h = Math.ceil(document.documentElement.scrollHeight);
+    if (h !== lastHeight) { lastHeight = h; post({ type: "tieout:resize", height: h }); }
+  }
+  if (window.ResizeObserver) new ResizeObserver(sendHeight).observe(document.body);
+  window.addEventListener("load", sendHeight);
+
+  var expired = false;
+  function expire() {
+    if (expired) return;
+    expired = true;
+    document.getElementById("expired").hidden = false;
+    document.body.classList.add("is-expired");
+    post({ type: "tieout:session-expired" });
+  }
+  var msLeft = config.expiresAt * 1000 - Date.now();
+  setTimeout(expire, Math.max(msLeft, 0));
+  document.body.addEventListener("tieout-session-expired", expire);  // HX-Trigger on a 401
+  document.body.addEventListener("htmx:beforeRequest", function (evt) { if (expired) evt.preventDefault(); });
+
+  // Expand / collapse a deposit: the first open loads its lines, later toggles only show/hide.
+  document.body.addEventListener("htmx:beforeRequest", function (evt) {
+    var btn = evt.detail.elt;
+    if (!btn.classList || !btn.classList.contains("expand")) return;
+    var row = document.getElementById(btn.getAttribute("aria-controls"));
+    var open = btn.getAttribute("aria-expanded") === "true";
+    if (open || row.dataset.loaded) {
+      evt.preventDefault();
+      btn.setAttribute("aria-expanded", String(!open));
+      row.hidden = open;
+    }
+  });
+  document.body.addEventListener("htmx:afterSwap", function (evt) {
+    var cell = evt.detail.target;
+    var row = cell.parentElement;
+    if (row && row.classList.contains("breakdown-row")) {
+      row.hidden = false;
+      row.dataset.loaded = "1";
+      var btn = document.querySelector('[aria-controls="' + row.id + '"]');
+      if (btn) btn.setAttribute("aria-expanded", "true");
+    }
+    if (evt.detail.target.id === "main") {
+      var h1 = document.querySelector("#main h1");
+      if (h1) { h1.setAttribute("tabindex", "-1"); h1.focus({ preventScroll: true }); }
+    }
+    sendHeight();
+  });
+
+  // The connect window (same origin as this frame) reports back; refresh the connections list.
+  window.addEventListener("message", function (evt) {
+    if (evt.origin !== window.location.origin || !evt.data || evt.data.type !== "tieout:connected") return;
+    var list = document.getElementById("connection-list");
+    var tab = document.querySelector('[data-tab="connections"]');
+    if (list && tab) htmx.ajax("GET", tab.getAttribute("href"), { target: "#connection-list", swap: "outerHTML" });
+    var next = document.getElementById("connect-next");
+    if (next) next.textContent = "Connected. Syncing now…";
+  });
+
+  post({ type: "tieout:ready" });
+})();
