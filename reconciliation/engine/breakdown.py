@@ -26,35 +26,41 @@ def breakdown_of(
     items: Iterable[PlatformItem],
     inferred: bool = False,
 ) -> Breakdown:
-    gross = processing = marketplace = refunds = other = net = ZERO + _quantum(amount)
+    zero = ZERO + _quantum(amount)
+    gross = processing = marketplace = refunds = other = net = item_gross = item_fee = zero
     refs: list[str] = []
     problems: list[str] = []
     for it in items:
-        if it.kind in _EXCLUDED:
+        kind = it.kind
+        if kind in _EXCLUDED:
             continue
         refs.append(it.ref)
         if it.currency != currency:
             problems.append(f"{it.ref} is in {it.currency}, payout in {currency}")
-        if it.gross - it.fee != it.net:
-            problems.append(f"{it.ref}: gross {it.gross} - fee {it.fee} != net {it.net}")
+        g, f = it.gross, it.fee
+        item_gross += g
+        item_fee += f
+        net += it.net
         # The fee deducted from an item (processing fee on a sale, commission on a marketplace
         # order) is an expense of its category whatever the item is.
-        if it.fee_category == "marketplace":
-            marketplace -= it.fee
+        marketplace_item = it.fee_category == "marketplace"
+        if marketplace_item:
+            marketplace -= f
         else:
-            processing -= it.fee
-        if it.kind == "sale":
-            gross += it.gross
-        elif it.kind == "refund":
-            refunds += it.gross
-        elif it.kind in _FEE_KINDS:
-            if it.kind == "commission" or it.fee_category == "marketplace":
-                marketplace += it.gross
+            processing -= f
+        if kind == "sale":
+            gross += g
+        elif kind == "refund":
+            refunds += g
+        elif kind in _FEE_KINDS:
+            if kind == "commission" or marketplace_item:
+                marketplace += g
             else:
-                processing += it.gross
+                processing += g
         else:
-            other += it.gross
-        net += it.net
+            other += g
+    if item_gross - item_fee != net:
+        problems.append(f"items' gross {item_gross} - fees {item_fee} != their net {net}")
     fees = processing + marketplace
     if gross + fees + refunds + other != net:
         problems.append("buckets do not add up to the items' net")

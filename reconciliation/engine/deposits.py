@@ -243,17 +243,25 @@ def explicit_candidates(
                     out.append(c)
     # Several payouts in one line: only for lines naming a platform that no single payout
     # explains, and only within one connection (a bank never merges two originators' ACHs).
-    for conn_payouts in by_conn.values():
+    anchors = {}
+    for key, conn_payouts in by_conn.items():
         conn_payouts.sort(key=lambda p: (p.arrival_on or p.created_on, p.ref))
+        anchors[key] = [p.arrival_on or p.created_on for p in conn_payouts]
+    # Calendar bounds wide enough for any payout whose business-day window reaches the line.
+    back = timedelta(days=(s.max_days_late + 3) * 7 // 5 + 3)
+    ahead = timedelta(days=s.max_days_early * 7 // 5 + 3)
     for v in views:
         if v.line.ref in has_exact or not v.named:
             continue
-        for (_conn, cur), plist in sorted(by_conn.items()):
+        for (conn, cur), plist in sorted(by_conn.items()):
             if cur != v.line.currency or dsc.platform_signal(plist[0].platform, v.named) != "own":
                 continue
+            dates = anchors[(conn, cur)]
+            lo = bisect.bisect_left(dates, v.line.date - back)
+            hi = bisect.bisect_right(dates, v.line.date + ahead)
             pool = [
                 p
-                for p in plist
+                for p in plist[lo:hi]
                 if (p.amount > 0) == (v.line.amount > 0)
                 and abs(p.amount) < abs(v.line.amount)
                 and _date_factor(p, v.line, s) is not None

@@ -179,8 +179,11 @@ def reconcile(inputs: Inputs) -> Result:
         views=views, payouts=payouts, settings=s, fx_rates=inputs.fx_rates
     )
     items_by_conn: dict[str, list[PlatformItem]] = defaultdict(list)
+    inferred_pool: dict[str, PlatformItem] = {}  # every item an inferred payout may name
     for it in inputs.items:
         conn = conn_by_ref.get(it.connection_ref)
+        if conn is not None and not conn.has_payout_objects:
+            inferred_pool[it.ref] = it
         if (
             conn is not None
             and not conn.has_payout_objects
@@ -222,7 +225,7 @@ def reconcile(inputs: Inputs) -> Result:
     decisions = tuple(sorted(by_bank.values(), key=lambda d: d.bank_ref))
 
     breakdowns = explicit_breakdowns(payouts=inputs.payouts, items=inputs.items)
-    item_by_ref = {i.ref: i for i in inputs.items} if any(d.inferred for d in decisions) else {}
+    item_by_ref = inferred_pool
     bank_by_ref = {b.ref: b for b in lines}
     for d in decisions:
         if d.status != "matched" or d.inferred is None:
