@@ -133,19 +133,26 @@ def _list(acct: StripeState, coll, req: Request, resource: str) -> Response:
             return error(404, f"No such payout: '{payout_id}'", code="resource_missing", param="payout")
         positions = acct.by_payout.get(payout_id, [])
     else:
-        positions = [i for i in coll.scan(0)]
-    newest_first = positions[::-1]
+        positions = None  # every object: walk the stored order directly, no list building
     after, before = q.get("starting_after"), q.get("ending_before")
+    anchor = None
     if after or before:
         anchor = coll.position.get(after or before)
-        if anchor is None or anchor not in positions:
+        if anchor is None or (positions is not None and anchor not in positions):
             param = "starting_after" if after else "ending_before"
             return error(400, f"No such object: '{after or before}'", code="resource_missing", param=param)
-        k = newest_first.index(anchor)
-        newest_first = newest_first[k + 1:] if after else newest_first[:k]
+    # Stored oldest-first, listed newest-first: starting_after walks down, ending_before walks up.
+    if positions is not None:
+        if before:
+            walk = [i for i in positions if i > anchor]
+        else:
+            walk = [i for i in reversed(positions) if anchor is None or i < anchor]
+    elif before:
+        walk = range(anchor + 1, len(coll.items))
+    else:
+        walk = range((len(coll.items) if anchor is None else anchor) - 1, -1, -1)
     type_filter, status_filter = q.get("type"), q.get("status")
     picked, has_more = [], False
-    walk = newest_first if not before else newest_first[::-1]  # ending_before pages backwards
     for i in walk:
         obj = coll.items[i]
         if obj is None or (type_filter and obj.get("type") != type_filter) \
