@@ -45,6 +45,10 @@ class Match(TenantModel):
     payouts = models.ManyToManyField("ledger.Payout", through="MatchPayout", related_name="matches")
     status = models.CharField(max_length=10, choices=MatchStatus.choices)
     is_inferred = models.BooleanField(default=False)
+    # For inferred matches: the connection and the platform transactions that make up the deposit
+    # (kept here so a suggestion or a rejection remembers its exact answer before any payout row).
+    inferred_connection = models.CharField(max_length=120, blank=True, default="")
+    inferred_items = models.JSONField(default=list, blank=True)
     confidence = models.DecimalField(max_digits=5, decimal_places=4)
     reasons = models.JSONField(default=list, blank=True)
     # Bank amount minus payout amounts, booked as FX gain/loss (foreign-currency payouts).

@@ -6,7 +6,9 @@ from ledger.models.accounts import (
     JournalEntry,
     JournalLine,
 )
-from ledger.models.bank import BankAccount, BankTransaction, BankTransactionStatus
+from ledger.models.bank import (
+    BankAccount, BankTransaction, BankTransactionStatus, bank_transaction_ref,
+)
 from ledger.models.platform import (
     Expense,
     ExpenseCategory,
@@ -19,7 +21,7 @@ from ledger.models.sales import Customer, Invoice, InvoiceLine, InvoiceStatus, P
 
 __all__ = [
     "Account", "AccountRole", "AccountType", "BankAccount", "BankTransaction",
-    "BankTransactionStatus", "Customer", "EntryStatus", "Expense", "ExpenseCategory", "Invoice",
+    "BankTransactionStatus", "bank_transaction_ref", "Customer", "EntryStatus", "Expense", "ExpenseCategory", "Invoice",
     "InvoiceLine", "InvoiceStatus", "ItemKind", "JournalEntry", "JournalLine", "Payment", "Payout",
     "PayoutItem", "PayoutStatus", "Refund",
 ]

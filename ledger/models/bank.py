@@ -25,6 +25,11 @@ class BankAccount(SourcedModel):
         return f"{self.name} ••{self.mask}" if self.mask else self.name
 
 
+def bank_transaction_ref(source: str, external_id: str) -> str:
+    """A bank line's identity (world.md): `plaid:<transaction_id>` — transaction ids are global."""
+    return f"{source.split(':', 1)[0]}:{external_id}"
+
+
 class BankTransactionStatus(models.TextChoices):
     UNRECONCILED = "unreconciled"
     SUGGESTED = "suggested"
@@ -63,3 +68,7 @@ class BankTransaction(SourcedModel):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name} {self.amount} {self.currency}"
+
+    @property
+    def ref(self) -> str:
+        return bank_transaction_ref(self.source, self.external_id)

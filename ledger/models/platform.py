@@ -41,6 +41,10 @@ class Payout(SourcedModel):
     other = money_field(null=True, blank=True)
     items_net = money_field(null=True, blank=True)
     balanced = models.BooleanField(null=True, blank=True)
+    # The entry that booked this payout's items into its clearing account (sales, fees, refunds…).
+    settlement_entry = models.ForeignKey(
+        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

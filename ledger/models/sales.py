@@ -78,6 +78,8 @@ class Payment(SourcedModel):
 
     invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
     payout_item = models.ForeignKey("ledger.PayoutItem", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The entry that booked it; when that entry is reversed, this record no longer counts.
+    journal_entry = models.ForeignKey("ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     date = models.DateField()
     currency = currency_field()
     amount = money_field(help_text="Positive: gross amount received for the invoice.")
@@ -92,6 +94,8 @@ class Refund(SourcedModel):
 
     invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds")
     payout_item = models.ForeignKey("ledger.PayoutItem", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The entry that booked it; when that entry is reversed, this record no longer counts.
+    journal_entry = models.ForeignKey("ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     date = models.DateField()
     currency = currency_field()
     amount = money_field(help_text="Positive: amount returned to the customer.")

@@ -1,0 +1,1 @@
+"""Reads for reconciliation (engine inputs, matches, exports), always scoped to a company."""

@@ -1,0 +1,142 @@
+"""The database, read as the engine's plain inputs (streamed: a million items stay cheap)."""
+
+from datetime import date
+
+from companies.scoping import scoped, tenant_rows
+from connections.models import Connection
+from ledger.models import BankTransaction, Payout, PayoutItem, bank_transaction_ref
+from ledger.money import quantize
+from reconciliation import engine as E
+from reconciliation.models import Match, MatchPayout, MatchStatus
+from reconciliation.platforms import fee_category, has_payout_objects
+
+CHUNK = 20_000
+_UNSETTLED = ("pend", "fail", "void", "cancel", "declin", "error")
+
+
+def _settled_on(status: str, occurred: date, available_on: date | None) -> date | None:
+    lowered = status.lower()
+    if any(word in lowered for word in _UNSETTLED):
+        return None
+    return available_on or occurred
+
+
+def _connections(company) -> tuple[E.Connection, ...]:
+    rows = tenant_rows(Connection, company).exclude(provider="plaid")
+    return tuple(
+        E.Connection(
+            ref=c.ref, platform=(c.platform or c.provider).upper(),
+            has_payout_objects=has_payout_objects(c.platform or c.provider),
+        )
+        for c in rows
+    )
+
+
+def _payouts(company) -> tuple[E.Payout, ...]:
+    rows = tenant_rows(Payout, company).filter(is_inferred=False).values_list(
+        "source", "external_id", "platform", "amount", "currency", "created_on", "arrival_date",
+        "status", "platform_id", "trace_id",
+    )
+    out = []
+    for source, ext, platform, amount, currency, created, arrival, status, platform_id, trace in rows.iterator(CHUNK):
+        created_on = created.date() if created else arrival
+        out.append(E.Payout(
+            ref=f"{source}:{ext}", connection_ref=source, platform=platform.upper(),
+            amount=quantize(amount, currency), currency=currency,
+            created_on=created_on or arrival, arrival_on=arrival, status=status,
+            identifiers=tuple(x for x in (ext, platform_id, trace) if x),
+        ))
+    return tuple(out)
+
+
+def _items(queryset, platforms: dict[str, str], *, with_payout_id: bool = False):
+    rows = queryset.values_list(
+        "payout_id", "source", "external_id", "payout__external_id", "payout__is_inferred", "kind",
+        "provider_type", "status", "occurred_at", "available_on", "currency", "amount", "fee", "net",
+        "order_external_id",
+    )
+    out = []
+    for (payout_id, source, ext, payout_ext, inferred, kind, raw_type, status, occurred, available,
+         currency, amount, fee, net, order) in rows.iterator(CHUNK):
+        occurred_on = occurred.date()
+        item = E.PlatformItem(
+            ref=f"{source}:{ext}", connection_ref=source,
+            # Items of inferred payouts are locked by the applied match, not by a payout object.
+            payout_ref=f"{source}:{payout_ext}" if payout_ext and not inferred else None,
+            kind=kind, gross=quantize(amount, currency), fee=quantize(fee, currency),
+            net=quantize(net, currency),
+            currency=currency, occurred_on=occurred_on,
+            settled_on=_settled_on(status, occurred_on, available),
+            order_ref=f"{source}:{order}" if order else None, raw_type=raw_type,
+            fee_category=fee_category(platforms.get(source, "")),
+        )
+        out.append((payout_id, item) if with_payout_id else item)
+    return tuple(out)
+
+
+def _bank_lines(company) -> tuple[E.BankLine, ...]:
+    rows = tenant_rows(BankTransaction, company).values_list(
+        "source", "external_id", "bank_account__source", "bank_account__external_id", "date",
+        "amount", "currency", "name", "merchant_name", "pending",
+    )
+    return tuple(
+        E.BankLine(
+            ref=bank_transaction_ref(source, ext), account_ref=f"{acc_source}:{acc_ext}", date=day,
+            amount=quantize(amount, currency), currency=currency, description=name,
+            merchant_name=merchant, pending=pending,
+        )
+        for source, ext, acc_source, acc_ext, day, amount, currency, name, merchant, pending
+        in rows.iterator(CHUNK)
+    )
+
+
+def _priors(company) -> tuple[E.PriorDecision, ...]:
+    """Applied, manual and rejected decisions: the engine respects them on every run."""
+    matches = tenant_rows(Match, company).filter(status__in=[MatchStatus.APPLIED, MatchStatus.REJECTED])
+    payout_refs: dict[int, list[str]] = {}
+    for match_id, source, ext in tenant_rows(MatchPayout, company).filter(
+        match__in=matches, payout__is_inferred=False
+    ).values_list("match_id", "payout__source", "payout__external_id"):
+        payout_refs.setdefault(match_id, []).append(f"{source}:{ext}")
+    priors = []
+    for (match_id, status, created_by, confidence, is_inferred, connection, items, bank_source,
+         bank_ext) in matches.values_list(
+        "id", "status", "created_by", "confidence", "is_inferred", "inferred_connection",
+        "inferred_items", "bank_transaction__source", "bank_transaction__external_id",
+    ):
+        if status == MatchStatus.REJECTED:
+            state = "rejected"
+        else:
+            state = "applied" if created_by == "engine" else "manual"
+        priors.append(E.PriorDecision(
+            bank_ref=bank_transaction_ref(bank_source, bank_ext), state=state,
+            payout_refs=tuple(sorted(payout_refs.get(match_id, []))),
+            inferred=E.InferredGroup(connection_ref=connection, item_refs=tuple(sorted(items)))
+            if is_inferred else None,
+            confidence=float(confidence),
+        ))
+    return tuple(priors)
+
+
+@scoped
+def engine_inputs(*, company, settings: E.Settings | None = None) -> E.Inputs:
+    connections = _connections(company)
+    platforms = {c.ref: c.platform for c in connections}
+    return E.Inputs(
+        bank_lines=_bank_lines(company), connections=connections, payouts=_payouts(company),
+        items=_items(tenant_rows(PayoutItem, company), platforms), prior=_priors(company),
+        settings=settings or E.Settings(),
+    )
+
+
+@scoped
+def items_for_payouts(*, company, payouts) -> dict[int, list[E.PlatformItem]]:
+    """The engine's view of the items of some payouts, by payout id (for booking)."""
+    platforms = {c.ref: c.platform for c in _connections(company)}
+    by_payout: dict[int, list[E.PlatformItem]] = {}
+    ids = [p.pk for p in payouts]
+    for start in range(0, len(ids), 5000):
+        queryset = tenant_rows(PayoutItem, company).filter(payout_id__in=ids[start:start + 5000])
+        for payout_id, item in _items(queryset, platforms, with_payout_id=True):
+            by_payout.setdefault(payout_id, []).append(item)
+    return by_payout

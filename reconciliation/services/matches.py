@@ -1,0 +1,226 @@
+"""The life of a match: applied (booked), suggested, rejected, undone — each recorded with who,
+when, why and the engine version."""
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.timezone import now
+
+from ledger.models import BankTransaction, BankTransactionStatus, Payout, PayoutItem, PayoutStatus
+from ledger.services import journal_entries_post_many
+from reconciliation import engine as E
+from reconciliation.engine.breakdown import breakdown_of
+from reconciliation.models import Match, MatchPayout, MatchStatus
+from reconciliation.selectors.inputs import items_for_payouts
+from reconciliation.services.booking import (
+    Books,
+    deposit_spec,
+    invoices_refresh,
+    match_entries_reverse,
+    settlements_post,
+)
+from reconciliation.services.errors import ReconciliationError
+
+ACTIVE = (MatchStatus.SUGGESTED, MatchStatus.APPLIED)
+
+
+def match_create(
+    *, company, bank_transaction: BankTransaction, status: str, payouts: Sequence[Payout] = (),
+    confidence: Decimal | float = 1, reasons: Sequence[str] = (), inferred: E.InferredGroup | None = None,
+    fx_difference: Decimal = Decimal(0), engine_version: str = "", run=None, created_by: str = "engine",
+) -> Match:
+    match = Match.objects.create(
+        company=company, bank_transaction=bank_transaction, status=status,
+        confidence=Decimal(str(round(float(confidence), 4))), reasons=list(reasons),
+        is_inferred=inferred is not None,
+        inferred_connection=inferred.connection_ref if inferred else "",
+        inferred_items=list(inferred.item_refs) if inferred else [],
+        fx_difference=fx_difference, engine_version=engine_version, run=run, created_by=created_by,
+    )
+    MatchPayout.objects.bulk_create(
+        [MatchPayout(company=company, match=match, payout=p, status=status) for p in payouts]
+    )
+    return match
+
+
+def _inferred_payout(books: Books, match: Match) -> Payout:
+    """Materialise an inferred payout from the match's items and attach them to it."""
+    bank = match.bank_transaction
+    source = match.inferred_connection
+    items = PayoutItem.objects.filter(company=match.company, source=source, payout__isnull=True,
+                                      external_id__in=[r.split(":", 2)[-1] for r in match.inferred_items])
+    found = list(items.values_list("net", "currency"))
+    if len(found) != len(match.inferred_items):
+        raise ReconciliationError("items_unavailable", "Some transactions of this deposit are already paid out or gone.")
+    platform = books.platform_of(source)
+    payout = Payout.objects.create(
+        company=match.company, source=source, external_id=f"inferred-{bank.external_id}-{match.pk}",
+        platform=platform, status=PayoutStatus.PAID, currency=found[0][1] if found else bank.currency,
+        amount=sum((net for net, _ in found), Decimal(0)), arrival_date=bank.date, is_inferred=True,
+    )
+    items.update(payout=payout, payout_external_id=payout.external_id)
+    MatchPayout.objects.create(company=match.company, match=match, payout=payout, status=match.status)
+    return payout
+
+
+def _settlements(company, payouts_with_refs: list[tuple[Payout, str]]):
+    """Breakdowns of payouts about to be settled, computed from their items as the engine does."""
+    payout_items = items_for_payouts(company=company, payouts=[p for p, _ in payouts_with_refs])
+    settlements = []
+    for payout, reference in payouts_with_refs:
+        items = payout_items.get(payout.pk, [])
+        b = breakdown_of(payout_ref=payout.ref, connection_ref=payout.source, currency=payout.currency,
+                         amount=payout.amount, items=items, inferred=payout.is_inferred)
+        payout_breakdown_store(payout, b)
+        settlements.append((payout, b, items, reference))
+    Payout.objects.bulk_update([p for p, _ in payouts_with_refs], BREAKDOWN_FIELDS)
+    return settlements
+
+
+def matches_book(*, company, matches: Sequence[Match], by: str) -> None:
+    """Book applied matches in bulk: settle what is not settled yet, then one deposit entry each.
+
+    Explicit payouts are settled once (`payout:<id>:settlement`, usually by the reconcile run);
+    an inferred payout is made and settled by its match (`match:<id>:settlement`), so undoing
+    the match reverses it.
+    """
+    books = Books(company)
+    to_settle = [(_inferred_payout(books, m), f"match:{m.pk}:settlement") for m in matches if m.is_inferred]
+    links = {}
+    for link in MatchPayout.objects.filter(match__in=matches).select_related("payout"):
+        links.setdefault(link.match_id, []).append(link.payout)
+        payout = link.payout
+        if not payout.is_inferred and payout.settlement_entry_id is None:
+            to_settle.append((payout, f"payout:{payout.pk}:settlement"))
+    if to_settle:
+        settlements_post(books=books, settlements=_settlements(company, to_settle), by=by)
+    specs = [deposit_spec(books=books, match=m, bank_transaction=m.bank_transaction, payouts=links.get(m.pk, []), by=by)
+             for m in matches]
+    journal_entries_post_many(company=company, entries=specs)
+
+
+BREAKDOWN_FIELDS = ["gross", "fees", "refunds", "other", "items_net", "balanced"]
+
+
+def payout_breakdown_store(payout: Payout, b: E.Breakdown) -> None:
+    payout.gross, payout.fees, payout.refunds, payout.other = b.gross, b.fees, b.refunds, b.other
+    payout.items_net, payout.balanced = b.net, b.balanced
+
+
+def bank_status_refresh(*, company, bank_ids) -> None:
+    """A bank line is reconciled with an applied match, suggested with a suggestion, else neither."""
+    ids = list(bank_ids)
+    active = dict(Match.objects.filter(company=company, bank_transaction_id__in=ids, status__in=ACTIVE)
+                  .order_by("status").values_list("bank_transaction_id", "status"))  # "applied" < "suggested"
+    groups = {BankTransactionStatus.RECONCILED: [], BankTransactionStatus.SUGGESTED: [], BankTransactionStatus.UNRECONCILED: []}
+    for bank_id in ids:
+        status = active.get(bank_id)
+        key = (BankTransactionStatus.RECONCILED if status == MatchStatus.APPLIED else
+               BankTransactionStatus.SUGGESTED if status == MatchStatus.SUGGESTED else BankTransactionStatus.UNRECONCILED)
+        groups[key].append(bank_id)
+    for status, members in groups.items():
+        for start in range(0, len(members), 5000):
+            BankTransaction.objects.filter(company=company, pk__in=members[start:start + 5000]).update(status=status)
+
+
+def _locked_bank(match: Match) -> BankTransaction:
+    return BankTransaction.objects.select_for_update().select_related("bank_account").get(pk=match.bank_transaction_id)
+
+
+def _check_bookable(company, bank: BankTransaction, payouts: Sequence[Payout]) -> None:
+    if bank.pending:
+        raise ReconciliationError("pending_bank_line", "Pending bank lines cannot be matched until they post.")
+    if Match.objects.filter(bank_transaction=bank, status=MatchStatus.APPLIED).exists():
+        raise ReconciliationError("bank_line_matched", "This bank line is already matched. Unmatch it first.")
+    taken = MatchPayout.objects.filter(payout__in=payouts, status=MatchStatus.APPLIED).values_list("payout__external_id", flat=True)
+    if taken:
+        raise ReconciliationError("payout_matched", f"Payout(s) already matched to another deposit: {', '.join(taken)}.")
+    if any(p.company_id != company.pk for p in payouts):
+        raise ReconciliationError("not_found", "Payout not found.")
+
+
+@transaction.atomic
+def match_accept(*, match: Match, by: str) -> Match:
+    """A person confirms a suggestion: it is applied and booked."""
+    bank = _locked_bank(match)
+    match = Match.objects.select_for_update().get(pk=match.pk)
+    if match.status != MatchStatus.SUGGESTED:
+        raise ReconciliationError("not_suggested", f"Only suggestions can be accepted; this match is {match.status}.")
+    _check_bookable(match.company, bank, [link.payout for link in match.match_payouts.select_related("payout")])
+    Match.objects.filter(bank_transaction=bank, status=MatchStatus.SUGGESTED).exclude(pk=match.pk).delete()
+    match.status, match.decided_by, match.decided_at = MatchStatus.APPLIED, by, now()
+    match.save(update_fields=["status", "decided_by", "decided_at"])
+    match.match_payouts.update(status=MatchStatus.APPLIED)
+    match.bank_transaction = bank
+    matches_book(company=match.company, matches=[match], by=by)
+    bank_status_refresh(company=match.company, bank_ids=[bank.pk])
+    return match
+
+
+@transaction.atomic
+def match_reject(*, match: Match, by: str, reason: str = "") -> Match:
+    """A person says no: the suggestion is kept as rejected and never proposed again."""
+    match = Match.objects.select_for_update().get(pk=match.pk)
+    if match.status != MatchStatus.SUGGESTED:
+        raise ReconciliationError("not_suggested", f"Only suggestions can be rejected; this match is {match.status}.")
+    match.status, match.decided_by, match.decided_at, match.note = MatchStatus.REJECTED, by, now(), reason[:500]
+    match.save(update_fields=["status", "decided_by", "decided_at", "note"])
+    match.match_payouts.update(status=MatchStatus.REJECTED)
+    bank_status_refresh(company=match.company, bank_ids=[match.bank_transaction_id])
+    return match
+
+
+@transaction.atomic
+def match_undo(*, match: Match, by: str, reason: str = "") -> Match:
+    """Unmatch: reversal entries for everything the match booked; nothing is deleted."""
+    _locked_bank(match)
+    match = Match.objects.select_for_update().get(pk=match.pk)
+    if match.status != MatchStatus.APPLIED:
+        raise ReconciliationError("not_applied", f"Only applied matches can be undone; this match is {match.status}.")
+    match_entries_reverse(match=match, by=by, reason=reason or "unmatched")
+    match.status, match.undone_by, match.undone_at, match.note = MatchStatus.UNDONE, by, now(), reason[:500]
+    match.save(update_fields=["status", "undone_by", "undone_at", "note"])
+    match.match_payouts.update(status=MatchStatus.UNDONE)
+    inferred = Payout.objects.filter(match_links__match=match, is_inferred=True)
+    invoice_ids = []
+    for payout in inferred:
+        invoice_ids += list(payout.items.exclude(order_external_id="").values_list("order_external_id", flat=True))
+        payout.items.update(payout=None, payout_external_id="")
+        payout.status = PayoutStatus.CANCELED
+        payout.save(update_fields=["status"])
+    if invoice_ids:
+        from ledger.models import Invoice
+
+        ids = list(Invoice.objects.filter(company=match.company, external_id__in=invoice_ids).values_list("pk", flat=True))
+        invoices_refresh(company=match.company, invoice_ids=ids)
+    bank_status_refresh(company=match.company, bank_ids=[match.bank_transaction_id])
+    return match
+
+
+@transaction.atomic
+def match_manual(*, company, bank_transaction: BankTransaction, payouts: Sequence[Payout], by: str, note: str = "") -> Match:
+    """A person ties a bank line to payout(s) by hand; amounts must agree (or be a conversion)."""
+    if bank_transaction.company_id != company.pk:
+        raise ReconciliationError("not_found", "Bank transaction not found.")
+    if not payouts:
+        raise ReconciliationError("no_payouts", "Choose at least one payout.")
+    bank = _locked_bank(Match(bank_transaction_id=bank_transaction.pk))
+    _check_bookable(company, bank, payouts)
+    same_currency = {p.currency for p in payouts} == {bank.currency}
+    total = sum((p.amount for p in payouts), Decimal(0))
+    if same_currency and total != bank.amount:
+        raise ReconciliationError(
+            "amount_mismatch", f"The payouts total {total} {bank.currency} but the bank line is {bank.amount}."
+        )
+    Match.objects.filter(bank_transaction=bank, status=MatchStatus.SUGGESTED).delete()
+    match = match_create(
+        company=company, bank_transaction=bank, status=MatchStatus.APPLIED, payouts=payouts,
+        confidence=1, reasons=[f"matched by hand by {by}"] + ([note] if note else []),
+        created_by=by, engine_version="manual",
+    )
+    match.decided_by, match.decided_at, match.note = by, now(), note[:500]
+    match.save(update_fields=["decided_by", "decided_at", "note"])
+    matches_book(company=company, matches=[match], by=by)
+    bank_status_refresh(company=company, bank_ids=[bank.pk])
+    return match

@@ -1,0 +1,157 @@
+"""One reconciliation run for a company: engine decisions turned into matches and bookings.
+
+Idempotent and incremental: applied, manual and rejected decisions go back into the engine as
+priors, settled payouts are not settled again, unchanged suggestions are kept, and a run over
+unchanged data changes nothing.
+"""
+
+import time
+
+from django.db import transaction
+from django.utils.timezone import now
+
+from ledger.models import BankTransaction, Payout
+from reconciliation import engine as E
+from reconciliation.models import Match, MatchStatus, ReconciliationRun
+from reconciliation.selectors.inputs import engine_inputs
+from reconciliation.services.booking import Books, fx_difference, settlements_post
+from reconciliation.services.matches import (
+    BREAKDOWN_FIELDS,
+    bank_status_refresh,
+    match_create,
+    matches_book,
+    payout_breakdown_store,
+)
+
+MAX_ALTERNATIVES = 3
+NOT_SETTLED = ("failed", "canceled")
+
+
+def _ref_index(rows, *, key=lambda r: f"{r.source}:{r.external_id}"):
+    return {key(r): r for r in rows}
+
+
+def _store_breakdowns(company, result: E.Result, payouts: dict[str, Payout]) -> list:
+    changed = []
+    for b in result.breakdowns:
+        payout = payouts.get(b.payout_ref)
+        if payout is None:
+            continue
+        before = [getattr(payout, f) for f in BREAKDOWN_FIELDS]
+        payout_breakdown_store(payout, b)
+        if [getattr(payout, f) for f in BREAKDOWN_FIELDS] != before:
+            changed.append(payout)
+    Payout.objects.bulk_update(changed, BREAKDOWN_FIELDS, batch_size=2000)
+    return changed
+
+
+def _settle(books, result: E.Result, inputs: E.Inputs, payouts: dict[str, Payout], by: str) -> int:
+    items_by_payout: dict[str, list] = {}
+    for item in inputs.items:
+        if item.payout_ref:
+            items_by_payout.setdefault(item.payout_ref, []).append(item)
+    todo = [
+        (payouts[b.payout_ref], b, items_by_payout.get(b.payout_ref, []), f"payout:{payouts[b.payout_ref].pk}:settlement")
+        for b in result.breakdowns
+        if b.payout_ref in payouts and b.balanced and payouts[b.payout_ref].settlement_entry_id is None
+        and payouts[b.payout_ref].status not in NOT_SETTLED
+    ]
+    return len(settlements_post(books=books, settlements=todo, by=by))
+
+
+def _answers(decision: E.Decision) -> list[tuple[tuple[str, ...], E.InferredGroup | None]]:
+    if decision.status == "ambiguous":
+        return [(tuple(alt), None) for alt in decision.alternatives[:MAX_ALTERNATIVES]]
+    return [(decision.payout_refs, decision.inferred)]
+
+
+def _same_answer(match: Match, payout_refs, inferred, refs_of) -> bool:
+    if inferred is not None:
+        return match.is_inferred and sorted(match.inferred_items) == sorted(inferred.item_refs)
+    return not match.is_inferred and sorted(refs_of.get(match.pk, [])) == sorted(payout_refs)
+
+
+@transaction.atomic
+def _apply_decisions(company, run, result: E.Result, banks, payouts, by: str) -> dict:
+    suggested = list(Match.objects.filter(company=company, status=MatchStatus.SUGGESTED))
+    refs_of: dict[int, list[str]] = {}
+    for match_id, source, ext in Match.payouts.through.objects.filter(match__in=suggested).values_list(
+        "match_id", "payout__source", "payout__external_id"
+    ):
+        refs_of.setdefault(match_id, []).append(f"{source}:{ext}")
+    open_suggestions: dict[int, list[Match]] = {}
+    for match in suggested:
+        open_suggestions.setdefault(match.bank_transaction_id, []).append(match)
+
+    to_book, touched, stale, counts = [], set(), [], {"applied": 0, "suggested": 0}
+    for decision in result.decisions:
+        bank = banks.get(decision.bank_ref)
+        if bank is None or decision.locked:
+            continue
+        existing = open_suggestions.pop(bank.pk, [])
+        if decision.status not in ("matched", "suggested", "ambiguous"):
+            stale += existing
+            continue
+        status = MatchStatus.APPLIED if decision.status == "matched" else MatchStatus.SUGGESTED
+        for payout_refs, inferred in _answers(decision):
+            keep = next((m for m in existing if status == MatchStatus.SUGGESTED and _same_answer(m, payout_refs, inferred, refs_of)), None)
+            if keep is not None:
+                existing.remove(keep)
+                continue
+            reasons = list(decision.reasons)
+            if decision.status == "ambiguous":
+                reasons.append(f"Ambiguous: {len(decision.alternatives)} answers fit equally well; confirm by hand.")
+            match = match_create(
+                company=company, bank_transaction=bank, status=status,
+                payouts=[payouts[r] for r in payout_refs if r in payouts], confidence=decision.confidence,
+                reasons=reasons, inferred=inferred, fx_difference=fx_difference(decision.fx),
+                engine_version=result.engine_version, run=run,
+            )
+            counts[status] = counts.get(status, 0) + 1
+            touched.add(bank.pk)
+            if status == MatchStatus.APPLIED:
+                to_book.append(match)
+        stale += existing
+    for matches in open_suggestions.values():
+        stale += matches
+    if stale:
+        touched.update(m.bank_transaction_id for m in stale)
+        Match.objects.filter(pk__in=[m.pk for m in stale]).delete()  # unbooked, superseded suggestions
+    if to_book:
+        matches_book(company=company, matches=to_book, by=by)
+    bank_status_refresh(company=company, bank_ids=touched)
+    counts["stale_suggestions_removed"] = len(stale)
+    return counts
+
+
+def reconcile_company(*, company, by: str = "system") -> ReconciliationRun:
+    """Run the engine over the company's books and apply what it decided."""
+    run = ReconciliationRun.objects.create(company=company, engine_version=E.ENGINE_VERSION, triggered_by=by)
+    started = time.perf_counter()
+    try:
+        inputs = engine_inputs(company=company)
+        loaded = time.perf_counter()
+        result = E.reconcile(inputs)
+        decided = time.perf_counter()
+        with transaction.atomic():
+            payouts = _ref_index(Payout.objects.filter(company=company, is_inferred=False))
+            banks = _ref_index(
+                BankTransaction.objects.filter(company=company).select_related("bank_account__ledger_account"),
+                key=lambda bank: bank.ref,
+            )
+            _store_breakdowns(company, result, payouts)
+            settled = _settle(Books(company), result, inputs, payouts, by="engine")
+            counts = _apply_decisions(company, run, result, banks, payouts, by="engine")
+    except Exception as exc:
+        run.status, run.error, run.finished_at = ReconciliationRun.Status.FAILED, repr(exc)[:2000], now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        raise
+    run.status, run.finished_at = ReconciliationRun.Status.SUCCEEDED, now()
+    run.stats = {
+        **counts, "payouts_settled": settled, "bank_lines": len(inputs.bank_lines),
+        "payouts": len(inputs.payouts), "items": len(inputs.items),
+        "seconds": {"load": round(loaded - started, 3), "engine": round(decided - loaded, 3),
+                    "apply": round(time.perf_counter() - decided, 3)},
+    }
+    run.save(update_fields=["status", "finished_at", "stats"])
+    return run
