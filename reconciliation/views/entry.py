@@ -18,10 +18,10 @@ from reconciliation.embed import (
     embed_session_for_secret,
     refusal,
 )
-from reconciliation.views.overview import overview_page
-from reconciliation.views.transactions import transactions_page
+from reconciliation.views.overview import overview_render
+from reconciliation.views.transactions import transactions_render
 
-PAGES = {"overview": overview_page, "transactions": transactions_page}
+PAGES = {"overview": overview_render, "transactions": transactions_render}
 
 
 @embed_entry
@@ -36,7 +36,7 @@ def embed_home(request):
         request.embed_partner = known.company.partner if known else None
         return refusal(401, "invalid_secret", "This link has expired or was already used. Reload the page to get a new one.")
     request.embed = embed_context_issue(session=session)
-    page = PAGES.get(request.GET.get("page", ""), transactions_page)
+    page = PAGES.get(request.GET.get("page", ""), transactions_render)
     return page(request)
 
 

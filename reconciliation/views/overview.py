@@ -52,7 +52,11 @@ def _month(value) -> str:
 
 @embed_view
 @require_GET
-def overview_page(request, company=None):
+def overview_page(request, company):
+    return overview_render(request)
+
+
+def overview_render(request):
     c = request.embed.company
     rows = platform_rows(c)
     totals = {k: sum((r[k] for r in rows), ZERO) for k in ("gross", "fees", "refunds", "net")}

@@ -22,7 +22,11 @@ from reconciliation.views.selectors import (
 
 @embed_view
 @require_GET
-def transactions_page(request, company=None):
+def transactions_page(request, company):
+    return transactions_render(request)
+
+
+def transactions_render(request):
     embed = request.embed
     form = TxnFilterForm(request.GET, payout_platforms(company=embed.company))
     filters = form.filters()

@@ -1,0 +1,75 @@
+"""Review actions go through reconciliation.services and update the page in place."""
+
+from decimal import Decimal
+
+from ledger.models import BankTransaction, JournalEntry
+from reconciliation.models import Match, MatchStatus
+from tests import factories as F
+from tests.dashboard.conftest import deposit_with_payout, headers, url
+
+
+def _suggestion(company):
+    return deposit_with_payout(company, status=MatchStatus.SUGGESTED)
+
+
+def test_it_lists_suggestions_with_confidence_and_reasons(client, alice, bob):
+    _, _, mine = _suggestion(alice.company)
+    _, _, theirs = _suggestion(bob.company)
+    response = client.get(url(alice.company, "review"), **headers(alice))
+    assert f'id="match-{mine.pk}"'.encode() in response.content
+    assert f'id="match-{theirs.pk}"'.encode() not in response.content
+    assert b"97% confidence" in response.content and b"arrived same day" in response.content
+
+
+def test_it_accepts_a_suggestion_and_books_it(client, alice):
+    bank, _, match = _suggestion(alice.company)
+    response = client.post(url(alice.company, "accept", pk=match.pk), HTTP_HX_REQUEST="true", **headers(alice))
+    assert response.status_code == 200 and b"Matched and booked" in response.content
+    assert Match.objects.get(pk=match.pk).status == MatchStatus.APPLIED
+    assert BankTransaction.objects.get(pk=bank.pk).status == "reconciled"
+    assert JournalEntry.objects.filter(company=alice.company).exists()
+
+
+def test_it_rejects_a_suggestion(client, alice):
+    _, _, match = _suggestion(alice.company)
+    response = client.post(url(alice.company, "reject", pk=match.pk), **headers(alice))
+    assert b"Rejected" in response.content
+    assert Match.objects.get(pk=match.pk).status == MatchStatus.REJECTED
+
+
+def test_it_cannot_accept_another_companys_suggestion(client, alice, bob):
+    _, _, theirs = _suggestion(bob.company)
+    assert client.post(url(alice.company, "accept", pk=theirs.pk), **headers(alice)).status_code == 404
+    assert Match.objects.get(pk=theirs.pk).status == MatchStatus.SUGGESTED
+
+
+def test_it_unmatches_an_accepted_match_with_reversals(client, alice):
+    bank, _, match = _suggestion(alice.company)
+    client.post(url(alice.company, "accept", pk=match.pk), **headers(alice))
+    booked = JournalEntry.objects.filter(company=alice.company).count()
+    response = client.post(url(alice.company, "unmatch", pk=match.pk), **headers(alice))
+    assert b"Unmatched" in response.content
+    assert Match.objects.get(pk=match.pk).status == MatchStatus.UNDONE
+    assert BankTransaction.objects.get(pk=bank.pk).status != "reconciled"
+    assert JournalEntry.objects.filter(company=alice.company).count() > booked  # reversals, nothing deleted
+
+
+def test_it_matches_a_deposit_by_hand_after_searching_payouts(client, alice):
+    payout = F.PayoutFactory(company=alice.company, amount=Decimal("321.00"))
+    F.PayoutItemFactory(company=alice.company, payout=payout, amount=Decimal("321.00"), fee=Decimal("0"))
+    F.PayoutFactory(company=alice.company, amount=Decimal("999.00"))
+    bank = F.BankTransactionFactory(company=alice.company, amount=Decimal("321.00"), status="unreconciled")
+    search = client.get(url(alice.company, "manual", pk=bank.pk), **headers(alice))
+    assert f'value="{payout.pk}"'.encode() in search.content and b"999.00" not in search.content
+    response = client.post(url(alice.company, "manual", pk=bank.pk), {"payout": [payout.pk]}, **headers(alice))
+    assert b"Matched and booked" in response.content
+    assert Match.objects.get(bank_transaction=bank).status == MatchStatus.APPLIED
+
+
+def test_it_explains_a_manual_match_that_does_not_add_up(client, alice):
+    payout = F.PayoutFactory(company=alice.company, amount=Decimal("100.00"))
+    bank = F.BankTransactionFactory(company=alice.company, amount=Decimal("321.00"))
+    response = client.post(url(alice.company, "manual", pk=bank.pk), {"payout": [payout.pk]}, **headers(alice))
+    assert response["HX-Retarget"] == f"#manual-{bank.pk}"
+    assert b"but the bank line is" in response.content
+    assert not Match.objects.filter(bank_transaction=bank).exists()
