@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -103,7 +103,7 @@ def main(argv=()):
     report = "\n".join(lines)
     print(report)
     if not args.no_append:
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         with open(RESULTS, "a", encoding="utf-8") as fh:
             fh.write(f"\n## sandbox — {stamp}\n\n`python -m bench sandbox --days {args.days} --scale {args.scale}` "
                      f"(one keep-alive client, sequential, same server for baseline)\n\n{report}\n")

@@ -9,7 +9,15 @@ import secrets
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from .httpkit import Request, Response, decode_cursor, encode_cursor, html_response, json_response, redirect
+from .httpkit import (
+    Request,
+    Response,
+    decode_cursor,
+    encode_cursor,
+    html_response,
+    json_response,
+    redirect,
+)
 
 if TYPE_CHECKING:
     from .server import SandboxServer

@@ -10,8 +10,15 @@ from __future__ import annotations
 import hmac
 from typing import TYPE_CHECKING
 
-from .httpkit import (Request, Response, decode_cursor, encode_cursor, int_param,
-                      json_response, raw_json_response)
+from .httpkit import (
+    Request,
+    Response,
+    decode_cursor,
+    encode_cursor,
+    int_param,
+    json_response,
+    raw_json_response,
+)
 from .state import NO_PAYOUT_PLATFORMS, RutterState
 
 if TYPE_CHECKING:

@@ -142,7 +142,7 @@ class SandboxServer:
     def apply_events(self, n: int | None = None) -> int:
         """Apply the next n world events (all when None), emitting their webhooks."""
         applied, hooks = apply_events(self.state, n)
-        for provider, conn, payload in hooks:
+        for provider, _conn, payload in hooks:
             self.emit(provider, payload)
         return applied
 

@@ -12,7 +12,15 @@ import secrets
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from .httpkit import Request, Response, html_response, int_param, json_response, raw_json_response, redirect
+from .httpkit import (
+    Request,
+    Response,
+    html_response,
+    int_param,
+    json_response,
+    raw_json_response,
+    redirect,
+)
 from .state import StripeState
 
 if TYPE_CHECKING:

@@ -264,7 +264,7 @@ def load_world(path_or_file: str | os.PathLike | IO) -> World:
             with open(path_or_file, "rb") as fh:
                 raw = json.load(fh)
     except json.JSONDecodeError as exc:
-        raise WorldError(f"$: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}")
+        raise WorldError(f"$: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from None
     except OSError as exc:
         raise WorldError(f"$: cannot read world file: {exc}") from None
     return world_from_dict(raw)

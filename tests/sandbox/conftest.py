@@ -4,6 +4,7 @@ SandboxServer on a free port, and a webhook receiver that records what it is sen
 from __future__ import annotations
 
 import threading
+from datetime import UTC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -24,8 +25,8 @@ def iso(day: int, hour: int = 12) -> str:
 
 
 def ms(day: int, hour: int = 12) -> int:
-    from datetime import datetime, timezone
-    return int(datetime(2025, 3, day, hour, tzinfo=timezone.utc).timestamp() * 1000)
+    from datetime import datetime
+    return int(datetime(2025, 3, day, hour, tzinfo=UTC).timestamp() * 1000)
 
 
 def rutter_txn(i: int, day: int, type_: str = "sale", amount: float = 10.0, fee=None) -> dict:

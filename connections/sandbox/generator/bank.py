@@ -85,7 +85,7 @@ class BankGenerator:
             bank_date = s.arrival if rng.random() > 0.15 else add_business_days(s.arrival, 1)
             key = (s.connection, bank_date, s.payout is not None and s.amount > 0)
             groups.setdefault(key, []).append(s)
-        for (connection, bank_date, combinable), group in sorted(groups.items(), key=lambda kv: kv[0][1]):
+        for (_connection, bank_date, combinable), group in sorted(groups.items(), key=lambda kv: kv[0][1]):
             # The bank sometimes books same-day credits from one originator as a single line.
             lines = [group] if combinable and len(group) > 1 and rng.random() < 0.5 else [[s] for s in group]
             for members in lines:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
@@ -45,7 +45,7 @@ def add_business_days(d: date, n: int) -> date:
 
 
 def at(d: date, seconds: int = 0) -> datetime:
-    return datetime.combine(d, time(0), tzinfo=timezone.utc) + timedelta(seconds=seconds)
+    return datetime.combine(d, time(0), tzinfo=UTC) + timedelta(seconds=seconds)
 
 
 def iso(moment: datetime) -> str:

@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .common import Context, Settlement, add_business_days, at, is_business_day, iso, money, pct, to_float
+from .common import (
+    Context,
+    Settlement,
+    add_business_days,
+    at,
+    is_business_day,
+    iso,
+    money,
+    pct,
+    to_float,
+)
 from .writer import ArraySpool
 
 

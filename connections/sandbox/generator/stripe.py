@@ -5,10 +5,20 @@ world-only `payout` field names the payout that settled an item (null on the pay
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from .common import Context, Settlement, add_business_days, at, is_business_day, money, pct, to_minor, unix
+from .common import (
+    Context,
+    Settlement,
+    add_business_days,
+    at,
+    is_business_day,
+    money,
+    pct,
+    to_minor,
+    unix,
+)
 from .writer import ArraySpool
 
 
@@ -76,7 +86,7 @@ class StripeGenerator:
                           "Chargeback withdrawal for " + charge, fee_desc="Dispute fee")
             if rng.random() < 0.4:  # won later: funds come back (the dispute fee does not)
                 self.reversals.append((add_business_days(d, rng.randint(10, 30)), amount, bt["source"]))
-        for when, amount, source in [r for r in self.reversals if r[0] == d]:
+        for _when, amount, source in [r for r in self.reversals if r[0] == d]:
             bt = self._bt(d, 40000, "adjustment", "dispute_reversal", amount, 0, source,
                           "Chargeback reversal")
         if d.day == 3:
@@ -86,7 +96,7 @@ class StripeGenerator:
             self.ctx.fees.add(self.ref, "USD", fee)
 
     def _emit_bt(self, bt: dict) -> None:
-        self._emit("balance_transaction", bt, datetime.fromtimestamp(bt["created"], timezone.utc).date())
+        self._emit("balance_transaction", bt, datetime.fromtimestamp(bt["created"], UTC).date())
 
     def finish(self) -> None:
         """Write what no payout has settled yet (still pending or awaiting a positive balance)."""
