@@ -41,10 +41,21 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
-    list_display = ("name", "partner", "base_currency", "timezone", "external_id", "created_at")
+    list_display = ("name", "partner", "base_currency", "timezone", "external_id", "created_at", "dashboard")
     list_filter = ("partner", "base_currency")
     search_fields = ("name", "external_id", "public_id")
-    readonly_fields = ("public_id", "created_at")
+    readonly_fields = ("public_id", "created_at", "dashboard")
+
+    @admin.display(description="Dashboard")
+    def dashboard(self, obj):
+        # The staff entry mints a fresh embed session, so staff see exactly what users see.
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        if obj.pk is None:
+            return "—"
+        return format_html('<a href="{}" target="_blank" rel="noopener">Open dashboard ↗</a>',
+                           reverse("dashboard:staff_open", args=[obj.pk]))
 
 
 @admin.register(EmbedSession)

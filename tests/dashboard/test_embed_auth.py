@@ -115,3 +115,10 @@ def test_it_keeps_non_staff_out_of_the_staff_entry(client, alice, django_user_mo
     response = client.get(f"/embed/staff/{alice.company.pk}/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert not EmbedSession.objects.filter(company=alice.company).exists()
+
+
+def test_it_links_the_dashboard_from_the_company_admin(client, alice, django_user_model):
+    admin_user = django_user_model.objects.create_superuser("root", password="pw")
+    client.force_login(admin_user)
+    page = client.get(f"/admin/companies/company/{alice.company.pk}/change/")
+    assert f'href="/embed/staff/{alice.company.pk}/"'.encode() in page.content
