@@ -34,8 +34,11 @@ BASE_SIGNAL = 0.96
 BASE_NEUTRAL = 0.70
 BASE_COMBO = {2: 0.93, 3: 0.90, 4: 0.87}
 FX_SUPPLIED = 0.97
-FX_BUILTIN = 0.92
+FX_BUILTIN = 0.80
 _SKIP_STATUSES = frozenset({"failed", "canceled", "cancelled"})
+
+
+_KNOWN_CURRENCIES = frozenset(BUILTIN_USD_RATES)
 
 
 @dataclass(frozen=True)
@@ -43,11 +46,16 @@ class LineView:
     line: BankLine
     named: frozenset[str]
     tokens: frozenset[str]
+    printed: frozenset[tuple[str, Decimal]] = frozenset()  # original foreign amounts printed
 
 
 def view_of(line: BankLine) -> LineView:
     text = dsc.normalize(f"{line.description} {line.merchant_name}")
-    return LineView(line, dsc.platforms_named(text), dsc.tokens(text))
+    printed = frozenset(
+        (cur, Decimal(amt))
+        for cur, amt in dsc.printed_amounts(text, _KNOWN_CURRENCIES - {line.currency})
+    )
+    return LineView(line, dsc.platforms_named(text), dsc.tokens(text), printed)
 
 
 def payout_is_open(p: Payout) -> bool:
@@ -141,10 +149,15 @@ def _fx_single(p: Payout, v: LineView, s: Settings, rates: dict, idented: bool):
     dated = _date_factor(p, v.line, s)
     if dated is None and not idented:
         return None
-    found = _fx_rate(p.currency, v.line.currency, rates)
-    if found is None:
+    printed = {amt for cur, amt in v.printed if cur == p.currency}
+    # A bank that prints the original amount settles the question either way.
+    shown = abs(p.amount) in printed
+    if printed and not shown:
         return None
-    rate, source = found
+    found = _fx_rate(p.currency, v.line.currency, rates)
+    if found is None and not shown:
+        return None
+    rate, source = found or (v.line.amount / p.amount, "printed")
     expected = p.amount * rate
     tol = s.fx_tolerance if source == "supplied" else s.fx_tolerance_builtin
     if abs(v.line.amount - expected) > abs(expected) * tol:
@@ -159,17 +172,22 @@ def _fx_single(p: Payout, v: LineView, s: Settings, rates: dict, idented: bool):
         reference_source=source,
         difference=quantize(v.line.amount - expected, v.line.currency),
     )
-    base = BASE_IDENTITY if idented else (FX_SUPPLIED if source == "supplied" else FX_BUILTIN)
+    if idented or shown:
+        base = BASE_IDENTITY
+    else:  # the rough built-in table alone can only suggest: it cannot tell close amounts apart
+        base = FX_SUPPLIED if source == "supplied" else FX_BUILTIN
     factor = dated[0] if dated else 0.9
     reasons = (
         f"{p.amount} {p.currency} converted to {v.line.amount} {v.line.currency} at "
         f"{fx.implied_rate} ({source} reference {fx.reference_rate}, within tolerance)",
         "payout identifier printed in the bank descriptor"
         if idented
+        else f"original amount {p.currency} {abs(p.amount)} printed by the bank"
+        if shown
         else f"descriptor names {p.platform}",
         dated[1] if dated else "date outside the usual window",
     )
-    score = base * (max(factor, 0.95) if idented else factor)
+    score = base * (max(factor, 0.95) if idented or shown else factor)
     return candidate(bank_ref=v.line.ref, score=score, reasons=reasons, payout_refs=(p.ref,), fx=fx)
 
 

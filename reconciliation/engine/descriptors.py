@@ -23,7 +23,7 @@ PLATFORM_KEYWORDS: dict[str, tuple[str, ...]] = {
     "PAYPAL": ("PAYPAL",),
     "WOO_COMMERCE": ("WOOCOMMERCE", "WOOPAYMENTS", "WOO PAYMENTS", "WCPAY") + _GATEWAYS,
     "BIG_COMMERCE": ("BIGCOMMERCE",) + _GATEWAYS,
-    "SQUARESPACE": ("SQUARESPACE",) + _GATEWAYS,
+    "SQUARESPACE": ("SQUARESPACE", "SQSP") + _GATEWAYS,
     "WIX": ("WIX",) + _GATEWAYS,
     "MAGENTO": ("MAGENTO",) + _GATEWAYS,
     "PRESTASHOP": ("PRESTASHOP",) + _GATEWAYS,
@@ -100,3 +100,15 @@ def identifier_hit(identifiers: tuple[str, ...], descriptor_tokens: frozenset[st
         if len(ident_u) >= 6 and ident_u in descriptor_tokens:
             return ident
     return None
+
+
+_PRINTED = re.compile(r"(?<![A-Z])([A-Z]{3}) ?(-?\d[\d,]*(?:\.\d{1,3})?)(?![\d.])")
+
+
+def printed_amounts(text: str, currencies: frozenset[str]) -> frozenset[tuple[str, str]]:
+    """Original amounts banks print on converted credits: "... CAD 3009.29 FX" -> (CAD, 3009.29)."""
+    out = set()
+    for cur, amount in _PRINTED.findall(text):
+        if cur in currencies:
+            out.add((cur, amount.replace(",", "")))
+    return frozenset(out)

@@ -218,7 +218,44 @@ def _plaid(item: dict, out: dict) -> None:
         )
 
 
+_EVENT_LISTS = {
+    ("rutter", "order"): ("orders", "id"),
+    ("rutter", "transaction"): ("transactions", "id"),
+    ("rutter", "payout"): ("payouts", "id"),
+    ("stripe", "balance_transaction"): ("balance_transactions", "id"),
+    ("stripe", "payout"): ("payouts", "id"),
+    ("plaid", "bank_transaction"): ("transactions", "transaction_id"),
+}
+_CONN_KEY = {"rutter": "connection_id", "stripe": "account_id", "plaid": "item_id"}
+
+
+def apply_events(world: dict) -> dict:
+    """The world's final state: its `events` (upserts and deletes) applied in order."""
+    state = {prov: [dict(c) for c in world.get(prov) or []] for prov in _CONN_KEY}
+    for conns in state.values():
+        for c in conns:
+            for key in ("orders", "transactions", "payouts", "balance_transactions"):
+                if key in c:
+                    c[key] = list(c[key])
+    for ev in world.get("events") or []:
+        prov = ev.get("provider")
+        target = _EVENT_LISTS.get((prov, ev.get("kind")))
+        conn = next(
+            (c for c in state.get(prov, ()) if c.get(_CONN_KEY[prov]) == ev.get("connection")), None
+        )
+        if target is None or conn is None:
+            continue
+        key, id_field = target
+        obj = ev.get("object") or {}
+        rows = [r for r in conn.get(key) or [] if r.get(id_field) != obj.get(id_field)]
+        if ev.get("op") != "delete":
+            rows.append(obj)
+        conn[key] = rows
+    return {**world, **state, "events": []}
+
+
 def inputs_from_world(world: dict, *, settings: Settings | None = None, prior=()) -> Inputs:
+    world = apply_events(world)
     out: dict[str, list] = {"connections": [], "payouts": [], "items": [], "bank_lines": []}
     for conn in world.get("rutter") or []:
         _rutter(conn, out)

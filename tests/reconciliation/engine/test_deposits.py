@@ -184,3 +184,27 @@ def test_it_does_not_match_outside_the_date_window():
         )
     )
     assert by_bank(result)["b"].status == "unmatched"
+
+
+def test_it_trusts_the_original_amount_the_bank_prints_on_a_converted_credit():
+    result = reconcile(
+        inputs(
+            lines=[bank("b", "2227.86", on=day(1), desc="SHOPIFY* PAYOUT APJKBW CAD 3009.29 FX")],
+            payouts=[
+                payout("right", "3009.29", cur="CAD", arrival=day(1)),
+                payout("close", "3050.00", cur="CAD", arrival=day(1)),
+            ],
+        )
+    )
+    d = by_bank(result)["b"]
+    assert d.status == "matched" and d.payout_refs == ("rutter:shop:right",)
+
+
+def test_it_only_suggests_a_conversion_judged_by_the_builtin_rate_table():
+    result = reconcile(
+        inputs(
+            lines=[bank("b", "2190.00", on=day(1))],
+            payouts=[payout("cad", "3000.00", cur="CAD", arrival=day(1))],
+        )
+    )
+    assert by_bank(result)["b"].status == "suggested"
