@@ -140,6 +140,7 @@ class Live:
     def __init__(self, world: dict, **options):
         self.world = copy.deepcopy(world)
         self.server = SandboxServer(world_from_dict(copy.deepcopy(world)), **options)
+        self._settings = None
 
     def __enter__(self):
         self.server.start()
@@ -148,8 +149,10 @@ class Live:
         return self
 
     def __exit__(self, *exc):
-        self._settings.disable()
-        self.server.stop()
+        if self._settings is not None:
+            self._settings.disable()
+            self._settings = None
+            self.server.stop()
 
 
 @pytest.fixture
