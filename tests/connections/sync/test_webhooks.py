@@ -137,7 +137,7 @@ def test_it_processes_a_redelivered_webhook_once(client, linked, alice):
     assert SyncRun.objects.filter(kind="webhook").count() == 1
 
 
-def test_it_answers_only_post(client):
+def test_it_answers_only_post(client, db):
     assert client.get("/webhooks/stripe").status_code == 405
     assert not WebhookEvent.objects.exists()
 
