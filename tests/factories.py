@@ -224,3 +224,44 @@ class MatchPayoutFactory(TenantFactory):
     match = factory.SubFactory(MatchFactory, company=factory.SelfAttribute("..company"))
     payout = factory.SubFactory(PayoutFactory, company=factory.SelfAttribute("..company"))
     status = factory.SelfAttribute("match.status")
+
+
+# -- connections ------------------------------------------------------------------------------
+
+from connections import models as C  # noqa: E402
+
+
+class ConnectionFactory(TenantFactory):
+    class Meta:
+        model = C.Connection
+
+    provider = C.Provider.RUTTER
+    external_id = factory.Sequence(lambda n: f"00000000-0000-4000-8000-{n:012d}")
+    platform = "SHOPIFY"
+    display_name = "Test Shop"
+
+
+class SyncStateFactory(TenantFactory):
+    class Meta:
+        model = C.SyncState
+
+    connection = factory.SubFactory(ConnectionFactory, company=factory.SelfAttribute("..company"))
+    entity = factory.Sequence(lambda n: f"entity-{n}")
+
+
+class SyncRunFactory(TenantFactory):
+    class Meta:
+        model = C.SyncRun
+
+    connection = factory.SubFactory(ConnectionFactory, company=factory.SelfAttribute("..company"))
+    kind = "initial"
+
+
+class WebhookEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = C.WebhookEvent
+
+    provider = C.Provider.RUTTER
+    dedupe_key = factory.Sequence(lambda n: f"rutter:test-{n}")
+    body = b"{}"
+    signature_ok = True
