@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from companies.api import idempotency
 from companies.api.auth import ApiKeyAuthentication, ApiKeyThrottle, HasApiKey
+from companies.api.errors import exception_handler
 from companies.api.pagination import KeysetPagination
 from companies.selectors import company_get_for_partner
 
@@ -53,6 +54,9 @@ class PartnerApi(APIView):
 
     def resolve_scope(self, request, kwargs) -> None:
         """Hook for narrower scopes (see CompanyApi)."""
+
+    def get_exception_handler(self):
+        return exception_handler  # the one error format, whatever the project defaults say
 
     def handle_exception(self, exc):
         if isinstance(exc, idempotency.Replay):

@@ -28,7 +28,9 @@ def _amount(field_name: str, lookup: str, help_text: str) -> filters.NumberFilte
 
 
 def _date(field_name: str, lookup: str, help_text: str) -> filters.DateFilter:
-    return filters.DateFilter(field_name=field_name, lookup_expr=lookup, help_text=help_text)
+    # ISO dates only: Django's default input formats would also read 03/07/2025 (US order).
+    return filters.DateFilter(field_name=field_name, lookup_expr=lookup, help_text=help_text,
+                              input_formats=["%Y-%m-%d"])
 
 
 class BankTransactionFilter(filters.FilterSet):
