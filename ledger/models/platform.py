@@ -41,10 +41,6 @@ class Payout(SourcedModel):
     other = money_field(null=True, blank=True)
     items_net = money_field(null=True, blank=True)
     balanced = models.BooleanField(null=True, blank=True)
-    # The entry that booked this payout's items into its clearing account (sales, fees, refunds…).
-    settlement_entry = models.ForeignKey(
-        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
     updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -97,6 +93,11 @@ class PayoutItem(SourcedModel):
     fee = money_field()
     net = money_field()
     order_external_id = models.CharField(max_length=255, blank=True, default="")
+    # The entry that booked this movement into its connection's clearing account (once, when it
+    # settled: accrual basis, whether or not a payout has reached the bank yet).
+    booked_entry = models.ForeignKey(
+        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

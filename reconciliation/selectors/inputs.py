@@ -49,29 +49,32 @@ def _payouts(company) -> tuple[E.Payout, ...]:
     return tuple(out)
 
 
-def _items(queryset, platforms: dict[str, str], *, with_payout_id: bool = False):
-    rows = queryset.values_list(
-        "payout_id", "source", "external_id", "payout__external_id", "payout__is_inferred", "kind",
-        "provider_type", "status", "occurred_at", "available_on", "currency", "amount", "fee", "net",
-        "order_external_id",
+ITEM_FIELDS = (
+    "payout_id", "source", "external_id", "payout__external_id", "payout__is_inferred", "kind",
+    "provider_type", "status", "occurred_at", "available_on", "currency", "amount", "fee", "net",
+    "order_external_id",
+)
+
+
+def platform_item(row: tuple, platforms: dict[str, str]) -> E.PlatformItem:
+    """One `ITEM_FIELDS` row as the engine sees it."""
+    (_, source, ext, payout_ext, inferred, kind, raw_type, status, occurred, available, currency,
+     amount, fee, net, order) = row
+    occurred_on = occurred.date()
+    return E.PlatformItem(
+        ref=f"{source}:{ext}", connection_ref=source,
+        # Items of inferred payouts are locked by the applied match, not by a payout object.
+        payout_ref=f"{source}:{payout_ext}" if payout_ext and not inferred else None,
+        kind=kind, gross=quantize(amount, currency), fee=quantize(fee, currency),
+        net=quantize(net, currency), currency=currency, occurred_on=occurred_on,
+        settled_on=_settled_on(status, occurred_on, available),
+        order_ref=f"{source}:{order}" if order else None, raw_type=raw_type,
+        fee_category=fee_category(platforms.get(source, "")),
     )
-    out = []
-    for (payout_id, source, ext, payout_ext, inferred, kind, raw_type, status, occurred, available,
-         currency, amount, fee, net, order) in rows.iterator(CHUNK):
-        occurred_on = occurred.date()
-        item = E.PlatformItem(
-            ref=f"{source}:{ext}", connection_ref=source,
-            # Items of inferred payouts are locked by the applied match, not by a payout object.
-            payout_ref=f"{source}:{payout_ext}" if payout_ext and not inferred else None,
-            kind=kind, gross=quantize(amount, currency), fee=quantize(fee, currency),
-            net=quantize(net, currency),
-            currency=currency, occurred_on=occurred_on,
-            settled_on=_settled_on(status, occurred_on, available),
-            order_ref=f"{source}:{order}" if order else None, raw_type=raw_type,
-            fee_category=fee_category(platforms.get(source, "")),
-        )
-        out.append((payout_id, item) if with_payout_id else item)
-    return tuple(out)
+
+
+def _items(queryset, platforms: dict[str, str]) -> tuple[E.PlatformItem, ...]:
+    return tuple(platform_item(row, platforms) for row in queryset.values_list(*ITEM_FIELDS).iterator(CHUNK))
 
 
 def _bank_lines(company) -> tuple[E.BankLine, ...]:
@@ -130,13 +133,6 @@ def engine_inputs(*, company, settings: E.Settings | None = None) -> E.Inputs:
 
 
 @scoped
-def items_for_payouts(*, company, payouts) -> dict[int, list[E.PlatformItem]]:
-    """The engine's view of the items of some payouts, by payout id (for booking)."""
-    platforms = {c.ref: c.platform for c in _connections(company)}
-    by_payout: dict[int, list[E.PlatformItem]] = {}
-    ids = [p.pk for p in payouts]
-    for start in range(0, len(ids), 5000):
-        queryset = tenant_rows(PayoutItem, company).filter(payout_id__in=ids[start:start + 5000])
-        for payout_id, item in _items(queryset, platforms, with_payout_id=True):
-            by_payout.setdefault(payout_id, []).append(item)
-    return by_payout
+def connection_platforms(*, company) -> dict[str, str]:
+    """Connection reference -> platform (upper case), for every store connection."""
+    return {c.ref: c.platform for c in _connections(company)}

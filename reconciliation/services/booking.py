@@ -1,19 +1,22 @@
-"""Booking reconciled money into the books.
+"""Booking reconciled money into the books (accrual basis, each thing booked exactly once).
 
-Two kinds of entries, both idempotent by reference:
-- settlement (`payout:<id>:settlement`, or `match:<id>:settlement` for an inferred payout): the
-  payout's items into its connection's clearing account — sales, refunds, processing fees,
-  marketplace commissions, chargebacks, reserves, anything else to Uncategorized — plus Expense
-  rows per fee category and Payment/Refund rows for the invoices the items paid;
-- deposit (`match:<id>:deposit`): bank ← clearing for each payout. A payout in another currency
-  than the bank line goes through the FX gain/loss account per currency (trading-account method),
-  so every entry balances in every currency and the difference shows as FX gain/loss.
+- items (`items:<first item id>`): every settled platform transaction is booked into its
+  connection's clearing account when it settles, grouped per payout (or per connection-day while
+  no payout names it): sales, refunds, processing fees, marketplace commissions, chargebacks,
+  reserves, anything else to Uncategorized; plus Expense rows per fee category and Payment/Refund
+  rows for the invoices the items paid. Fees are expenses when the platform takes them, whether
+  or not the money has reached the bank yet.
+- deposit (`match:<id>:deposit`): bank ← clearing for each payout of a match. A payout in another
+  currency than the bank line goes through the FX gain/loss account per currency (trading-account
+  method), so every entry balances in every currency and the difference shows as FX gain/loss.
+  Undoing a match reverses exactly this entry.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -28,6 +31,7 @@ from ledger.models import (
     JournalEntry,
     Payment,
     Payout,
+    PayoutItem,
     Refund,
 )
 from ledger.money import ZERO
@@ -39,6 +43,8 @@ from ledger.services import (
     journal_entry_reverse,
 )
 from reconciliation import engine as E
+from reconciliation.engine.breakdown import breakdown_of
+from reconciliation.selectors.inputs import ITEM_FIELDS, platform_item
 
 R = AccountRole
 OTHER_ROLES = {
@@ -78,6 +84,10 @@ class Books:
             self._clearing[source] = clearing_account_for(company=self.company, source=source, name=name)
         return self._clearing[source]
 
+    @property
+    def platforms(self) -> dict[str, str]:
+        return {ref: (platform or ref.split(":", 1)[0]).upper() for ref, (_, platform) in self._connections.items()}
+
     def platform_of(self, source: str) -> str:
         platform = self._connections.get(source, ("", ""))[1]
         return (platform or source.split(":", 1)[0]).upper()
@@ -86,8 +96,8 @@ class Books:
         return bank_transaction.bank_account.ledger_account or self.role(R.BANK)
 
 
-def _settlement_lines(books: Books, source: str, b: E.Breakdown, items: Sequence[E.PlatformItem]):
-    """Credit lines are the items' effect on the clearing account; the clearing line takes the net."""
+def _item_lines(books: Books, source: str, b: E.Breakdown, items: Sequence[E.PlatformItem], label: str):
+    """Counter-account lines carry the items' effect on the clearing account, which takes the net."""
     effect = defaultdict(lambda: ZERO)  # role -> signed effect on the platform balance
     effect[R.SALES] += b.gross
     effect[R.SALES_RETURNS] += b.refunds
@@ -97,58 +107,80 @@ def _settlement_lines(books: Books, source: str, b: E.Breakdown, items: Sequence
         if item.kind not in NOT_OTHER:
             effect[OTHER_ROLES.get(item.kind, R.UNCATEGORIZED)] += item.gross
     lines = [
-        LineSpec(account=books.role(role), currency=b.currency, credit=amount,
-                 description=f"{role.label} via {b.payout_ref}")
+        LineSpec(account=books.role(role), currency=b.currency, credit=amount, description=f"{role.label}: {label}")
         for role, amount in effect.items() if amount
     ]
     net = sum(effect.values(), ZERO)
     if net:
-        lines.append(LineSpec(account=books.clearing(source), currency=b.currency, debit=net,
-                              description=f"Net of {b.payout_ref}"))
+        lines.append(LineSpec(account=books.clearing(source), currency=b.currency, debit=net, description=f"Net: {label}"))
     return lines
 
 
-def settlements_post(*, books: Books, settlements: Iterable[tuple[Payout, E.Breakdown, Sequence[E.PlatformItem], str]], by: str):
-    """Post settlement entries (payout, breakdown, items, reference); returns {payout.pk: entry}."""
-    todo = [(p, b, items, ref) for p, b, items, ref in settlements if b.balanced]
-    specs, kept = [], []
-    for payout, b, items, reference in todo:
-        lines = _settlement_lines(books, payout.source, b, items)
-        if len(lines) < 2:
-            continue
-        kept.append((payout, b, items))
+def _groups(company, platforms):
+    """Settled, unbooked items grouped by (connection, currency, payout or day)."""
+    rows = (PayoutItem.objects.filter(company=company, booked_entry__isnull=True).exclude(kind="payout")
+            .values_list("pk", "payout__arrival_date", *ITEM_FIELDS).order_by("pk"))
+    groups = defaultdict(list)
+    for pk, arrival, *fields in rows.iterator(20_000):
+        item = platform_item(tuple(fields), platforms)
+        if item.settled_on is None:
+            continue  # pending or failed: booked when (if) it settles
+        payout_id, inferred = fields[0], fields[4]
+        key = (item.connection_ref, item.currency, payout_id if payout_id and not inferred else None,
+               arrival if payout_id and not inferred else item.settled_on)
+        groups[key].append((pk, item))
+    return groups
+
+
+@transaction.atomic
+def items_book(*, company, by: str) -> int:
+    """Book every settled platform transaction not booked yet; returns how many were booked."""
+    books = Books(company)
+    groups = _groups(company, books.platforms)
+    payouts = Payout.objects.in_bulk([key[2] for key in groups if key[2]])
+    plan, specs = [], []
+    for (source, currency, payout_id, day), members in sorted(groups.items(), key=lambda kv: kv[1][0][0]):
+        items = [item for _, item in members]
+        payout = payouts.get(payout_id)
+        label = f"{payout.platform} payout {payout.external_id}" if payout else f"{books.platform_of(source)} {day}"
+        net = sum((item.net for item in items), ZERO)
+        b = breakdown_of(payout_ref=label, connection_ref=source, currency=currency, amount=net, items=items)
+        lines = _item_lines(books, source, b, items, label)
+        plan.append((payout, b, items, [pk for pk, _ in members], source))
         specs.append(EntrySpec(
-            date=payout.arrival_date or payout.created_on.date(), origin="payout_settlement",
-            memo=f"{payout.platform} payout {payout.external_id}", reference=reference,
+            date=day or max(item.occurred_on for item in items), origin="platform_transactions",
+            memo=f"Platform transactions: {label}", reference=f"items:{members[0][0]}",
             lines=lines, created_by=by,
-        ))
-    entries = journal_entries_post_many(company=books.company, entries=specs)
-    for (payout, _, _), entry in zip(kept, entries, strict=True):
-        payout.settlement_entry = entry
-    Payout.objects.bulk_update([p for p, _, _ in kept], ["settlement_entry"], batch_size=1000)
-    _expenses_create(books.company, kept, entries)
-    _invoice_documents_create(books.company, kept, entries)
-    return {payout.pk: entry for (payout, _, _), entry in zip(kept, entries, strict=True)}
+        ) if len(lines) >= 2 else None)
+    booked = [(p, spec) for p, spec in zip(plan, specs, strict=True) if spec is not None]
+    entries = journal_entries_post_many(company=company, entries=[spec for _, spec in booked])
+    kept = []
+    for ((payout, b, items, pks, source), _), entry in zip(booked, entries, strict=True):
+        for start in range(0, len(pks), 5000):
+            PayoutItem.objects.filter(pk__in=pks[start:start + 5000]).update(booked_entry=entry)
+        kept.append((payout, b, items, source))
+    _expenses_create(company, kept, entries)
+    _invoice_documents_create(company, kept, entries)
+    return sum(len(items) for _, _, items, _ in kept)
 
 
 def _expenses_create(company, kept, entries):
     rows = []
-    for (payout, b, _), entry in zip(kept, entries, strict=True):
+    for (payout, b, _, source), entry in zip(kept, entries, strict=True):
         for category, field in EXPENSE_BUCKETS:
             amount = -getattr(b, field)
             if amount:
                 rows.append(Expense(
-                    company=company, source=payout.source,
-                    external_id=f"{payout.external_id}:{category}:{entry.pk}", payout=payout,
-                    journal_entry=entry, category=category, date=entry.date, currency=b.currency,
-                    amount=amount, description=f"{category.label} on {payout.platform} payout {payout.external_id}",
+                    company=company, source=source, external_id=f"{category}:{entry.pk}",
+                    payout=payout, journal_entry=entry, category=category, date=entry.date,
+                    currency=b.currency, amount=amount, description=f"{category.label}: {b.payout_ref}",
                 ))
     Expense.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
 
 
 def _invoice_documents_create(company, kept, entries):
     """Payment / Refund rows for the invoices the items paid, then invoices' paid status."""
-    wanted = {(it.connection_ref, it.order_ref.split(":", 2)[-1]) for _, _, items in kept for it in items
+    wanted = {(it.connection_ref, it.order_ref.split(":", 2)[-1]) for _, _, items, _ in kept for it in items
               if it.order_ref and it.kind in ("sale", "refund")}
     if not wanted:
         return
@@ -159,7 +191,7 @@ def _invoice_documents_create(company, kept, entries):
             for pk, ext in Invoice.objects.filter(company=company, source=source, external_id__in=ids[start:start + 5000]).values_list("pk", "external_id"):
                 invoices[(source, ext)] = pk
     payments, refunds = [], []
-    for (_, _, items), entry in zip(kept, entries, strict=True):
+    for (_, _, items, _), entry in zip(kept, entries, strict=True):
         for it in items:
             key = (it.connection_ref, (it.order_ref or "").split(":", 2)[-1])
             if key not in invoices or it.kind not in ("sale", "refund"):
@@ -210,7 +242,7 @@ def deposit_spec(*, books: Books, match, bank_transaction: BankTransaction, payo
 
 
 def match_entries_reverse(*, match, by: str, reason: str) -> list[JournalEntry]:
-    """Reverse everything booked for a match (its deposit, and an inferred payout's settlement)."""
+    """Reverse everything booked for a match (its deposit entry)."""
     entries = JournalEntry.objects.filter(
         company_id=match.company_id, reference__startswith=f"match:{match.pk}:", reversed_by__isnull=True,
     ).order_by("id")

@@ -12,14 +12,8 @@ from ledger.services import journal_entries_post_many
 from reconciliation import engine as E
 from reconciliation.engine.breakdown import breakdown_of
 from reconciliation.models import Match, MatchPayout, MatchStatus
-from reconciliation.selectors.inputs import items_for_payouts
-from reconciliation.services.booking import (
-    Books,
-    deposit_spec,
-    invoices_refresh,
-    match_entries_reverse,
-    settlements_post,
-)
+from reconciliation.selectors.inputs import ITEM_FIELDS, connection_platforms, platform_item
+from reconciliation.services.booking import Books, deposit_spec, items_book, match_entries_reverse
 from reconciliation.services.errors import ReconciliationError
 
 ACTIVE = (MatchStatus.SUGGESTED, MatchStatus.APPLIED)
@@ -59,42 +53,32 @@ def _inferred_payout(books: Books, match: Match) -> Payout:
         platform=platform, status=PayoutStatus.PAID, currency=found[0][1] if found else bank.currency,
         amount=sum((net for net, _ in found), Decimal(0)), arrival_date=bank.date, is_inferred=True,
     )
+    platforms = connection_platforms(company=match.company)
+    engine_items = [platform_item(row, platforms) for row in items.values_list(*ITEM_FIELDS)]
+    payout_breakdown_store(payout, breakdown_of(
+        payout_ref=payout.ref, connection_ref=source, currency=payout.currency, amount=payout.amount,
+        items=engine_items, inferred=True,
+    ))
+    payout.save(update_fields=BREAKDOWN_FIELDS)
     items.update(payout=payout, payout_external_id=payout.external_id)
     MatchPayout.objects.create(company=match.company, match=match, payout=payout, status=match.status)
     return payout
 
 
-def _settlements(company, payouts_with_refs: list[tuple[Payout, str]]):
-    """Breakdowns of payouts about to be settled, computed from their items as the engine does."""
-    payout_items = items_for_payouts(company=company, payouts=[p for p, _ in payouts_with_refs])
-    settlements = []
-    for payout, reference in payouts_with_refs:
-        items = payout_items.get(payout.pk, [])
-        b = breakdown_of(payout_ref=payout.ref, connection_ref=payout.source, currency=payout.currency,
-                         amount=payout.amount, items=items, inferred=payout.is_inferred)
-        payout_breakdown_store(payout, b)
-        settlements.append((payout, b, items, reference))
-    Payout.objects.bulk_update([p for p, _ in payouts_with_refs], BREAKDOWN_FIELDS)
-    return settlements
-
-
 def matches_book(*, company, matches: Sequence[Match], by: str) -> None:
-    """Book applied matches in bulk: settle what is not settled yet, then one deposit entry each.
+    """Book applied matches in bulk: one deposit entry each (bank ← clearing).
 
-    Explicit payouts are settled once (`payout:<id>:settlement`, usually by the reconcile run);
-    an inferred payout is made and settled by its match (`match:<id>:settlement`), so undoing
-    the match reverses it.
+    The items behind the payouts were booked into clearing when they settled (`items_book`), so a
+    match books only the transfer; an inferred match first groups its items into a payout row.
     """
     books = Books(company)
-    to_settle = [(_inferred_payout(books, m), f"match:{m.pk}:settlement") for m in matches if m.is_inferred]
+    items_book(company=company, by=by)  # anything settled since the last run, before it moves
+    for match in matches:
+        if match.is_inferred:
+            _inferred_payout(books, match)
     links = {}
     for link in MatchPayout.objects.filter(match__in=matches).select_related("payout"):
         links.setdefault(link.match_id, []).append(link.payout)
-        payout = link.payout
-        if not payout.is_inferred and payout.settlement_entry_id is None:
-            to_settle.append((payout, f"payout:{payout.pk}:settlement"))
-    if to_settle:
-        settlements_post(books=books, settlements=_settlements(company, to_settle), by=by)
     specs = [deposit_spec(books=books, match=m, bank_transaction=m.bank_transaction, payouts=links.get(m.pk, []), by=by)
              for m in matches]
     journal_entries_post_many(company=company, entries=specs)
@@ -182,18 +166,11 @@ def match_undo(*, match: Match, by: str, reason: str = "") -> Match:
     match.status, match.undone_by, match.undone_at, match.note = MatchStatus.UNDONE, by, now(), reason[:500]
     match.save(update_fields=["status", "undone_by", "undone_at", "note"])
     match.match_payouts.update(status=MatchStatus.UNDONE)
-    inferred = Payout.objects.filter(match_links__match=match, is_inferred=True)
-    invoice_ids = []
-    for payout in inferred:
-        invoice_ids += list(payout.items.exclude(order_external_id="").values_list("order_external_id", flat=True))
+    # An inferred payout was only this match's grouping: its items are free for another deposit.
+    for payout in Payout.objects.filter(match_links__match=match, is_inferred=True):
         payout.items.update(payout=None, payout_external_id="")
         payout.status = PayoutStatus.CANCELED
         payout.save(update_fields=["status"])
-    if invoice_ids:
-        from ledger.models import Invoice
-
-        ids = list(Invoice.objects.filter(company=match.company, external_id__in=invoice_ids).values_list("pk", flat=True))
-        invoices_refresh(company=match.company, invoice_ids=ids)
     bank_status_refresh(company=match.company, bank_ids=[match.bank_transaction_id])
     return match
 

@@ -14,7 +14,7 @@ from ledger.models import BankTransaction, Payout
 from reconciliation import engine as E
 from reconciliation.models import Match, MatchStatus, ReconciliationRun
 from reconciliation.selectors.inputs import engine_inputs
-from reconciliation.services.booking import Books, fx_difference, settlements_post
+from reconciliation.services.booking import fx_difference, items_book
 from reconciliation.services.matches import (
     BREAKDOWN_FIELDS,
     bank_status_refresh,
@@ -24,7 +24,6 @@ from reconciliation.services.matches import (
 )
 
 MAX_ALTERNATIVES = 3
-NOT_SETTLED = ("failed", "canceled")
 
 
 def _ref_index(rows, *, key=lambda r: f"{r.source}:{r.external_id}"):
@@ -43,20 +42,6 @@ def _store_breakdowns(company, result: E.Result, payouts: dict[str, Payout]) -> 
             changed.append(payout)
     Payout.objects.bulk_update(changed, BREAKDOWN_FIELDS, batch_size=2000)
     return changed
-
-
-def _settle(books, result: E.Result, inputs: E.Inputs, payouts: dict[str, Payout], by: str) -> int:
-    items_by_payout: dict[str, list] = {}
-    for item in inputs.items:
-        if item.payout_ref:
-            items_by_payout.setdefault(item.payout_ref, []).append(item)
-    todo = [
-        (payouts[b.payout_ref], b, items_by_payout.get(b.payout_ref, []), f"payout:{payouts[b.payout_ref].pk}:settlement")
-        for b in result.breakdowns
-        if b.payout_ref in payouts and b.balanced and payouts[b.payout_ref].settlement_entry_id is None
-        and payouts[b.payout_ref].status not in NOT_SETTLED
-    ]
-    return len(settlements_post(books=books, settlements=todo, by=by))
 
 
 def _answers(decision: E.Decision) -> list[tuple[tuple[str, ...], E.InferredGroup | None]]:
@@ -140,7 +125,7 @@ def reconcile_company(*, company, by: str = "system") -> ReconciliationRun:
                 key=lambda bank: bank.ref,
             )
             _store_breakdowns(company, result, payouts)
-            settled = _settle(Books(company), result, inputs, payouts, by="engine")
+            booked = items_book(company=company, by="engine")
             counts = _apply_decisions(company, run, result, banks, payouts, by="engine")
     except Exception as exc:
         run.status, run.error, run.finished_at = ReconciliationRun.Status.FAILED, repr(exc)[:2000], now()
@@ -148,7 +133,7 @@ def reconcile_company(*, company, by: str = "system") -> ReconciliationRun:
         raise
     run.status, run.finished_at = ReconciliationRun.Status.SUCCEEDED, now()
     run.stats = {
-        **counts, "payouts_settled": settled, "bank_lines": len(inputs.bank_lines),
+        **counts, "items_booked": booked, "bank_lines": len(inputs.bank_lines),
         "payouts": len(inputs.payouts), "items": len(inputs.items),
         "seconds": {"load": round(loaded - started, 3), "engine": round(decided - loaded, 3),
                     "apply": round(time.perf_counter() - decided, 3)},

@@ -44,6 +44,10 @@ class Command(BaseCommand):
             )
             world_connections_link(company=company, server=server)
             connections_sync_all(company=company, timeout=timeout)
+            # A world's events are what happens after the initial sync; the truth is the state
+            # after all of them, reached by the incremental sync (webhooks are not needed here).
+            if server.apply_events(None):
+                connections_sync_all(company=company, timeout=timeout)
             timings["sync"] = time.perf_counter() - started
         run = reconcile_company(company=company, by="command:run_world")
         timings["reconcile"] = time.perf_counter() - started - timings["sync"]

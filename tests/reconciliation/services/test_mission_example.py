@@ -68,7 +68,7 @@ def test_it_changes_nothing_when_run_again(synced_world):
         list(BankTransaction.objects.filter(company=company).values_list("pk", "status")),
     )
     assert before == after
-    assert run.stats["applied"] == 0 and run.stats["payouts_settled"] == 0
+    assert run.stats["applied"] == 0 and run.stats["items_booked"] == 0
 
 
 def test_it_keeps_tenants_apart(synced_world, alice, bob):
