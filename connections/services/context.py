@@ -111,3 +111,47 @@ class SyncContext:
 def latest(values) -> datetime | None:
     found = [v for v in values if v is not None]
     return max(found) if found else None
+
+
+_DONE = object()
+
+
+def ahead(pages, depth: int = 2):
+    """Fetch the next pages in a thread while the caller writes this one (HTTP and DB overlap).
+
+    The thread only talks HTTP; all database work stays in the caller's thread. Pages come out in
+    order and an error in the fetcher is re-raised here, so cursor semantics are unchanged.
+    """
+    import queue
+    import threading
+
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def fetch():
+        try:
+            for page in pages:
+                while not stop.is_set():
+                    try:
+                        buffer.put(page, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            buffer.put(exc)
+
+    thread = threading.Thread(target=fetch, name="sync-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()

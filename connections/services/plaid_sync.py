@@ -8,7 +8,7 @@ posted line that replaces a pending one removes the pending row in the same tran
 from __future__ import annotations
 
 from connections.mapping.plaid import bank_account_row, bank_transaction_row, removed_row
-from connections.services.context import SyncContext, page_size
+from connections.services.context import SyncContext, ahead, page_size
 from ledger.services import ingest
 
 ENTITY = "transactions"
@@ -26,8 +26,9 @@ def plaid_sync(ctx: SyncContext) -> None:
     plaid_accounts_sync(ctx)
     state = ctx.state(ENTITY)
     currency = ctx.company.base_currency
-    for page in ctx.client.iter_transactions_sync(ctx.connection.access_token, cursor=state.cursor,
-                                                   count=page_size(500)):
+    pages = ctx.client.iter_transactions_sync(ctx.connection.access_token, cursor=state.cursor,
+                                              count=page_size(500))
+    for page in ahead(pages):
         upserts = [bank_transaction_row(t, source=ctx.source, default_currency=currency)
                    for t in [*page.added, *page.modified]]
         removed = [removed_row(t, source=ctx.source)["external_id"] for t in page.removed]

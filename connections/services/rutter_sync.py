@@ -7,7 +7,7 @@ from __future__ import annotations
 from connections.mapping.common import parse_datetime
 from connections.mapping.rutter import order_row, payout_row, transaction_row
 from connections.providers.errors import ProviderError
-from connections.services.context import SyncContext, latest, page_size
+from connections.services.context import SyncContext, ahead, latest, page_size
 from ledger.services import ingest
 
 # Rutter answers this for platforms that have no payout objects (WooCommerce, Etsy, …).
@@ -57,7 +57,7 @@ def rutter_sync(ctx: SyncContext) -> None:
         pages = getattr(ctx.client, method)(token, cursor=state.cursor, updated_at_min=since,
                                             page_size=page_size(500))
         try:
-            for page in pages:
+            for page in ahead(pages):
                 objects = page.objects
                 ctx.commit_page(
                     entity=entity, fetched_with=page.cursor, next_cursor=page.next_cursor, since=since,
