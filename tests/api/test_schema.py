@@ -1,0 +1,59 @@
+"""OpenAPI: served with its docs (no CDN), and fuzzed by schemathesis with no 5xx or violations."""
+
+import schemathesis
+from django.conf import settings
+from django.test import override_settings
+from hypothesis import HealthCheck, given
+from hypothesis import strategies as st
+from hypothesis import settings as hypothesis_settings
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.checks import not_a_server_error
+
+from config.wsgi import application
+from tests.api.conftest import books_for
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance]
+
+
+def test_it_serves_the_schema_and_interactive_docs_without_a_cdn(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert schema.status_code == 200
+    assert "/api/v1/companies/{company_id}/payouts/{payout_id}/" in schema.json()["paths"]
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "swagger-ui" in html and "cdn" not in html.lower() and "/static/" in html
+
+
+NO_THROTTLE = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "100000/second"}}
+
+
+@override_settings(REST_FRAMEWORK=NO_THROTTLE)
+def test_it_conforms_to_its_schema_with_no_server_errors(alice, bob):
+    books = books_for(alice.company)
+    books_for(bob.company)
+    # Real ids half the time, so the fuzzer reaches existing objects, not only 404s.
+    real = {"company_id": str(alice.company.public_id), "payout_id": books.payout.pk,
+            "bank_account_id": books.bank_account.pk, "bank_transaction_id": books.bank_transaction.pk,
+            "invoice_id": books.invoice.pk, "expense_id": books.expense.pk,
+            "journal_entry_id": books.journal_entry.pk}
+    headers = {"Authorization": f"Bearer {alice.raw_key}"}
+    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 18
+
+    for operation in operations:
+        @given(case=operation.as_strategy(), use_real=st.booleans())
+        @hypothesis_settings(max_examples=30, deadline=None, derandomize=True, database=None,
+                             suppress_health_check=list(HealthCheck))
+        def run(case, use_real):
+            if use_real and case.path_parameters:
+                case.path_parameters = {k: real.get(k, v) for k, v in case.path_parameters.items()}
+            case.call_and_validate(headers=headers, checks=CHECKS)
+
+        run()
