@@ -116,6 +116,9 @@ def connect_callback(request, provider: str):
 def _done(request, company, *, connection=None, error=None, status=200):
     response = render(request, "dashboard/connections/done.html",
                       {"connection": connection, "error": error, "company": company}, status=status)
+    # The window must keep its opener (the dashboard frame) to report back; Django's default
+    # COOP same-origin would sever it, since the frame's top-level page is the partner's.
+    response["Cross-Origin-Opener-Policy"] = "unsafe-none"
     if company is not None:
         response["Content-Security-Policy"] = frame_ancestors(company.partner)
         response.xframe_options_exempt = True

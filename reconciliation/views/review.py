@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from ledger.selectors import payout_platforms, payout_search
 from reconciliation.embed import embed_view, requires_write
 from reconciliation.models import MatchStatus
+from reconciliation.services import match_accept, match_manual, match_reject, match_undo
 from reconciliation.services.errors import ReconciliationError
-from reconciliation.services.matches import match_accept, match_manual, match_reject, match_undo
 from reconciliation.views.common import parse_amount, render_page
 from reconciliation.views.selectors import (
     applied_match_list,

@@ -1,0 +1,139 @@
+"""The embedded dashboard in a real browser, framed by a partner page on another origin."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from companies.models import EmbedSession
+from companies.services import embed_session_create
+from connections.models import Connection
+from reconciliation.embed_partner_page import PartnerPageServer, mint_embed_url
+from reconciliation.models import Match, MatchStatus
+from tests.e2e.conftest import dashboard_world, open_dashboard, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _tab(frame, name):
+    frame.locator(f'nav#tabs a[data-tab="{name}"]').click()
+    frame.locator(f'nav#tabs a[data-tab="{name}"][aria-current="page"]').wait_for()
+
+
+def test_it_embeds_the_dashboard_and_opens_a_deposit_that_adds_up(page, partner_page, alice, bob):
+    applied, _ = dashboard_world(alice.company)
+    dashboard_world(bob.company)
+    frame = open_dashboard(page, partner_page)
+    rows = frame.locator("tr.txn")
+    assert rows.count() == 7  # alice's lines only
+    bank, _, _ = applied[1]
+    frame.locator(f"#txn-{bank.pk} button.expand").click()
+    breakdown = frame.locator(f"#bd-{bank.pk} .breakdown")
+    breakdown.wait_for()
+    subtotals = [Decimal(v) for v in breakdown.locator("[data-subtotal]").evaluate_all(
+        "els => els.map(e => e.dataset.subtotal)")]
+    assert len(subtotals) >= 3
+    assert sum(subtotals) == bank.amount
+    assert "Adds up to the deposit" in breakdown.locator(".total").inner_text()
+    assert frame.locator(f"#txn-{bank.pk} button.expand").get_attribute("aria-expanded") == "true"
+    # The frame reported its height to the partner page, which resized the iframe.
+    events = page.evaluate("window.tieoutEvents")
+    assert any(e["type"] == "tieout:resize" and e["height"] > 0 for e in events)
+    screenshot(page, "transactions-expanded")
+    frame.locator("#id_status").select_option("suggested")
+    page.wait_for_function("() => document.querySelector('#tieout').contentDocument === null || true")
+    frame.locator("tr.txn").first.wait_for()
+    frame.locator("#txn-results tr.txn >> nth=1").wait_for()
+    assert frame.locator("tr.txn").count() == 2
+    _tab(frame, "overview")
+    frame.locator("svg.chart").first.wait_for()
+    screenshot(page, "overview")
+
+
+def test_it_accepts_a_suggestion_and_unmatches_in_place(page, partner_page, alice):
+    _, suggested = dashboard_world(alice.company)
+    frame = open_dashboard(page, partner_page)
+    _tab(frame, "review")
+    screenshot(page, "review")
+    _, _, match = suggested[0]
+    card = frame.locator(f"#match-{match.pk}")
+    card.get_by_role("button", name="Accept").click()
+    frame.locator(f"#match-{match.pk}.decided").wait_for()
+    assert "Matched and booked" in frame.locator(f"#match-{match.pk}").inner_text()
+    assert Match.objects.get(pk=match.pk).status == MatchStatus.APPLIED
+    _tab(frame, "review")  # the accepted match now sits under "Recently matched"
+    unmatch = frame.locator(f"#match-{match.pk}").get_by_role("button", name="Unmatch")
+    unmatch.wait_for()
+    unmatch.click()
+    frame.locator(f"#match-{match.pk}.decided").wait_for()
+    assert "Unmatched" in frame.locator(f"#match-{match.pk}").inner_text()
+    assert Match.objects.get(pk=match.pk).status == MatchStatus.UNDONE
+
+
+def test_it_connects_a_store_through_rutter_link(page, partner_page, alice, settings):
+    from connections.sandbox.server import SandboxServer
+
+    world = Path(__file__).resolve().parents[1] / "data" / "mission-example.world.json"
+    with SandboxServer(str(world)) as sandbox:
+        c = sandbox.credentials
+        settings.RUTTER_BASE_URL, settings.RUTTER_CLIENT_ID = sandbox.rutter_base_url, c.rutter_client_id
+        settings.RUTTER_CLIENT_SECRET = c.rutter_client_secret
+        settings.SYNC_ENQUEUE_RECONCILIATION = False
+        frame = open_dashboard(page, partner_page)
+        _tab(frame, "connections")
+        frame.locator("#store-platform").select_option("SHOPIFY")
+        frame.locator("#connect-store").click()
+        with page.expect_popup() as popup_info:
+            frame.locator("#continue-rutter").click()
+        popup = popup_info.value
+        popup.wait_for_load_state()
+        assert "Rutter Link" in popup.title()
+        screenshot(popup, "connect-rutter-link")
+        popup.locator('input[type="radio"]').first.check()
+        popup.get_by_role("button", name="Connect").click()
+        popup.wait_for_url("**/embed/connect/rutter/callback/**")
+        assert Connection.objects.filter(company=alice.company, provider="rutter").exists()
+        assert "Connected" in popup.title()
+        frame.locator("#connection-list article.conn").first.wait_for()
+        screenshot(page, "connections")
+
+
+def test_it_tells_the_partner_when_the_session_expires(page, partner_page, alice, settings):
+    settings.EMBED_TOKEN_TTL = 3
+    frame = open_dashboard(page, partner_page)
+    page.wait_for_function(
+        "() => window.tieoutEvents.some(e => e.type === 'tieout:session-expired')", timeout=10_000)
+    assert frame.locator("#expired").is_visible()
+    page.locator("#expired").wait_for(state="visible")
+    screenshot(page, "session-expired")
+
+
+def test_it_cannot_be_framed_by_an_origin_the_partner_did_not_allow(page, partner_page, live_server, alice):
+    def mint():
+        return mint_embed_url(api_base=live_server.url, api_key=alice.raw_key, company_id=alice.company.public_id)
+
+    with PartnerPageServer(embed_url=mint, dashboard_origin=live_server.url, title="Evil Corp") as evil:
+        assert evil.origin not in alice.partner.allowed_origins
+        page.goto(evil.url)
+        page.wait_for_timeout(1500)
+        frame = page.frame(name="tieout")
+        assert frame is not None
+        # Chromium refuses the response (CSP frame-ancestors): no dashboard DOM, no token.
+        assert frame.locator("nav#tabs").count() == 0
+        assert page.evaluate("window.tieoutEvents") == []
+
+
+def test_it_refuses_reused_and_expired_secrets_and_foreign_tokens(page, partner_page, live_server, alice, bob):
+    embed_url = mint_embed_url(api_base=live_server.url, api_key=alice.raw_key, company_id=alice.company.public_id)
+    assert page.goto(embed_url).status == 200
+    token = json.loads(page.locator("body").get_attribute("hx-headers"))["X-Embed-Token"]
+    assert page.goto(embed_url).status == 401  # single use
+    session, secret = embed_session_create(company=alice.company)
+    EmbedSession.objects.filter(pk=session.pk).update(expires_at=session.created_at - dt.timedelta(minutes=1))
+    assert page.goto(f"{live_server.url}/embed/?client_secret={secret}").status == 401
+    status = page.evaluate(
+        """async ([url, token]) => (await fetch(url, {headers: {"X-Embed-Token": token}})).status""",
+        [f"{live_server.url}/embed/{bob.company.public_id}/transactions/", token])
+    assert status == 403
