@@ -22,7 +22,8 @@
 
   var lastHeight = 0;
   function sendHeight() {
-    var h = Math.ceil(document.documentElement.scrollHeight);
+    // The body, not the document: the document is never shorter than the iframe, so it could not shrink.
+    var h = Math.ceil(document.body.getBoundingClientRect().height);
     if (h !== lastHeight) { lastHeight = h; post({ type: "tieout:resize", height: h }); }
   }
   if (window.ResizeObserver) new ResizeObserver(sendHeight).observe(document.body);

@@ -43,13 +43,21 @@ def test_it_embeds_the_dashboard_and_opens_a_deposit_that_adds_up(page, partner_
     assert any(e["type"] == "tieout:resize" and e["height"] > 0 for e in events)
     screenshot(page, "transactions-expanded")
     frame.locator("#id_status").select_option("suggested")
-    page.wait_for_function("() => document.querySelector('#tieout').contentDocument === null || true")
-    frame.locator("tr.txn").first.wait_for()
-    frame.locator("#txn-results tr.txn >> nth=1").wait_for()
-    assert frame.locator("tr.txn").count() == 2
+    page.wait_for_function("() => true")
+    frame.locator("tr.txn.has-match >> nth=0").wait_for()
+    expect = __import__("playwright.sync_api", fromlist=["expect"]).expect
+    expect(frame.locator("tr.txn")).to_have_count(2)
     _tab(frame, "overview")
     frame.locator("svg.chart").first.wait_for()
     screenshot(page, "overview")
+    page.set_viewport_size({"width": 360, "height": 780})  # the narrowest phone we support
+    _tab(frame, "transactions")
+    frame.locator(f"#txn-{bank.pk}").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    frame.locator(f"#txn-{bank.pk} button.expand").click()
+    frame.locator(f"#bd-{bank.pk} .breakdown").wait_for()
+    page.wait_for_timeout(300)  # let the frame report its new height
+    screenshot(page, "transactions-mobile")
 
 
 def test_it_accepts_a_suggestion_and_unmatches_in_place(page, partner_page, alice):
