@@ -1,12 +1,16 @@
 """Partner API test base: a client per tenant key, and one of every books object per tenant."""
 
+import datetime as dt
 import json
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from ledger.models import AccountRole
+from ledger.services import LineSpec, journal_entry_post, role_account
 from tests import factories as f
 
 
@@ -58,11 +62,18 @@ def books_for(company) -> SimpleNamespace:
     items = [f.PayoutItemFactory(company=company, payout=payout) for _ in range(3)]
     line = f.InvoiceLineFactory(company=company)
     expense = f.ExpenseFactory(company=company, payout=payout)
-    journal_line = f.JournalLineFactory(company=company)
+    # Posted through the ledger so it balances (PostgreSQL enforces it with a trigger).
+    entry = journal_entry_post(
+        company=company, date=dt.date(2025, 3, 7), origin="manual", memo="API test entry",
+        lines=[LineSpec(account=role_account(company=company, role=AccountRole.BANK), currency="USD",
+                        debit=Decimal("10.00")),
+               LineSpec(account=role_account(company=company, role=AccountRole.SALES), currency="USD",
+                        credit=Decimal("10.00"))],
+    )
     return SimpleNamespace(
         company=company, bank_account=bank_transaction.bank_account,
         bank_transaction=bank_transaction, payout=payout, payout_items=items,
-        invoice=line.invoice, expense=expense, journal_entry=journal_line.entry,
+        invoice=line.invoice, expense=expense, journal_entry=entry,
     )
 
 
