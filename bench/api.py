@@ -141,10 +141,27 @@ def main(argv):
             print(f"  {name:<40} {rps:8.0f} req/s   p95 {p95:6.1f} ms   non-2xx {errors}")
         _, list_rps, list_p95, _ = results[1]
         ok = list_rps >= TARGET_RPS and list_p95 < TARGET_P95_MS
-        print(f"  list target >= {TARGET_RPS} req/s and p95 < {TARGET_P95_MS} ms: {'MET' if ok else 'NOT MET'}")
+        verdict = f"list target >= {TARGET_RPS} req/s and p95 < {TARGET_P95_MS} ms: {'MET' if ok else 'NOT MET'}"
+        print(f"  {verdict}")
+        _record(args, env, load.__name__.strip("_"), results, verdict)
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _record(args, env, loader, results, verdict) -> None:
+    """Append this run to docs/benchmarks.md (newest last), as the other benches do."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    lines = [f"\n## api — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n",
+             f"`python -m bench api --rows {args.rows}`: gunicorn {args.workers} sync workers, {loader} "
+             f"with {args.connections} connections for {args.seconds}s per endpoint on loopback, "
+             f"{_db(env)}, {os.cpu_count()} CPUs, load average {load:.1f} at the end\n",
+             "| endpoint | req/s | p95 ms | non-2xx | vs baseline |", "| --- | ---: | ---: | ---: | ---: |"]
+    base_rps = results[0][1] or 1
+    lines += [f"| {n} | {r:,.0f} | {p:.1f} | {e} | {r / base_rps:.2f}x |" for n, r, p, e in results]
+    lines.append(f"\n{verdict}\n")
+    with (ROOT / "docs" / "benchmarks.md").open("a") as out:
+        out.write("\n".join(lines))
 
 
 def _db(env) -> str:

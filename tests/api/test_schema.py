@@ -2,19 +2,18 @@
 
 import schemathesis
 from django.conf import settings
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import override_settings
 from hypothesis import HealthCheck, given
-from hypothesis import strategies as st
 from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
-from schemathesis.checks import not_a_server_error
-
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
 from config.wsgi import application
 from tests.api.conftest import books_for
