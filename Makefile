@@ -28,8 +28,8 @@ test: install browser
 
 demo: install
 	DEBUG=1 $(PY) manage.py migrate --no-input
+	# demo_setup keeps the sandbox and the partner page (:8001) in-process, then serves :8000.
 	DEBUG=1 $(PY) manage.py demo_setup
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 bench: install
 	DEBUG=1 $(PY) -m bench
