@@ -11,12 +11,12 @@ from reconciliation.models import Match, MatchPayout, MatchStatus
 from reconciliation.platforms import fee_category, has_payout_objects
 
 CHUNK = 20_000
-_UNSETTLED = ("pend", "fail", "void", "cancel", "declin", "error")
+UNSETTLED_WORDS = ("pend", "fail", "void", "cancel", "declin", "error")  # in a provider status
 
 
 def _settled_on(status: str, occurred: date, available_on: date | None) -> date | None:
     lowered = status.lower()
-    if any(word in lowered for word in _UNSETTLED):
+    if any(word in lowered for word in UNSETTLED_WORDS):
         return None
     return available_on or occurred
 

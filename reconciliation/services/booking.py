@@ -12,15 +12,30 @@
   Undoing a match reverses exactly this entry.
 """
 
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    DateField,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils.timezone import now
 
 from connections.models import Connection
+from ledger.bulk import bulk_set
 from ledger.models import (
     AccountRole,
     BankTransaction,
@@ -34,7 +49,7 @@ from ledger.models import (
     PayoutItem,
     Refund,
 )
-from ledger.money import ZERO
+from ledger.money import ZERO, quantize
 from ledger.services import (
     EntrySpec,
     LineSpec,
@@ -44,7 +59,8 @@ from ledger.services import (
 )
 from reconciliation import engine as E
 from reconciliation.engine.breakdown import breakdown_of
-from reconciliation.selectors.inputs import ITEM_FIELDS, platform_item
+from reconciliation.platforms import fee_category
+from reconciliation.selectors.inputs import UNSETTLED_WORDS
 
 R = AccountRole
 OTHER_ROLES = {
@@ -116,57 +132,110 @@ def _item_lines(books: Books, source: str, b: E.Breakdown, items: Sequence[E.Pla
     return lines
 
 
-def _groups(company, platforms):
-    """Settled, unbooked items grouped by (connection, currency, payout or day)."""
-    rows = (PayoutItem.objects.filter(company=company, booked_entry__isnull=True).exclude(kind="payout")
-            .values_list("pk", "payout__arrival_date", *ITEM_FIELDS).order_by("pk"))
+def unbooked_items(company):
+    """Settled platform transactions not booked yet (pending or failed ones wait until they settle)."""
+    rows = PayoutItem.objects.filter(company=company, booked_entry__isnull=True).exclude(kind="payout")
+    for word in UNSETTLED_WORDS:
+        rows = rows.exclude(status__icontains=word)
+    return rows
+
+
+def _booking_day():
+    """Explicit payouts are booked on their arrival date, anything else on its settlement day."""
+    explicit = Q(payout__isnull=False, payout__is_inferred=False)
+    return (
+        Case(When(explicit, then=F("payout_id")), default=None, output_field=BigIntegerField()),
+        Case(When(explicit, then=F("payout__arrival_date")),
+             default=Coalesce("available_on", TruncDate("occurred_at")), output_field=DateField()),
+    )
+
+
+def _groups(company):
+    """Per (connection, currency, payout or day): the sums of each kind of item, in SQL."""
+    group_payout, day = _booking_day()
+    rows = (
+        unbooked_items(company).annotate(group_payout=group_payout, day=day)
+        .values("source", "currency", "group_payout", "day", "kind")
+        .annotate(gross=Sum("amount"), fee=Sum("fee"), net=Sum("net"), count=Count("id"))
+        .order_by("source", "currency", "group_payout", "day", "kind")
+    )
     groups = defaultdict(list)
-    for pk, arrival, *fields in rows.iterator(20_000):
-        item = platform_item(tuple(fields), platforms)
-        if item.settled_on is None:
-            continue  # pending or failed: booked when (if) it settles
-        payout_id, inferred = fields[0], fields[4]
-        key = (item.connection_ref, item.currency, payout_id if payout_id and not inferred else None,
-               arrival if payout_id and not inferred else item.settled_on)
-        groups[key].append((pk, item))
+    for row in rows:
+        groups[(row["source"], row["currency"], row["group_payout"], row["day"])].append(row)
     return groups
+
+
+def _kind_totals(source, currency, rows, platforms) -> list[E.PlatformItem]:
+    """Each kind's totals as one engine item, so the buckets are the engine's own breakdown."""
+    category = fee_category(platforms.get(source, ""))
+    return [
+        E.PlatformItem(
+            ref=f"{source}:{row['kind']}", connection_ref=source, payout_ref=None, kind=row["kind"],
+            gross=quantize(row["gross"], currency), fee=quantize(row["fee"], currency),
+            net=quantize(row["net"], currency), currency=currency, occurred_on=row["day"],
+            fee_category=category,
+        )
+        for row in rows
+    ]
+
+
+def _group_reference(token: str, source: str, currency: str, payout_id, day) -> str:
+    return f"items:{token}:p{payout_id}" if payout_id else f"items:{token}:{source}:{currency}:{day}"
 
 
 @transaction.atomic
 def items_book(*, company, by: str) -> int:
-    """Book every settled platform transaction not booked yet; returns how many were booked."""
+    """Book every settled platform transaction not booked yet; returns how many were booked.
+
+    Set-based whatever the volume: one GROUP BY, one entry per group, one UPDATE per group kind to
+    link items to their entry, one INSERT…SELECT each for payments and refunds.
+    """
     books = Books(company)
-    groups = _groups(company, books.platforms)
+    groups = _groups(company)
+    if not groups:
+        return 0
+    token = uuid.uuid4().hex[:12]
     payouts = Payout.objects.in_bulk([key[2] for key in groups if key[2]])
     plan, specs = [], []
-    for (source, currency, payout_id, day), members in sorted(groups.items(), key=lambda kv: kv[1][0][0]):
-        items = [item for _, item in members]
+    for (source, currency, payout_id, day), rows in groups.items():
         payout = payouts.get(payout_id)
         label = f"{payout.platform} payout {payout.external_id}" if payout else f"{books.platform_of(source)} {day}"
+        items = _kind_totals(source, currency, rows, books.platforms)
         net = sum((item.net for item in items), ZERO)
         b = breakdown_of(payout_ref=label, connection_ref=source, currency=currency, amount=net, items=items)
         lines = _item_lines(books, source, b, items, label)
-        plan.append((payout, b, items, [pk for pk, _ in members], source))
+        if len(lines) < 2:
+            continue  # nothing but zeros: nothing to book
+        plan.append((payout, b, source, sum(row["count"] for row in rows), (source, currency, payout_id, day)))
+        entry_day = day or (payout.created_on.date() if payout and payout.created_on else None) or now().date()
         specs.append(EntrySpec(
-            date=day or max(item.occurred_on for item in items), origin="platform_transactions",
-            memo=f"Platform transactions: {label}", reference=f"items:{members[0][0]}",
-            lines=lines, created_by=by,
-        ) if len(lines) >= 2 else None)
-    booked = [(p, spec) for p, spec in zip(plan, specs, strict=True) if spec is not None]
-    entries = journal_entries_post_many(company=company, entries=[spec for _, spec in booked])
-    kept = []
-    for ((payout, b, items, pks, source), _), entry in zip(booked, entries, strict=True):
-        for start in range(0, len(pks), 5000):
-            PayoutItem.objects.filter(pk__in=pks[start:start + 5000]).update(booked_entry=entry)
-        kept.append((payout, b, items, source))
-    _expenses_create(company, kept, entries)
-    _invoice_documents_create(company, kept, entries)
-    return sum(len(items) for _, _, items, _ in kept)
+            date=entry_day, origin="platform_transactions", memo=f"Platform transactions: {label}",
+            reference=_group_reference(token, source, currency, payout_id, day), lines=lines, created_by=by,
+        ))
+    entries = journal_entries_post_many(company=company, entries=specs)
+    _link_items(company, [key for *_, key in plan], entries)
+    _expenses_create(company, plan, entries)
+    _invoice_documents_create(company, min(entry.pk for entry in entries)) if entries else None
+    return sum(count for _, _, _, count, _ in plan)
 
 
-def _expenses_create(company, kept, entries):
+def _link_items(company, keys, entries) -> None:
+    """Point every item booked now at its group's entry (one read, batched writes)."""
+    entry_of = {key: entry.pk for key, entry in zip(keys, entries, strict=True)}
+    group_payout, day = _booking_day()
+    rows = unbooked_items(company).annotate(group_payout=group_payout, day=day).values_list(
+        "pk", "source", "currency", "group_payout", "day"
+    )
+    bulk_set(PayoutItem, "booked_entry", (
+        (pk, entry_of[(source, currency, payout, day)])
+        for pk, source, currency, payout, day in rows.iterator(20_000)
+        if (source, currency, payout, day) in entry_of
+    ))
+
+
+def _expenses_create(company, plan, entries):
     rows = []
-    for (payout, b, _, source), entry in zip(kept, entries, strict=True):
+    for (payout, b, source, _, _), entry in zip(plan, entries, strict=True):
         for category, field in EXPENSE_BUCKETS:
             amount = -getattr(b, field)
             if amount:
@@ -178,48 +247,50 @@ def _expenses_create(company, kept, entries):
     Expense.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
 
 
-def _invoice_documents_create(company, kept, entries):
-    """Payment / Refund rows for the invoices the items paid, then invoices' paid status."""
-    wanted = {(it.connection_ref, it.order_ref.split(":", 2)[-1]) for _, _, items, _ in kept for it in items
-              if it.order_ref and it.kind in ("sale", "refund")}
-    if not wanted:
-        return
-    invoices = {}
-    for source in {s for s, _ in wanted}:
-        ids = [ext for s, ext in wanted if s == source]
-        for start in range(0, len(ids), 5000):
-            for pk, ext in Invoice.objects.filter(company=company, source=source, external_id__in=ids[start:start + 5000]).values_list("pk", "external_id"):
-                invoices[(source, ext)] = pk
-    payments, refunds = [], []
-    for (_, _, items, _), entry in zip(kept, entries, strict=True):
-        for it in items:
-            key = (it.connection_ref, (it.order_ref or "").split(":", 2)[-1])
-            if key not in invoices or it.kind not in ("sale", "refund"):
-                continue
-            model, rows = (Payment, payments) if it.kind == "sale" else (Refund, refunds)
-            rows.append(model(
-                company=company, source=it.connection_ref, invoice_id=invoices[key],
-                external_id=f"{it.ref.split(':', 2)[-1]}@{entry.pk}", journal_entry=entry,
-                date=it.occurred_on, currency=it.currency, amount=abs(it.gross),
-            ))
-    Payment.objects.bulk_create(payments, batch_size=5000, ignore_conflicts=True)
-    Refund.objects.bulk_create(refunds, batch_size=5000, ignore_conflicts=True)
-    invoices_refresh(company=company, invoice_ids=list(set(invoices.values())))
+_ITEM_DAY_SQL = {"postgresql": "CAST(i.occurred_at AT TIME ZONE 'UTC' AS date)", "sqlite": "date(i.occurred_at)"}
 
 
-def invoices_refresh(*, company, invoice_ids: list[int]):
+def _invoice_documents_create(company, first_entry_id: int) -> None:
+    """Payment / Refund rows for the invoices that items booked from `first_entry_id` on paid or
+    refunded, inserted straight from the items (INSERT…SELECT), then the invoices' status."""
+    day = _ITEM_DAY_SQL[connection.vendor]
+    for model, kind in ((Payment, "sale"), (Refund, "refund")):
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""INSERT INTO {table} (company_id, source, external_id, invoice_id, payout_item_id,
+                        journal_entry_id, date, currency, amount)
+                    SELECT i.company_id, i.source, i.external_id || '@' || CAST(i.booked_entry_id AS TEXT),
+                           inv.id, i.id, i.booked_entry_id, {day}, i.currency, ABS(i.amount)
+                      FROM ledger_payoutitem i
+                      JOIN ledger_invoice inv ON inv.company_id = i.company_id AND inv.source = i.source
+                                             AND inv.external_id = i.order_external_id
+                     WHERE i.company_id = %s AND i.kind = %s AND i.booked_entry_id >= %s
+                       AND i.order_external_id <> ''""",
+                [company.pk, kind, first_entry_id],
+            )
+    touched = Invoice.objects.filter(company=company).filter(
+        Q(pk__in=Payment.objects.filter(company=company, journal_entry_id__gte=first_entry_id).values("invoice_id"))
+        | Q(pk__in=Refund.objects.filter(company=company, journal_entry_id__gte=first_entry_id).values("invoice_id"))
+    )
+    invoices_refresh(company=company, invoices=touched)
+
+
+def invoices_refresh(*, company, invoices):
     """Recompute paid/refunded amounts and status from bookings that still stand (set-based)."""
     live = Q(journal_entry__reversed_by__isnull=True)
     paid = Payment.objects.filter(live, invoice=OuterRef("pk")).values("invoice").annotate(s=Sum("amount")).values("s")
     refunded = Refund.objects.filter(live, invoice=OuterRef("pk")).values("invoice").annotate(s=Sum("amount")).values("s")
-    for start in range(0, len(invoice_ids), 5000):
-        batch = Invoice.objects.filter(company=company, pk__in=invoice_ids[start:start + 5000])
-        batch.update(amount_paid=Coalesce(Subquery(paid), Value(ZERO)),
-                     amount_refunded=Coalesce(Subquery(refunded), Value(ZERO)))
-        batch.filter(amount_paid__lte=0).update(status=InvoiceStatus.OPEN)
-        batch.filter(amount_paid__gt=0).update(status=InvoiceStatus.PARTIALLY_PAID)
-        batch.filter(amount_paid__gt=0, amount_paid__gte=F("total")).update(status=InvoiceStatus.PAID)
-        batch.filter(amount_refunded__gt=0, amount_refunded__gte=F("total")).update(status=InvoiceStatus.REFUNDED)
+    ids = list(invoices.filter(company=company).values_list("pk", flat=True))
+    batch = Invoice.objects.filter(company=company, pk__in=ids)
+    batch.update(amount_paid=Coalesce(Subquery(paid), Value(ZERO)),
+                 amount_refunded=Coalesce(Subquery(refunded), Value(ZERO)))
+    batch.update(status=Case(
+        When(amount_refunded__gt=0, amount_refunded__gte=F("total"), then=Value(InvoiceStatus.REFUNDED)),
+        When(amount_paid__gt=0, amount_paid__gte=F("total"), then=Value(InvoiceStatus.PAID)),
+        When(amount_paid__gt=0, then=Value(InvoiceStatus.PARTIALLY_PAID)),
+        default=Value(InvoiceStatus.OPEN),
+    ))
 
 
 def deposit_spec(*, books: Books, match, bank_transaction: BankTransaction, payouts: Sequence[Payout], by: str) -> EntrySpec:

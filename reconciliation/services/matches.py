@@ -7,24 +7,26 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.timezone import now
 
+from ledger.bulk import bulk_set
 from ledger.models import BankTransaction, BankTransactionStatus, Payout, PayoutItem, PayoutStatus
 from ledger.services import journal_entries_post_many
 from reconciliation import engine as E
 from reconciliation.engine.breakdown import breakdown_of
 from reconciliation.models import Match, MatchPayout, MatchStatus
-from reconciliation.selectors.inputs import ITEM_FIELDS, connection_platforms, platform_item
+from reconciliation.selectors.inputs import ITEM_FIELDS, platform_item
 from reconciliation.services.booking import Books, deposit_spec, items_book, match_entries_reverse
 from reconciliation.services.errors import ReconciliationError
 
 ACTIVE = (MatchStatus.SUGGESTED, MatchStatus.APPLIED)
 
 
-def match_create(
-    *, company, bank_transaction: BankTransaction, status: str, payouts: Sequence[Payout] = (),
-    confidence: Decimal | float = 1, reasons: Sequence[str] = (), inferred: E.InferredGroup | None = None,
+def match_build(
+    *, company, bank_transaction: BankTransaction, status: str, confidence: Decimal | float = 1,
+    reasons: Sequence[str] = (), inferred: E.InferredGroup | None = None,
     fx_difference: Decimal = Decimal(0), engine_version: str = "", run=None, created_by: str = "engine",
 ) -> Match:
-    match = Match.objects.create(
+    """An unsaved match (save many at once with `matches_create`)."""
+    return Match(
         company=company, bank_transaction=bank_transaction, status=status,
         confidence=Decimal(str(round(float(confidence), 4))), reasons=list(reasons),
         is_inferred=inferred is not None,
@@ -32,37 +34,63 @@ def match_create(
         inferred_items=list(inferred.item_refs) if inferred else [],
         fx_difference=fx_difference, engine_version=engine_version, run=run, created_by=created_by,
     )
-    MatchPayout.objects.bulk_create(
-        [MatchPayout(company=company, match=match, payout=p, status=status) for p in payouts]
-    )
-    return match
 
 
-def _inferred_payout(books: Books, match: Match) -> Payout:
-    """Materialise an inferred payout from the match's items and attach them to it."""
-    bank = match.bank_transaction
-    source = match.inferred_connection
-    items = PayoutItem.objects.filter(company=match.company, source=source, payout__isnull=True,
-                                      external_id__in=[r.split(":", 2)[-1] for r in match.inferred_items])
-    found = list(items.values_list("net", "currency"))
-    if len(found) != len(match.inferred_items):
-        raise ReconciliationError("items_unavailable", "Some transactions of this deposit are already paid out or gone.")
-    platform = books.platform_of(source)
-    payout = Payout.objects.create(
-        company=match.company, source=source, external_id=f"inferred-{bank.external_id}-{match.pk}",
-        platform=platform, status=PayoutStatus.PAID, currency=found[0][1] if found else bank.currency,
-        amount=sum((net for net, _ in found), Decimal(0)), arrival_date=bank.date, is_inferred=True,
-    )
-    platforms = connection_platforms(company=match.company)
-    engine_items = [platform_item(row, platforms) for row in items.values_list(*ITEM_FIELDS)]
-    payout_breakdown_store(payout, breakdown_of(
-        payout_ref=payout.ref, connection_ref=source, currency=payout.currency, amount=payout.amount,
-        items=engine_items, inferred=True,
-    ))
-    payout.save(update_fields=BREAKDOWN_FIELDS)
-    items.update(payout=payout, payout_external_id=payout.external_id)
-    MatchPayout.objects.create(company=match.company, match=match, payout=payout, status=match.status)
-    return payout
+def matches_create(*, company, matches: Sequence[tuple[Match, Sequence[Payout]]]) -> list[Match]:
+    """Save built matches with their payout links in two statements."""
+    created = Match.objects.bulk_create([match for match, _ in matches])
+    MatchPayout.objects.bulk_create([
+        MatchPayout(company=company, match=match, payout=payout, status=match.status)
+        for match, (_, payouts) in zip(created, matches, strict=True) for payout in payouts
+    ])
+    return created
+
+
+def match_create(*, company, bank_transaction: BankTransaction, status: str, payouts: Sequence[Payout] = (), **fields) -> Match:
+    match = match_build(company=company, bank_transaction=bank_transaction, status=status, **fields)
+    return matches_create(company=company, matches=[(match, payouts)])[0]
+
+
+def _inferred_payouts(books: Books, matches: Sequence[Match]) -> None:
+    """Materialise the inferred payouts of applied matches and attach their items (in bulk)."""
+    matches = [m for m in matches if m.is_inferred]
+    if not matches:
+        return
+    wanted = {ref: m for m in matches for ref in m.inferred_items}
+    rows = {}
+    for source in {m.inferred_connection for m in matches}:
+        ids = [ref.split(":", 2)[-1] for ref, m in wanted.items() if m.inferred_connection == source]
+        for start in range(0, len(ids), 5000):
+            free = PayoutItem.objects.filter(company=books.company, source=source, payout__isnull=True,
+                                             external_id__in=ids[start:start + 5000])
+            for pk, *fields in free.values_list("pk", *ITEM_FIELDS):
+                rows[f"{source}:{fields[2]}"] = (pk, platform_item(tuple(fields), books.platforms))
+    if missing := [ref for ref in wanted if ref not in rows]:
+        raise ReconciliationError("items_unavailable", f"Transactions already paid out or gone: {', '.join(missing[:5])}.")
+    payouts = []
+    for match in matches:
+        items = [rows[ref][1] for ref in match.inferred_items]
+        currency = items[0].currency if items else match.bank_transaction.currency
+        payout = Payout(
+            company=books.company, source=match.inferred_connection, platform=books.platform_of(match.inferred_connection),
+            external_id=f"inferred-{match.bank_transaction.external_id}-{match.pk}", status=PayoutStatus.PAID,
+            currency=currency, amount=sum((i.net for i in items), Decimal(0)),
+            arrival_date=match.bank_transaction.date, is_inferred=True,
+        )
+        payout_breakdown_store(payout, breakdown_of(
+            payout_ref=payout.ref, connection_ref=payout.source, currency=currency, amount=payout.amount,
+            items=items, inferred=True,
+        ))
+        payouts.append(payout)
+    Payout.objects.bulk_create(payouts)
+    links, item_payouts = [], []
+    for match, payout in zip(matches, payouts, strict=True):
+        links.append(MatchPayout(company=books.company, match=match, payout=payout, status=match.status))
+        item_payouts += [(rows[ref][0], payout.pk) for ref in match.inferred_items]
+    MatchPayout.objects.bulk_create(links)
+    bulk_set(PayoutItem, "payout", item_payouts)
+    external = {payout.pk: payout.external_id for payout in payouts}
+    bulk_set(PayoutItem, "payout_external_id", [(pk, external[payout_id]) for pk, payout_id in item_payouts])
 
 
 def matches_book(*, company, matches: Sequence[Match], by: str) -> None:
@@ -73,9 +101,7 @@ def matches_book(*, company, matches: Sequence[Match], by: str) -> None:
     """
     books = Books(company)
     items_book(company=company, by=by)  # anything settled since the last run, before it moves
-    for match in matches:
-        if match.is_inferred:
-            _inferred_payout(books, match)
+    _inferred_payouts(books, matches)
     links = {}
     for link in MatchPayout.objects.filter(match__in=matches).select_related("payout"):
         links.setdefault(link.match_id, []).append(link.payout)

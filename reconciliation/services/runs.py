@@ -18,8 +18,9 @@ from reconciliation.services.booking import fx_difference, items_book
 from reconciliation.services.matches import (
     BREAKDOWN_FIELDS,
     bank_status_refresh,
-    match_create,
+    match_build,
     matches_book,
+    matches_create,
     payout_breakdown_store,
 )
 
@@ -68,7 +69,7 @@ def _apply_decisions(company, run, result: E.Result, banks, payouts, by: str) ->
     for match in suggested:
         open_suggestions.setdefault(match.bank_transaction_id, []).append(match)
 
-    to_book, touched, stale, counts = [], set(), [], {"applied": 0, "suggested": 0}
+    new, touched, stale, counts = [], set(), [], {"applied": 0, "suggested": 0}
     for decision in result.decisions:
         bank = banks.get(decision.bank_ref)
         if bank is None or decision.locked:
@@ -86,22 +87,21 @@ def _apply_decisions(company, run, result: E.Result, banks, payouts, by: str) ->
             reasons = list(decision.reasons)
             if decision.status == "ambiguous":
                 reasons.append(f"Ambiguous: {len(decision.alternatives)} answers fit equally well; confirm by hand.")
-            match = match_create(
-                company=company, bank_transaction=bank, status=status,
-                payouts=[payouts[r] for r in payout_refs if r in payouts], confidence=decision.confidence,
+            new.append((match_build(
+                company=company, bank_transaction=bank, status=status, confidence=decision.confidence,
                 reasons=reasons, inferred=inferred, fx_difference=fx_difference(decision.fx),
                 engine_version=result.engine_version, run=run,
-            )
+            ), [payouts[r] for r in payout_refs if r in payouts]))
             counts[status] = counts.get(status, 0) + 1
             touched.add(bank.pk)
-            if status == MatchStatus.APPLIED:
-                to_book.append(match)
-        stale += existing
+    stale += existing
     for matches in open_suggestions.values():
         stale += matches
     if stale:
         touched.update(m.bank_transaction_id for m in stale)
         Match.objects.filter(pk__in=[m.pk for m in stale]).delete()  # unbooked, superseded suggestions
+    created = matches_create(company=company, matches=new)
+    to_book = [match for match in created if match.status == MatchStatus.APPLIED]
     if to_book:
         matches_book(company=company, matches=to_book, by=by)
     bank_status_refresh(company=company, bank_ids=touched)
