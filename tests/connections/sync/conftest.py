@@ -137,14 +137,15 @@ def settings_for(sandbox: SandboxServer, **extra) -> dict:
 class Live:
     """A running sandbox plus settings pointing the real clients at it."""
 
-    def __init__(self, world: dict, **options):
+    def __init__(self, world: dict, sync_settings: dict | None = None, **options):
         self.world = copy.deepcopy(world)
+        self.sync_settings = sync_settings or {}
         self.server = SandboxServer(world_from_dict(copy.deepcopy(world)), **options)
         self._settings = None
 
     def __enter__(self):
         self.server.start()
-        self._settings = override_settings(**settings_for(self.server))
+        self._settings = override_settings(**settings_for(self.server, **self.sync_settings))
         self._settings.enable()
         return self
 

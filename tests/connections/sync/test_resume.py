@@ -22,10 +22,9 @@ def kill_after(pages: int):
 
 
 @pytest.mark.parametrize("provider, page_size", [("rutter", 25), ("stripe", 2), ("plaid", 25)])
-def test_it_resumes_a_killed_sync_without_loss_or_duplicates(provider, page_size, alice, bob, live_world, settings):
+def test_it_resumes_a_killed_sync_without_loss_or_duplicates(provider, page_size, alice, bob, live_world):
     world = sync_world()
-    live_world(world)
-    settings.SYNC_PAGE_SIZE = page_size
+    live_world(world, sync_settings={"SYNC_PAGE_SIZE": page_size})
     link_all(alice.company, world)
     connection = Connection.objects.filter(company=alice.company, provider=provider).order_by("id").first()
 
