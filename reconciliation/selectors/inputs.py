@@ -1,26 +1,15 @@
 """The database, read as the engine's plain inputs (streamed: a million items stay cheap)."""
 
-from datetime import date
-
 from companies.scoping import scoped, tenant_rows
 from connections.models import Connection
 from ledger.models import BankTransaction, Payout, PayoutItem, bank_transaction_ref
 from ledger.money import quantize
 from reconciliation import engine as E
 from reconciliation.models import Match, MatchPayout, MatchStatus
-from reconciliation.platforms import fee_category, has_payout_objects
+from reconciliation.platforms import has_payout_objects
+from reconciliation.rows import ITEM_FIELDS, platform_item
 
 CHUNK = 20_000
-UNSETTLED_WORDS = ("pend", "fail", "void", "cancel", "declin", "error")  # in a provider status
-
-
-def _settled_on(status: str, occurred: date, available_on: date | None) -> date | None:
-    lowered = status.lower()
-    if any(word in lowered for word in UNSETTLED_WORDS):
-        return None
-    return available_on or occurred
-
-
 def _connections(company) -> tuple[E.Connection, ...]:
     rows = tenant_rows(Connection, company).exclude(provider="plaid")
     return tuple(
@@ -47,30 +36,6 @@ def _payouts(company) -> tuple[E.Payout, ...]:
             identifiers=tuple(x for x in (ext, platform_id, trace) if x),
         ))
     return tuple(out)
-
-
-ITEM_FIELDS = (
-    "payout_id", "source", "external_id", "payout__external_id", "payout__is_inferred", "kind",
-    "provider_type", "status", "occurred_at", "available_on", "currency", "amount", "fee", "net",
-    "order_external_id",
-)
-
-
-def platform_item(row: tuple, platforms: dict[str, str]) -> E.PlatformItem:
-    """One `ITEM_FIELDS` row as the engine sees it."""
-    (_, source, ext, payout_ext, inferred, kind, raw_type, status, occurred, available, currency,
-     amount, fee, net, order) = row
-    occurred_on = occurred.date()
-    return E.PlatformItem(
-        ref=f"{source}:{ext}", connection_ref=source,
-        # Items of inferred payouts are locked by the applied match, not by a payout object.
-        payout_ref=f"{source}:{payout_ext}" if payout_ext and not inferred else None,
-        kind=kind, gross=quantize(amount, currency), fee=quantize(fee, currency),
-        net=quantize(net, currency), currency=currency, occurred_on=occurred_on,
-        settled_on=_settled_on(status, occurred_on, available),
-        order_ref=f"{source}:{order}" if order else None, raw_type=raw_type,
-        fee_category=fee_category(platforms.get(source, "")),
-    )
 
 
 def _items(queryset, platforms: dict[str, str]) -> tuple[E.PlatformItem, ...]:

@@ -60,7 +60,7 @@ from ledger.services import (
 from reconciliation import engine as E
 from reconciliation.engine.breakdown import breakdown_of
 from reconciliation.platforms import fee_category
-from reconciliation.selectors.inputs import UNSETTLED_WORDS
+from reconciliation.rows import UNSETTLED_WORDS
 
 R = AccountRole
 OTHER_ROLES = {

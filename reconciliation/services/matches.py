@@ -13,7 +13,7 @@ from ledger.services import journal_entries_post_many
 from reconciliation import engine as E
 from reconciliation.engine.breakdown import breakdown_of
 from reconciliation.models import Match, MatchPayout, MatchStatus
-from reconciliation.selectors.inputs import ITEM_FIELDS, platform_item
+from reconciliation.rows import ITEM_FIELDS, platform_item
 from reconciliation.services.booking import Books, deposit_spec, items_book, match_entries_reverse
 from reconciliation.services.errors import ReconciliationError
 

@@ -10,6 +10,7 @@ import time
 from django.db import transaction
 from django.utils.timezone import now
 
+from ledger.bulk import bulk_set_many
 from ledger.models import BankTransaction, Payout
 from reconciliation import engine as E
 from reconciliation.models import Match, MatchStatus, ReconciliationRun
@@ -41,7 +42,7 @@ def _store_breakdowns(company, result: E.Result, payouts: dict[str, Payout]) -> 
         payout_breakdown_store(payout, b)
         if [getattr(payout, f) for f in BREAKDOWN_FIELDS] != before:
             changed.append(payout)
-    Payout.objects.bulk_update(changed, BREAKDOWN_FIELDS, batch_size=2000)
+    bulk_set_many(Payout, BREAKDOWN_FIELDS, ([p.pk, *(getattr(p, f) for f in BREAKDOWN_FIELDS)] for p in changed))
     return changed
 
 

@@ -1,0 +1,42 @@
+"""Rows of the books as the engine's plain types (pure conversions shared by reads and writes)."""
+
+from datetime import date
+
+from ledger.money import quantize
+from reconciliation import engine as E
+from reconciliation.platforms import fee_category
+
+UNSETTLED_WORDS = ("pend", "fail", "void", "cancel", "declin", "error")  # in a provider status
+
+
+def _settled_on(status: str, occurred: date, available_on: date | None) -> date | None:
+    lowered = status.lower()
+    if any(word in lowered for word in UNSETTLED_WORDS):
+        return None
+    return available_on or occurred
+
+
+ITEM_FIELDS = (
+    "payout_id", "source", "external_id", "payout__external_id", "payout__is_inferred", "kind",
+    "provider_type", "status", "occurred_at", "available_on", "currency", "amount", "fee", "net",
+    "order_external_id",
+)
+
+
+def platform_item(row: tuple, platforms: dict[str, str]) -> E.PlatformItem:
+    """One `ITEM_FIELDS` row as the engine sees it."""
+    (_, source, ext, payout_ext, inferred, kind, raw_type, status, occurred, available, currency,
+     amount, fee, net, order) = row
+    occurred_on = occurred.date()
+    return E.PlatformItem(
+        ref=f"{source}:{ext}", connection_ref=source,
+        # Items of inferred payouts are locked by the applied match, not by a payout object.
+        payout_ref=f"{source}:{payout_ext}" if payout_ext and not inferred else None,
+        kind=kind, gross=quantize(amount, currency), fee=quantize(fee, currency),
+        net=quantize(net, currency), currency=currency, occurred_on=occurred_on,
+        settled_on=_settled_on(status, occurred_on, available),
+        order_ref=f"{source}:{order}" if order else None, raw_type=raw_type,
+        fee_category=fee_category(platforms.get(source, "")),
+    )
+
+
