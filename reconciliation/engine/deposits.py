@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from itertools import combinations
@@ -286,4 +286,79 @@ def explicit_candidates(
             ]
             if 2 <= len(pool) <= 16:
                 out.extend(_combos(v, pool, s))
+    out.extend(_fx_combos(views, by_conn, anchors, s, rates))
     return out
+
+
+def _fx_combos(views, by_conn, anchors, s: Settings, rates: dict) -> list[Candidate]:
+    """Several foreign-currency payouts of one connection converted as one bank line. Banks that
+    convert an incoming foreign ACH/wire print the original amount ("... CAD 7557.79 FX"); when
+    that printed amount is exactly the sum of 2..k payouts of one connection whose platform the
+    descriptor names, all arriving within the date window, the line is those payouts. Without a
+    printed amount a converted sum is only known within an FX tolerance: never combined."""
+    back = timedelta(days=(s.max_days_late + 3) * 7 // 5 + 3)
+    ahead = timedelta(days=s.max_days_early * 7 // 5 + 3)
+    out: list[Candidate] = []
+    for v in views:
+        if not v.printed or not v.named:
+            continue
+        for (conn, cur), plist in sorted(by_conn.items()):
+            if cur == v.line.currency or dsc.platform_signal(plist[0].platform, v.named) != "own":
+                continue
+            printed = sorted(amt for c, amt in v.printed if c == cur)
+            if not printed:
+                continue
+            dates = anchors[(conn, cur)]
+            lo = bisect.bisect_left(dates, v.line.date - back)
+            hi = bisect.bisect_right(dates, v.line.date + ahead)
+            pool = [
+                p
+                for p in plist[lo:hi]
+                if (p.amount > 0) == (v.line.amount > 0) and _date_factor(p, v.line, s) is not None
+            ]
+            if not 2 <= len(pool) <= 16:
+                continue
+            for total in printed:
+                signed = total if v.line.amount > 0 else -total
+                pseudo = LineView(replace(v.line, amount=signed, currency=cur), v.named, v.tokens)
+                for c in _combos(pseudo, [p for p in pool if abs(p.amount) < total], s):
+                    fx = _fx_of(signed, cur, v.line, rates, s)
+                    if fx is None:
+                        continue
+                    reasons = (
+                        c.reasons[0].replace(" exactly", f" {cur}, the original amount printed")
+                        + f" by the bank; converted to {v.line.amount} {v.line.currency}",
+                        *c.reasons[1:],
+                    )
+                    out.append(
+                        candidate(
+                            bank_ref=v.line.ref,
+                            score=c.score,
+                            reasons=reasons,
+                            payout_refs=c.payout_refs,
+                            fx=fx,
+                        )
+                    )
+    return out
+
+
+def _fx_of(amount: Decimal, cur: str, line: BankLine, rates: dict, s: Settings):
+    """The conversion of ``amount`` ``cur`` into the line, or None when the implied rate is not
+    even roughly plausible (a printed amount settles which payouts; the rate must still agree)."""
+    found = _fx_rate(cur, line.currency, rates)
+    implied = line.amount / amount
+    rate, source = found or (implied, "printed")
+    expected = amount * rate
+    tol = s.fx_tolerance if source == "supplied" else s.fx_tolerance_builtin
+    if abs(line.amount - expected) > abs(expected) * tol:
+        return None
+    return FxConversion(
+        payout_currency=cur,
+        payout_amount=amount,
+        bank_currency=line.currency,
+        bank_amount=line.amount,
+        implied_rate=implied.quantize(Decimal("0.000001")),
+        reference_rate=rate.quantize(Decimal("0.000001")),
+        reference_source=source,
+        difference=quantize(line.amount - expected, line.currency),
+    )

@@ -8,12 +8,28 @@ settled, not-yet-paid-out transactions whose net adds up to it exactly.
 2. Otherwise a bounded subset search (meet in the middle) over the few open transactions settled
    shortly before the deposit, counting solutions: more than one grouping fits -> nothing.
 A run or subset is only a candidate; the resolver (assignment.py) refuses ties between them.
+
+With many small transactions, several runs often net to the same amount by coincidence. A
+payout is a *sweep*: everything that settled since the previous payout, up to the platform's
+cutoff. So the run that is bounded the way sweeps are is preferred, by evidence, never by guess:
+
+- **tiled**: the run starts right after (or ends right before) transactions that an applied
+  payout of the same connection already took: windows tile the timeline without gaps;
+- **day-aligned**: the run starts at the first transaction of its settlement day and ends at
+  the last of its day (a daily cutoff). This counts only for a connection whose own unambiguous
+  deposits show it (>= 2 aligned, nearly none misaligned): a platform whose cutoff is not at the
+  day boundary of the settlement dates gets no benefit, and no penalty either.
+
+Among the windows of one bank line, each boundary short of the best window's costs a factor
+0.9 (`STRUCTURE_STEP`): a tie between a sweep-shaped run and a coincidence becomes a clear
+answer; two equally sweep-shaped runs still tie and are refused.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
 
 from . import descriptors as dsc
@@ -24,7 +40,9 @@ from .types import Connection, InferredGroup, PlatformItem, Settings
 BASE_WINDOW = {"own": 0.95, "none": 0.62}
 BASE_SUBSET_COMPLETE = 0.88  # the pool held every open transaction settled before the deposit
 BASE_SUBSET_PARTIAL = 0.74
-_MAX_WINDOWS_PER_LINE = 6
+STRUCTURE_STEP = 0.9  # per boundary less sweep-shaped than the line's best window
+_MAX_WINDOWS_PER_LINE = 16
+_MIN_ALIGNED_EVIDENCE = 2
 
 
 def _units(x) -> int:
@@ -35,11 +53,42 @@ def _lag_factor(days: int) -> float:
     return 1.0 if days <= 7 else 0.93
 
 
-class _Book:
-    """One connection's open items in settlement order, with prefix sums."""
+def settlement_order(items: list[PlatformItem]) -> list[PlatformItem]:
+    return sorted(items, key=lambda i: (i.settled_on, i.occurred_on, i.ref))
 
-    def __init__(self, items: list[PlatformItem]):
-        self.items = sorted(items, key=lambda i: (i.settled_on, i.occurred_on, i.ref))
+
+class _Book:
+    """One connection's open items (one currency) in settlement order, with prefix sums and,
+    for every open item, what lies just before / after it among *all* its settled items."""
+
+    def __init__(self, full: list[PlatformItem], paid: set[str]):
+        self.items: list[PlatformItem] = []
+        self.after_paid: list[bool] = []  # the settled item just before it is paid out
+        self.before_paid: list[bool] = []  # the settled item just after it is paid out
+        self.day_start: list[bool] = []  # first settled item of its day
+        self.day_end: list[bool] = []  # last settled item of its day (None: last item known)
+        self.paid_runs: list[tuple[int, int]] = []  # (start, end) positions in `full`
+        n = len(full)
+        run_start = None
+        for pos, it in enumerate(full):
+            is_paid = it.ref in paid
+            if is_paid and run_start is None:
+                run_start = pos
+            if not is_paid and run_start is not None:
+                self.paid_runs.append((run_start, pos - 1))
+                run_start = None
+            if is_paid:
+                continue
+            prev = full[pos - 1] if pos else None
+            nxt = full[pos + 1] if pos + 1 < n else None
+            self.items.append(it)
+            self.after_paid.append(prev is not None and prev.ref in paid)
+            self.before_paid.append(nxt is not None and nxt.ref in paid)
+            self.day_start.append(prev is None or prev.settled_on < it.settled_on)
+            self.day_end.append(nxt is None or nxt.settled_on > it.settled_on)
+        if run_start is not None:
+            self.paid_runs.append((run_start, n - 1))
+        self.full = full
         self.dates = [i.settled_on for i in self.items]
         self.prefix = [0]
         for it in self.items:
@@ -47,6 +96,26 @@ class _Book:
         self.positions: dict[int, list[int]] = defaultdict(list)
         for pos, val in enumerate(self.prefix):
             self.positions[val].append(pos)
+
+    def aligned(self, start: int, end: int, on) -> bool:
+        """Both ends of items[start..end] at a settlement-day boundary (the last day complete
+        before the deposit date `on`)."""
+        last_known = end == len(self.items) - 1 and self.day_end[end] and not self.before_paid[end]
+        end_ok = self.day_end[end] and (not last_known or self.dates[end] < on)
+        return self.day_start[start] and end_ok
+
+    def paid_runs_aligned(self) -> tuple[int, int]:
+        """(aligned, misaligned) runs of already paid items: what applied sweeps looked like."""
+        good = bad = 0
+        full = self.full
+        for s, e in self.paid_runs:
+            left = s == 0 or full[s - 1].settled_on < full[s].settled_on
+            right = e == len(full) - 1 or full[e + 1].settled_on > full[e].settled_on
+            if left and right:
+                good += 1
+            else:
+                bad += 1
+        return good, bad
 
 
 def _windows(book: _Book, v: LineView, s: Settings) -> list[tuple[int, int]]:
@@ -99,50 +168,118 @@ def _group(conn: Connection, book: _Book, idx: list[int]) -> InferredGroup:
     return InferredGroup(conn.ref, tuple(sorted(book.items[i].ref for i in idx)))
 
 
+@dataclass(frozen=True)
+class _Window:
+    start: int
+    end: int
+    tiled: int  # boundaries adjacent to an applied payout's items (0..2)
+    aligned: bool  # both boundaries on settlement-day boundaries
+
+    def rank(self, day_cutoff: bool) -> int:
+        if not day_cutoff:
+            return self.tiled
+        return 2 if self.aligned else self.tiled
+
+
+def _day_cutoff(book: _Book, per_line: list[list[_Window]]) -> bool:
+    """Does this connection sweep at settlement-day boundaries? Evidence: the runs its applied
+    payouts took, and the deposits naming it that some day-aligned run explains. Where the
+    cutoff is elsewhere, a day-aligned run is a coincidence (about 1 in (items per day)^2), so
+    most deposits would have none."""
+    good, bad = book.paid_runs_aligned()
+    for wins in per_line:
+        if wins:
+            if any(w.aligned for w in wins):
+                good += 1
+            else:
+                bad += 1
+    return good >= _MIN_ALIGNED_EVIDENCE and bad * 2 <= good
+
+
+def _window_reasons(conn, v, signal, w: _Window, lag: int, day_cutoff: bool, many: bool):
+    reasons = [
+        f"{w.end - w.start + 1} consecutive settled {conn.platform} transactions "
+        f"net to {v.line.amount} {v.line.currency}",
+        f"descriptor names {conn.platform}"
+        if signal == "own"
+        else "descriptor names no platform (look-alike risk)",
+        f"last transaction settled {lag} day(s) before the deposit",
+    ]
+    if w.tiled:
+        reasons.append(f"{w.tiled} boundary(ies) adjoin an applied payout's transactions")
+    if w.aligned and day_cutoff:
+        reasons.append("starts and ends at the connection's daily settlement cutoff")
+    if many:
+        reasons.append("many windows fit: ambiguous")
+    return tuple(reasons)
+
+
 def inferred_candidates(
     *,
     views: list[LineView],
     connections: list[Connection],
-    open_items: dict[str, list[PlatformItem]],
+    full_items: dict[str, list[PlatformItem]],
+    paid: set[str],
     settings: Settings,
 ) -> list[Candidate]:
+    """`full_items`: per connection, every settled item an inferred payout may take (paid or
+    not) in `settlement_order`; `paid`: refs already taken by applied payouts."""
     s = settings
     out: list[Candidate] = []
     for conn in connections:
-        items = open_items.get(conn.ref)
+        items = full_items.get(conn.ref)
         if not items:
             continue
         by_cur: dict[str, list[PlatformItem]] = defaultdict(list)
         for it in items:
             by_cur[it.currency].append(it)
-        books = {cur: _Book(lst) for cur, lst in by_cur.items()}
+        books = {cur: _Book(lst, paid) for cur, lst in by_cur.items()}
+        per_line: dict[str, list[_Window]] = {}
+        signals: dict[str, str] = {}
         for v in views:
             book = books.get(v.line.currency)
             signal = dsc.platform_signal(conn.platform, v.named)
-            if book is None or signal == "other":
+            if book is None or not book.items or signal == "other":
                 continue
-            windows = _windows(book, v, s)
-            for start, end in windows[:_MAX_WINDOWS_PER_LINE]:
-                lag = (v.line.date - book.dates[end]).days
-                reasons = (
-                    f"{end - start + 1} consecutive settled {conn.platform} transactions "
-                    f"net to {v.line.amount} {v.line.currency}",
-                    f"descriptor names {conn.platform}"
-                    if signal == "own"
-                    else "descriptor names no platform (look-alike risk)",
-                    f"last transaction settled {lag} day(s) before the deposit",
-                )
-                if len(windows) > _MAX_WINDOWS_PER_LINE:
-                    reasons += ("many windows fit: ambiguous",)
+            signals[v.line.ref] = signal
+            wins = []
+            for start, end in _windows(book, v, s):
+                tiled = int(book.after_paid[start]) + int(book.before_paid[end])
+                wins.append(_Window(start, end, tiled, book.aligned(start, end, v.line.date)))
+            per_line[v.line.ref] = wins
+        cutoff = {
+            cur: _day_cutoff(
+                book,
+                [
+                    w
+                    for v in views
+                    if v.line.currency == cur and signals.get(v.line.ref) == "own"
+                    for w in [per_line.get(v.line.ref, [])]
+                ],
+            )
+            for cur, book in books.items()
+        }
+        for v in views:
+            if v.line.ref not in per_line:
+                continue
+            book, signal = books[v.line.currency], signals[v.line.ref]
+            day_cutoff = cutoff[v.line.currency]
+            wins = per_line[v.line.ref]
+            many = len(wins) > _MAX_WINDOWS_PER_LINE
+            best = max((w.rank(day_cutoff) for w in wins), default=0)
+            for w in wins:
+                lag = (v.line.date - book.dates[w.end]).days
+                # Past the cap not every window was seen: no preference at all.
+                factor = 1.0 if many else STRUCTURE_STEP ** (best - w.rank(day_cutoff))
                 out.append(
                     candidate(
                         bank_ref=v.line.ref,
-                        score=BASE_WINDOW[signal] * _lag_factor(lag),
-                        reasons=reasons,
-                        inferred=_group(conn, book, list(range(start, end + 1))),
+                        score=BASE_WINDOW[signal] * _lag_factor(lag) * factor,
+                        reasons=_window_reasons(conn, v, signal, w, lag, day_cutoff, many),
+                        inferred=_group(conn, book, list(range(w.start, w.end + 1))),
                     )
                 )
-            if windows or signal != "own":
+            if wins or signal != "own":
                 continue
             found = _subset(book, v, s)
             if not found:

@@ -15,7 +15,7 @@ from collections import defaultdict
 from .assignment import Candidate, Resolution, resolve
 from .breakdown import breakdown_of, explicit_breakdowns
 from .deposits import explicit_candidates, payout_is_open, view_of
-from .inferred import inferred_candidates
+from .inferred import inferred_candidates, settlement_order
 from .types import Connection, Decision, Inputs, PlatformItem, Result
 
 ENGINE_VERSION = "tieout-engine/1.0"
@@ -109,23 +109,24 @@ def _final(resolutions: list[Resolution], cands: list[Candidate], inputs: Inputs
 
 
 def _fixpoint(
-    *, inputs, views, explicit: list[Candidate], conns, items_by_conn
+    *, inputs, views, explicit: list[Candidate], conns, items_by_conn, lock_items
 ) -> tuple[list[Decision], list[Decision]]:
     """(committed matches, final non-committed decisions)."""
     committed: list[Decision] = []
     used: set[str] = set()
+    paid = set(lock_items)
     inferred_conns = [c for c in conns if not c.has_payout_objects]
     s = inputs.settings
     rejected = _rejected(inputs)
     while True:
         open_views = [v for v in views if "bank:" + v.line.ref not in used]
-        open_items = {
-            ref: [i for i in lst if "item:" + i.ref not in used]
-            for ref, lst in items_by_conn.items()
-        }
         cands = [c for c in explicit if not (c.resources & used)]
         cands += inferred_candidates(
-            views=open_views, connections=inferred_conns, open_items=open_items, settings=s
+            views=open_views,
+            connections=inferred_conns,
+            full_items=items_by_conn,
+            paid=paid,
+            settings=s,
         )
         cands = [c for c in cands if (c.bank_ref, c.answer) not in rejected]
         resolutions = resolve(cands, max_exact_edges=s.exact_component_max_edges)
@@ -135,6 +136,8 @@ def _fixpoint(
         for r in new:
             committed.append(_decision(r, "matched", inputs))
             used |= r.candidate.resources
+            if r.candidate.inferred is not None:
+                paid.update(r.candidate.inferred.item_refs)
 
 
 def _rejected(inputs: Inputs) -> frozenset:
@@ -190,11 +193,17 @@ def reconcile(inputs: Inputs) -> Result:
             and it.payout_ref is None
             and it.settled_on is not None
             and it.kind != "payout"
-            and it.ref not in lock_items
         ):
             items_by_conn[it.connection_ref].append(it)
+    for ref, lst in items_by_conn.items():
+        items_by_conn[ref] = settlement_order(lst)
     committed, rest = _fixpoint(
-        inputs=inputs, views=views, explicit=explicit, conns=conns, items_by_conn=items_by_conn
+        inputs=inputs,
+        views=views,
+        explicit=explicit,
+        conns=conns,
+        items_by_conn=items_by_conn,
+        lock_items=lock_items,
     )
 
     by_bank: dict[str, Decision] = {}
