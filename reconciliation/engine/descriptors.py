@@ -12,7 +12,8 @@ import re
 
 _GATEWAYS = ("STRIPE", "PAYPAL", "BRAINTREE", "SQUARE", "AUTHORIZE.NET", "ADYEN", "WOOPAYMENTS")
 
-PLATFORM_KEYWORDS: dict[str, tuple[str, ...]] = {
+# What a platform's own ACH originator is called in bank descriptors.
+_OWN_KEYWORDS: dict[str, tuple[str, ...]] = {
     "SHOPIFY": ("SHOPIFY",),
     "AMAZON": ("AMAZON", "AMZN"),
     "STRIPE": ("STRIPE",),
@@ -21,17 +22,24 @@ PLATFORM_KEYWORDS: dict[str, tuple[str, ...]] = {
     "ETSY": ("ETSY",),
     "WALMART": ("WALMART", "WAL-MART"),
     "PAYPAL": ("PAYPAL",),
-    "WOO_COMMERCE": ("WOOCOMMERCE", "WOOPAYMENTS", "WOO PAYMENTS", "WCPAY") + _GATEWAYS,
-    "BIG_COMMERCE": ("BIGCOMMERCE",) + _GATEWAYS,
-    "SQUARESPACE": ("SQUARESPACE", "SQSP") + _GATEWAYS,
-    "WIX": ("WIX",) + _GATEWAYS,
-    "MAGENTO": ("MAGENTO",) + _GATEWAYS,
-    "PRESTASHOP": ("PRESTASHOP",) + _GATEWAYS,
+    "WOO_COMMERCE": ("WOOCOMMERCE", "WOOPAYMENTS", "WOO PAYMENTS", "WCPAY"),
+    "BIG_COMMERCE": ("BIGCOMMERCE",),
+    "SQUARESPACE": ("SQUARESPACE", "SQSP"),
+    "WIX": ("WIX",),
+    "MAGENTO": ("MAGENTO",),
+    "PRESTASHOP": ("PRESTASHOP",),
     "MERCADO_LIBRE": ("MERCADO", "MERCADOLIBRE", "MERCADOPAGO"),
     "SHOPEE": ("SHOPEE",),
     "TIKTOK_SHOP": ("TIKTOK",),
     "FAIRE": ("FAIRE",),
     "GUMROAD": ("GUMROAD",),
+}
+# Platforms without a payout rail of their own are paid through a gateway.
+_PAID_BY_GATEWAY = frozenset(
+    {"WOO_COMMERCE", "BIG_COMMERCE", "SQUARESPACE", "WIX", "MAGENTO", "PRESTASHOP"}
+)
+PLATFORM_KEYWORDS: dict[str, tuple[str, ...]] = {
+    p: kws + (_GATEWAYS if p in _PAID_BY_GATEWAY else ()) for p, kws in _OWN_KEYWORDS.items()
 }
 
 # Every keyword that names *some* platform: a descriptor carrying one of these but none of the
@@ -79,6 +87,17 @@ def platform_signal(platform: str, named: frozenset[str]) -> str:
         return "none"
     own = set(platform_keywords(platform))
     return "own" if own & named else "other"
+
+
+def signal_strength(platform: str, named: frozenset[str]) -> int:
+    """2: the descriptor names the platform itself; 1: only a gateway it may be paid through;
+    0: neither. A gateway's name is weaker evidence for a platform paid through it than for
+    the gateway's own account (a "SQUARE" deposit is first of all a Square payout)."""
+    platform = platform.upper()
+    own = set(_OWN_KEYWORDS.get(platform, (platform.replace("_", " "),)))
+    if own & named:
+        return 2
+    return 1 if set(platform_keywords(platform)) & named else 0
 
 
 def tokens(text: str) -> frozenset[str]:

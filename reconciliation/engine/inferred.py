@@ -176,9 +176,10 @@ class _Window:
     aligned: bool  # both boundaries on settlement-day boundaries
 
     def rank(self, day_cutoff: bool) -> int:
-        if not day_cutoff:
-            return self.tiled
-        return 2 if self.aligned else self.tiled
+        """Sweep-shaped boundaries: a day-aligned run (where the connection shows a daily
+        cutoff) beats a coincidence; one that also adjoins the previous payout beats a run that
+        would leave a gap of transactions no deposit took."""
+        return self.tiled + (2 if self.aligned and day_cutoff else 0)
 
 
 def _day_cutoff(book: _Book, per_line: list[list[_Window]]) -> bool:

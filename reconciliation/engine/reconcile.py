@@ -11,7 +11,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
+from . import descriptors as dsc
 from .assignment import Candidate, Resolution, resolve
 from .breakdown import breakdown_of, explicit_breakdowns
 from .deposits import explicit_candidates, payout_is_open, view_of
@@ -118,6 +120,21 @@ def _fixpoint(
     inferred_conns = [c for c in conns if not c.has_payout_objects]
     s = inputs.settings
     rejected = _rejected(inputs)
+    named = {v.line.ref: v.named for v in views}
+    payout_platform = {p.ref: p.platform for p in inputs.payouts}
+    conn_platform = {c.ref: c.platform for c in conns}
+
+    def platform_of(c: Candidate) -> str:
+        if c.inferred is not None:
+            return conn_platform.get(c.inferred.connection_ref, "")
+        return payout_platform.get(c.payout_refs[0], "") if c.payout_refs else ""
+
+    def weak(c: Candidate) -> bool:
+        return not named.get(c.bank_ref) and c.score < s.auto_threshold
+
+    # Look-alikes (a line naming no platform: suggestions at best) join only once the named
+    # lines are settled: two weak suggestions must not outweigh one strong named match.
+    with_weak = False
     while True:
         open_views = [v for v in views if "bank:" + v.line.ref not in used]
         cands = [c for c in explicit if not (c.resources & used)]
@@ -129,15 +146,48 @@ def _fixpoint(
             settings=s,
         )
         cands = [c for c in cands if (c.bank_ref, c.answer) not in rejected]
+        cands = _specificity(cands, named, platform_of)
+        if not with_weak:
+            cands = [c for c in cands if not weak(c)]
         resolutions = resolve(cands, max_exact_edges=s.exact_component_max_edges)
         new = [r for r in resolutions if _status(r, inputs) == "matched"]
         if not new:
+            if not with_weak:
+                with_weak = True
+                continue
             return committed, _final(resolutions, cands, inputs)
+        with_weak = False
         for r in new:
             committed.append(_decision(r, "matched", inputs))
             used |= r.candidate.resources
             if r.candidate.inferred is not None:
                 paid.update(r.candidate.inferred.item_refs)
+
+
+GATEWAY_ONLY_FACTOR = 0.88
+
+
+def _specificity(cands: list[Candidate], named: dict, platform_of) -> list[Candidate]:
+    """A descriptor that names a platform itself outweighs the same name read as the gateway of
+    another platform: when a line has candidates of both kinds, the gateway readings step down
+    (they stay candidates: alone, or against each other, nothing changes)."""
+    strength = {}
+    best: dict[str, int] = defaultdict(int)
+    for c in cands:
+        st = dsc.signal_strength(platform_of(c), named.get(c.bank_ref, frozenset()))
+        strength[id(c)] = st
+        best[c.bank_ref] = max(best[c.bank_ref], st)
+    out = []
+    for c in cands:
+        if strength[id(c)] == 1 and best[c.bank_ref] == 2:
+            c = replace(
+                c,
+                score=c.score * GATEWAY_ONLY_FACTOR,
+                reasons=c.reasons
+                + ("the descriptor names this platform's gateway, another candidate's own name",),
+            )
+        out.append(c)
+    return out
 
 
 def _rejected(inputs: Inputs) -> frozenset:
