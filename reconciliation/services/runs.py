@@ -10,6 +10,7 @@ import time
 from django.db import transaction
 from django.utils.timezone import now
 
+from companies.models import Company
 from ledger.bulk import bulk_set_many
 from ledger.models import BankTransaction, Payout
 from reconciliation import engine as E
@@ -111,15 +112,20 @@ def _apply_decisions(company, run, result: E.Result, banks, payouts, by: str) ->
 
 
 def reconcile_company(*, company, by: str = "system") -> ReconciliationRun:
-    """Run the engine over the company's books and apply what it decided."""
+    """Run the engine over the company's books and apply what it decided.
+
+    One run at a time per company: the run holds a lock on the company row from reading the books
+    to booking the decisions, so two runs (say, after two webhooks) never book the same snapshot.
+    """
     run = ReconciliationRun.objects.create(company=company, engine_version=E.ENGINE_VERSION, triggered_by=by)
     started = time.perf_counter()
     try:
-        inputs = engine_inputs(company=company)
-        loaded = time.perf_counter()
-        result = E.reconcile(inputs)
-        decided = time.perf_counter()
         with transaction.atomic():
+            Company.objects.select_for_update().filter(pk=company.pk).first()
+            inputs = engine_inputs(company=company)
+            loaded = time.perf_counter()
+            result = E.reconcile(inputs)
+            decided = time.perf_counter()
             payouts = _ref_index(Payout.objects.filter(company=company, is_inferred=False))
             banks = _ref_index(
                 BankTransaction.objects.filter(company=company).select_related("bank_account__ledger_account"),

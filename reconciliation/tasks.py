@@ -1,0 +1,10 @@
+"""django-q2 entry points: take ids, call services, nothing else."""
+
+from companies.models import Company
+from reconciliation.services import reconcile_company as reconcile_company_service
+
+
+def reconcile_company(company_id: int) -> dict:
+    """Reconcile one company (queued after every sync that brought new records)."""
+    run = reconcile_company_service(company=Company.objects.get(pk=company_id), by="task")
+    return {"run": run.pk, "status": run.status, **{k: v for k, v in run.stats.items() if k != "seconds"}}
