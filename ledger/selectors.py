@@ -213,8 +213,12 @@ def payout_list_by_arrival(*, company):
 
 @scoped
 def payout_list_with_items(*, company):
-    """Payouts with their items prefetched (items in the order they hit the platform balance)."""
-    items = tenant_rows(PayoutItem, company).order_by("occurred_at", "id")
+    """Payouts with their items prefetched, unordered: sort them in Python (a payout has few).
+
+    An ORDER BY occurred_at makes SQLite walk the (company, occurred_at) index over every item of
+    the company (~0.5 s at 1M items) instead of the (company, payout) index (~1 ms).
+    """
+    items = tenant_rows(PayoutItem, company).order_by()
     return payout_list(company=company).prefetch_related(Prefetch("items", queryset=items))
 
 

@@ -1,5 +1,6 @@
 """Platform payouts (with the items they settle) and the expenses booked from them."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from companies.api.base import CompanyDetailApi, CompanyListApi
@@ -37,10 +38,16 @@ class PayoutOutput(serializers.ModelSerializer):
 
 
 class PayoutDetailOutput(PayoutOutput):
-    items = PayoutItemOutput(many=True, read_only=True)
+    items = serializers.SerializerMethodField()
 
     class Meta(PayoutOutput.Meta):
         fields = [*PayoutOutput.Meta.fields, "items"]
+
+    @extend_schema_field(PayoutItemOutput(many=True))
+    def get_items(self, payout):
+        """In the order they hit the platform balance."""
+        items = sorted(payout.items.all(), key=lambda item: (item.occurred_at, item.pk))
+        return PayoutItemOutput(items, many=True).data
 
 
 class ExpenseOutput(serializers.ModelSerializer):
