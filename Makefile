@@ -36,7 +36,6 @@ bench: install
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
 
 clean:
 	rm -rf var/*.sqlite3* .pytest_cache

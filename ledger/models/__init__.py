@@ -7,7 +7,10 @@ from ledger.models.accounts import (
     JournalLine,
 )
 from ledger.models.bank import (
-    BankAccount, BankTransaction, BankTransactionStatus, bank_transaction_ref,
+    BankAccount,
+    BankTransaction,
+    BankTransactionStatus,
+    bank_transaction_ref,
 )
 from ledger.models.platform import (
     Expense,

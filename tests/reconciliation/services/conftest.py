@@ -3,11 +3,12 @@ from pathlib import Path
 
 import pytest
 
-from companies.services import company_create
 from connections.sandbox.server import SandboxServer
 from connections.sandbox.world import load_world
 from connections.services.sandbox_onboarding import (
-    connections_sync_all, using_sandbox, world_connections_link,
+    connections_sync_all,
+    using_sandbox,
+    world_connections_link,
 )
 
 DATA = Path(__file__).resolve().parents[2] / "data"

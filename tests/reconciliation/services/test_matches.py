@@ -8,7 +8,12 @@ from ledger.models import Account, BankTransaction, BankTransactionStatus, Payou
 from ledger.selectors import account_balances, books_balanced
 from reconciliation.models import Match, MatchStatus
 from reconciliation.services import (
-    ReconciliationError, match_accept, match_manual, match_reject, match_undo, reconcile_company,
+    ReconciliationError,
+    match_accept,
+    match_manual,
+    match_reject,
+    match_undo,
+    reconcile_company,
 )
 from reconciliation.services.matches import match_create
 from tests.reconciliation.services.test_mission_example import AMAZON, SHOPIFY
