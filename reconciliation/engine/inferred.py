@@ -226,7 +226,9 @@ def inferred_candidates(
     """`full_items`: per connection, every settled item an inferred payout may take (paid or
     not) in `settlement_order`; `paid`: refs already taken by applied payouts."""
     s = settings
-    out: list[Candidate] = []
+    scans = []
+    best: dict[str, int] = defaultdict(int)  # per line, the most sweep-shaped window's rank
+    crowded: set[str] = set()  # lines where not every window was seen: no preference at all
     for conn in connections:
         items = full_items.get(conn.ref)
         if not items:
@@ -248,30 +250,39 @@ def inferred_candidates(
                 tiled = int(book.after_paid[start]) + int(book.before_paid[end])
                 wins.append(_Window(start, end, tiled, book.aligned(start, end, v.line.date)))
             per_line[v.line.ref] = wins
+            if len(wins) > _MAX_WINDOWS_PER_LINE:
+                crowded.add(v.line.ref)
         cutoff = {
             cur: _day_cutoff(
                 book,
                 [
-                    w
+                    per_line.get(v.line.ref, [])
                     for v in views
                     if v.line.currency == cur and signals.get(v.line.ref) == "own"
-                    for w in [per_line.get(v.line.ref, [])]
                 ],
             )
             for cur, book in books.items()
         }
+        scans.append((conn, books, per_line, signals, cutoff))
+        for v in views:
+            wins = per_line.get(v.line.ref)
+            if wins:
+                day_cutoff = cutoff[v.line.currency]
+                best[v.line.ref] = max(best[v.line.ref], *(w.rank(day_cutoff) for w in wins))
+    out: list[Candidate] = []
+    for conn, books, per_line, signals, cutoff in scans:
         for v in views:
             if v.line.ref not in per_line:
                 continue
             book, signal = books[v.line.currency], signals[v.line.ref]
             day_cutoff = cutoff[v.line.currency]
             wins = per_line[v.line.ref]
-            many = len(wins) > _MAX_WINDOWS_PER_LINE
-            best = max((w.rank(day_cutoff) for w in wins), default=0)
+            many = v.line.ref in crowded
             for w in wins:
                 lag = (v.line.date - book.dates[w.end]).days
-                # Past the cap not every window was seen: no preference at all.
-                factor = 1.0 if many else STRUCTURE_STEP ** (best - w.rank(day_cutoff))
+                factor = (
+                    1.0 if many else STRUCTURE_STEP ** (best[v.line.ref] - w.rank(day_cutoff))
+                )
                 out.append(
                     candidate(
                         bank_ref=v.line.ref,
@@ -282,26 +293,32 @@ def inferred_candidates(
                 )
             if wins or signal != "own":
                 continue
-            found = _subset(book, v, s)
-            if not found:
-                continue
-            sols, complete = found
-            base = BASE_SUBSET_COMPLETE if complete else BASE_SUBSET_PARTIAL
-            for sol in sols:
-                reasons = (
-                    f"{len(sol)} settled {conn.platform} transactions (not consecutive) net to "
-                    f"{v.line.amount} {v.line.currency}",
-                    f"descriptor names {conn.platform}",
-                    "unique subset among the open transactions"
-                    if len(sols) == 1
-                    else "more than one subset fits: ambiguous",
-                )
-                out.append(
-                    candidate(
-                        bank_ref=v.line.ref,
-                        score=base,
-                        reasons=reasons,
-                        inferred=_group(conn, book, sol),
-                    )
-                )
+            out.extend(_subset_candidates(conn, book, v, s))
+    return out
+
+
+def _subset_candidates(conn: Connection, book: _Book, v: LineView, s: Settings) -> list:
+    found = _subset(book, v, s)
+    if not found:
+        return []
+    sols, complete = found
+    base = BASE_SUBSET_COMPLETE if complete else BASE_SUBSET_PARTIAL
+    out = []
+    for sol in sols:
+        reasons = (
+            f"{len(sol)} settled {conn.platform} transactions (not consecutive) net to "
+            f"{v.line.amount} {v.line.currency}",
+            f"descriptor names {conn.platform}",
+            "unique subset among the open transactions"
+            if len(sols) == 1
+            else "more than one subset fits: ambiguous",
+        )
+        out.append(
+            candidate(
+                bank_ref=v.line.ref,
+                score=base,
+                reasons=reasons,
+                inferred=_group(conn, book, sol),
+            )
+        )
     return out
