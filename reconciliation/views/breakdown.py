@@ -79,6 +79,26 @@ def _item_label(item, invoice) -> str:
     return item.description or item.kind.replace("_", " ").capitalize()
 
 
+def _groups(items, invoices) -> list[Group]:
+    groups = {key: Group(key, label) for key, label, _ in GROUPS}
+    for item in items:
+        if item.kind == "payout":  # the transfer itself, not a movement it settles
+            continue
+        label = _item_label(item, invoices.get(item.pk))
+        detail = item.occurred_at.date().isoformat()
+        if item.amount:
+            groups[KIND_GROUP.get(item.kind, "adjustments")].add(Line(label, detail, item.amount))
+        if item.fee:
+            groups["fees"].add(Line(f"Fee on {label.lower()}", detail, -item.fee))
+    return [g for g in groups.values() if g.count]
+
+
+def _deposit(deposit, match, payouts) -> DepositBreakdown:
+    fx = match.fx_difference or ZERO
+    total = sum((p.items_net + p.gap for p in payouts), ZERO) + fx
+    return DepositBreakdown(deposit, payouts, fx, total)
+
+
 def build(*, deposit, match, items, invoices) -> DepositBreakdown:
     by_payout: dict[int, list] = {}
     for item in items:
@@ -86,19 +106,32 @@ def build(*, deposit, match, items, invoices) -> DepositBreakdown:
     payouts = []
     for link in match.match_payouts.all():
         payout = link.payout
-        groups = {key: Group(key, label) for key, label, _ in GROUPS}
-        for item in by_payout.get(payout.pk, []):
-            if item.kind == "payout":  # the transfer itself, not a movement it settles
-                continue
-            label = _item_label(item, invoices.get(item.pk))
-            detail = item.occurred_at.date().isoformat()
-            if item.amount:
-                groups[KIND_GROUP.get(item.kind, "adjustments")].add(Line(label, detail, item.amount))
-            if item.fee:
-                groups["fees"].add(Line(f"Fee on {label.lower()}", detail, -item.fee))
-        shown = [g for g in groups.values() if g.count]
+        shown = _groups(by_payout.get(payout.pk, []), invoices)
         items_net = sum((g.total for g in shown), ZERO)
         payouts.append(PayoutBreakdown(payout, shown, items_net, payout.amount - items_net))
-    fx = match.fx_difference or ZERO
-    total = sum((p.items_net + p.gap for p in payouts), ZERO) + fx
-    return DepositBreakdown(deposit, payouts, fx, total)
+    return _deposit(deposit, match, payouts)
+
+
+@dataclass
+class InferredPayout:
+    """Stands in for the payout row an inferred match gets only once it is applied."""
+
+    platform: str
+    external_id: str
+    amount: Decimal
+    arrival_date: object = None
+    is_inferred: bool = True
+
+
+def build_inferred(*, deposit, match, lines, invoices) -> DepositBreakdown:
+    """An inferred suggestion: its platform transactions grouped like a payout's lines.
+
+    The grouping has no payout of its own until accepted, so its "payout amount" is what its items
+    net to (no unitemised gap); an FX difference, if any, is still its own line.
+    """
+    shown = _groups(lines.items, invoices)
+    items_net = sum((g.total for g in shown), ZERO)
+    count = len(lines.items)
+    payout = InferredPayout(platform=lines.platform, amount=items_net,
+                            external_id=f"grouped from {count} transaction{'s' if count != 1 else ''}")
+    return _deposit(deposit, match, [PayoutBreakdown(payout, shown, items_net, ZERO)])

@@ -9,7 +9,7 @@ from django import forms
 from django.shortcuts import render
 
 from ledger.models import BankTransactionStatus
-from reconciliation.views.selectors import TxnFilters
+from reconciliation.selectors.dashboard import TxnFilters
 
 TABS = (("overview", "Overview"), ("transactions", "Transactions"), ("review", "Review"),
         ("connections", "Connections"))

@@ -17,7 +17,7 @@ from reconciliation.models import MatchStatus
 from reconciliation.services import match_accept, match_manual, match_reject, match_undo
 from reconciliation.services.errors import ReconciliationError
 from reconciliation.views.common import parse_amount, render_page
-from reconciliation.views.selectors import (
+from reconciliation.selectors.dashboard import (
     applied_match_list,
     bank_transaction_get,
     match_get,
