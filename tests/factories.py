@@ -265,3 +265,19 @@ class WebhookEventFactory(factory.django.DjangoModelFactory):
     dedupe_key = factory.Sequence(lambda n: f"rutter:test-{n}")
     body = b"{}"
     signature_ok = True
+
+
+# -- companies: idempotency -------------------------------------------------------------------
+
+from companies.models import IdempotencyRecord  # noqa: E402
+
+
+class IdempotencyRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IdempotencyRecord
+
+    api_key = factory.SubFactory(ApiKeyFactory)
+    key = factory.Sequence(lambda n: f"idem-{n}")
+    method = "POST"
+    path = "/api/v1/companies/"
+    request_hash = factory.Sequence(lambda n: f"{n:064x}")
