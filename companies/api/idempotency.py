@@ -4,6 +4,9 @@ Same key + same body → the first response again (with `Idempotent-Replayed: tr
 another body or path → 409 `idempotency_key_reused`; same key while the first is still running →
 409 `idempotency_key_in_use`. Keys are scoped to the API key and kept for KEY_TTL. Server errors
 are not stored, so a request that failed on our side can be retried with the same key.
+
+Stored responses are encrypted at rest (companies/api/sealing.py): some carry secrets, such as an
+embed session's client secret, which must exist in the database only as a hash.
 """
 
 import hashlib
@@ -14,8 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.timezone import now
 from rest_framework.response import Response
-from rest_framework.utils.encoders import JSONEncoder
 
+from companies.api import sealing
 from companies.api.errors import ApiError, Conflict
 from companies.models import ApiKey, IdempotencyRecord
 
@@ -73,8 +76,22 @@ def idempotency_begin(*, api_key: ApiKey, key: str, method: str, path: str, body
     if record.status_code is None:
         raise Conflict("A request with this Idempotency-Key is still being processed; retry "
                        "shortly.", code="idempotency_key_in_use")
-    raise Replay(Response(record.response_body, status=record.status_code,
+    raise Replay(Response(_stored_body(record), status=record.status_code,
                           headers={"Idempotent-Replayed": "true"}))
+
+
+def _stored_body(record: IdempotencyRecord):
+    if record.response_body is None:
+        return None
+    if not isinstance(record.response_body, str):  # stored before responses were sealed
+        return record.response_body
+    try:
+        return sealing.unseal(record.response_body)
+    except sealing.Unreadable as exc:
+        raise Conflict(
+            "The response stored for this Idempotency-Key can no longer be read; check whether the "
+            "first request took effect, then use a new key.", code="idempotency_key_unreadable",
+        ) from exc
 
 
 def idempotency_finish(*, record: IdempotencyRecord, status_code: int, data) -> None:
@@ -83,5 +100,6 @@ def idempotency_finish(*, record: IdempotencyRecord, status_code: int, data) -> 
         record.delete()
         return
     record.status_code = status_code
-    record.response_body = json.loads(json.dumps(data, cls=JSONEncoder)) if data is not None else None
+    # Sealed: a JSON string holding ciphertext, never the response itself (it may carry secrets).
+    record.response_body = sealing.seal(data) if data is not None else None
     record.save(update_fields=["status_code", "response_body"])
