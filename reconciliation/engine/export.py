@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from .types import Breakdown, Decision, Inputs, Result
+from collections import defaultdict
+from decimal import Decimal
 
-_BOOKED_STATUSES = frozenset({"failed", "canceled", "cancelled"})
+from .breakdown import breakdown_of
+from .types import Breakdown, Decision, Inputs, Result
 
 
 def _deposit_row(d: Decision) -> dict:
@@ -70,20 +72,46 @@ def _expenses(b: Breakdown) -> list[dict]:
     return rows
 
 
+def _accrued_expenses(result: Result, inputs: Inputs) -> list[dict]:
+    """Fees on an accrual basis, as the product books them: every settled transaction's fees
+    once, whether paid out yet or not, grouped by the payout that took it (explicit payout,
+    applied inferred payout) or, not paid out yet, by connection."""
+    inferred_of = {
+        ref: "inferred:" + d.bank_ref
+        for d in result.decisions
+        if d.status == "matched" and d.inferred is not None
+        for ref in d.inferred.item_refs
+    }
+    groups: dict[tuple, list] = defaultdict(list)
+    for it in inputs.items:
+        if it.settled_on is None or it.kind == "payout":
+            continue
+        payout = it.payout_ref or inferred_of.get(it.ref)
+        groups[(it.connection_ref, it.currency, payout)].append(it)
+    rows = []
+    for (conn, currency, payout), items in sorted(groups.items(), key=lambda kv: str(kv[0])):
+        b = breakdown_of(
+            payout_ref=payout or "",
+            connection_ref=conn,
+            currency=currency,
+            amount=sum((i.net for i in items), Decimal(0)),
+            items=items,
+        )
+        for row in _expenses(b):
+            rows.append({**row, "payout": payout})
+    return rows
+
+
 def export_result(*, result: Result, inputs: Inputs) -> dict:
     pending = {b.ref for b in inputs.bank_lines if b.pending}
-    status_of = {p.ref: p.status for p in inputs.payouts}
     deposit_of = dict(result.payout_deposits)
-    payouts, expenses = [], []
+    payouts = []
     for b in result.breakdowns:
         deposit = (
             b.payout_ref.removeprefix("inferred:") if b.inferred else deposit_of.get(b.payout_ref)
         )
         payouts.append(_payout_row(b, deposit))
-        # Fees are booked when the platform took them: every payout that went out (matched or
-        # not yet seen in the bank), and every inferred payout the engine applied.
-        if b.inferred or status_of.get(b.payout_ref, "paid") not in _BOOKED_STATUSES:
-            expenses.extend(_expenses(b))
+    expenses = _accrued_expenses(result, inputs)
     return {
         "format": "tieout.reconciliation/1",
         "engine_version": result.engine_version,
