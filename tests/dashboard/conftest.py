@@ -46,3 +46,24 @@ def deposit_with_payout(company, *, day=dt.date(2025, 3, 7), status=MatchStatus.
 @pytest.fixture
 def alice_world(alice):
     return deposit_with_payout(alice.company)
+
+
+def inferred_suggestion(company, *, platform="ETSY", day=dt.date(2025, 3, 10), connection=None,
+                        sales=(Decimal("120.00"), Decimal("64.00")), fee=Decimal("4.10"), refund=Decimal("-15.00")):
+    """A deposit the engine explains with platform transactions of a connection without payout
+    objects: a suggested inferred match whose `inferred_items` are `<connection ref>:<item id>`."""
+    connection = connection or F.ConnectionFactory(company=company, provider="rutter", platform=platform,
+                                                   display_name=f"{platform.title()} shop")
+    items = [F.PayoutItemFactory(company=company, payout=None, source=connection.ref, kind="sale", amount=amount,
+                                 fee=fee, order_external_id=f"order-{i}")
+             for i, amount in enumerate(sales)]
+    items.append(F.PayoutItemFactory(company=company, payout=None, source=connection.ref, kind="refund",
+                                     amount=refund, fee=Decimal("0")))
+    net = sum((i.net for i in items), Decimal("0"))
+    bank = F.BankTransactionFactory(company=company, amount=net, date=day, status="suggested",
+                                    name=f"{platform} DEPOSIT")
+    match = F.MatchFactory(company=company, bank_transaction=bank, status=MatchStatus.SUGGESTED, is_inferred=True,
+                           inferred_connection=connection.ref,
+                           inferred_items=[f"{connection.ref}:{i.external_id}" for i in items],
+                           confidence=Decimal("0.8800"), reasons=["items sum to the deposit"])
+    return bank, items, match
