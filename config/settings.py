@@ -204,6 +204,22 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "")
 PLAID_BASE_URL = env("PLAID_BASE_URL", "https://production.plaid.com")
 PLAID_CLIENT_ID = env("PLAID_CLIENT_ID", "")
 PLAID_SECRET = env("PLAID_SECRET", "")
+# Where the dashboard sends a user to link a store / bank. Empty = "<provider base>/link" (the
+# sandbox's stand-in pages); in production, the URL of your Rutter Link / Plaid Link host page.
+RUTTER_LINK_URL = env("RUTTER_LINK_URL", "")
+PLAID_LINK_URL = env("PLAID_LINK_URL", "")
+
+# Sync (docs/sync.md). Incremental passes re-ask for this many seconds before the high-water mark
+# (late-arriving updates); SYNC_PAGE_SIZE caps each provider's page size (0 = each provider's max:
+# Rutter 500, Stripe 100, Plaid 500); setup_schedules polls every connection every
+# SYNC_POLL_MINUTES; a connection whose initial sync is not ready retries after
+# SYNC_NOT_READY_RETRY_SECONDS; SYNC_ENQUEUE_RECONCILIATION=0 stops queueing reconciliation after
+# a sync.
+SYNC_OVERLAP_SECONDS = env_int("SYNC_OVERLAP_SECONDS", 3600)
+SYNC_PAGE_SIZE = env_int("SYNC_PAGE_SIZE", 0)
+SYNC_POLL_MINUTES = env_int("SYNC_POLL_MINUTES", 15)
+SYNC_NOT_READY_RETRY_SECONDS = env_int("SYNC_NOT_READY_RETRY_SECONDS", 60)
+SYNC_ENQUEUE_RECONCILIATION = env_bool("SYNC_ENQUEUE_RECONCILIATION", True)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

@@ -198,15 +198,26 @@ class StripeClient:
         self,
         account: str,
         *,
-        payout: str,
+        payout: str | None = None,
+        created_gte: datetime | int | None = None,
         starting_after: str | None = None,
         limit: int = MAX_PAGE_SIZE,
     ) -> Iterator[Page]:
-        """The balance transactions an automatic payout settled (GET /v1/balance_transactions?payout=)."""
+        """GET /v1/balance_transactions, newest first.
+
+        With `payout=po_…`: the balance transactions that automatic payout settled (the only way
+        to learn a balance transaction's payout: the object does not carry it). Without: every
+        balance transaction of the account, paid out or not, optionally `created[gte]`.
+        """
+        params: dict[str, Any] = {}
+        if payout is not None:
+            params["payout"] = payout
+        if created_gte is not None:
+            params["created[gte]"] = _unix(created_gte)
         return self._pages(
             account,
             "v1/balance_transactions",
-            {"payout": payout},
+            params,
             starting_after=starting_after,
             limit=limit,
         )

@@ -1,8 +1,16 @@
-"""Stripe: payouts of a connected account and, for each, the balance transactions it settled.
+"""Stripe: payouts of a connected account, the balance transactions each settled, and every
+other balance transaction of the account.
 
-Stripe lists payouts newest first and filters only by `created`, so an incremental pass lists
-payouts created since the high-water mark minus the overlap, then re-reads every payout we hold
-that was still moving (pending / in transit), whose status can change long after creation.
+Two entities, each with its own cursor and high-water mark:
+- `payouts`: Stripe lists payouts newest first and filters only by `created`, so an incremental
+  pass lists payouts created since the high-water mark minus the overlap, and for each payout
+  its balance transactions (`?payout=`: a balance transaction does not name its payout, this
+  listing is how we learn it); then it re-reads every payout we hold that was still moving
+  (pending / in transit), whose status can change long after creation.
+- `balance_transactions`: every balance transaction (`created[gte]` = high-water − overlap,
+  `starting_after` pages), so charges, refunds and fees not paid out yet (after the last payout,
+  or in a payout still pending) are in the books too: fees are booked on settlement (accrual),
+  not when paid out. These rows carry no payout and never clear a link the payouts pass made.
 The payout's own "payout" balance transaction is kept as an item of kind payout (reconciliation
 leaves it out of sums).
 """
@@ -13,11 +21,12 @@ from django.db import transaction
 
 from connections.mapping.common import parse_datetime
 from connections.mapping.stripe import balance_transaction_row, payout_row
-from connections.services.context import SyncContext, latest, page_size
+from connections.services.context import SyncContext, ahead, latest, page_size
 from ledger.models import Payout, PayoutStatus
 from ledger.services import ingest
 
 ENTITY = "payouts"
+BALANCE = "balance_transactions"
 MOVING = (PayoutStatus.PENDING, PayoutStatus.IN_TRANSIT)
 
 
@@ -43,6 +52,27 @@ def write(ctx: SyncContext, payout_rows: list[dict], items: list[dict]) -> int:
 
 
 def stripe_sync(ctx: SyncContext) -> None:
+    stripe_payouts_sync(ctx)
+    stripe_balance_transactions_sync(ctx)
+
+
+def stripe_balance_transactions_sync(ctx: SyncContext) -> None:
+    """Every balance transaction of the account, newest first, paid out or not."""
+    state = ctx.state(BALANCE)
+    since = ctx.pass_since(BALANCE)
+    pages = ctx.client.iter_balance_transactions(ctx.connection.external_id, created_gte=since,
+                                                 starting_after=state.cursor, limit=page_size(100))
+    for page in ahead(pages):
+        rows = [balance_transaction_row(bt, source=ctx.source) for bt in page.objects]
+        ctx.commit_page(
+            entity=BALANCE, fetched_with=page.cursor, next_cursor=page.next_cursor, since=since,
+            write=lambda rows=rows: ingest.payout_item_upsert_many(company=ctx.company, rows=rows),
+            high_water=latest(parse_datetime(bt.get("created")) for bt in page.objects),
+        )
+
+
+def stripe_payouts_sync(ctx: SyncContext) -> None:
+    """Payouts created since the high-water mark (− overlap), each with its balance transactions."""
     account = ctx.connection.external_id
     state = ctx.state(ENTITY)
     since = ctx.pass_since(ENTITY)

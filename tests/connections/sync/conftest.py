@@ -75,6 +75,16 @@ def sync_world() -> dict:
         bts.append({"id": f"txn_po_{n}", "object": "balance_transaction", "amount": -total, "fee": 0,
                     "net": -total, "currency": "usd", "type": "payout", "reporting_category": "payout",
                     "created": 1740900000 + n * 86400, "source": f"po_{n}", "payout": None, "fee_details": []})
+    # Settled after the last payout: not paid out yet, but their fees are already the company's
+    # (accrual). Stripe lists them only without ?payout=.
+    bts += [{"id": f"txn_unpaid_{k}", "object": "balance_transaction", "amount": 2000, "fee": 88,
+             "net": 1912, "currency": "usd", "type": "charge", "reporting_category": "charge",
+             "created": 1741200000 + k, "source": f"ch_unpaid_{k}", "status": "pending", "payout": None,
+             "fee_details": []} for k in range(5)]
+    bts.append({"id": "txn_unpaid_fee", "object": "balance_transaction", "amount": -1500, "fee": 0,
+                "net": -1500, "currency": "usd", "type": "stripe_fee", "reporting_category": "fee",
+                "created": 1741200100, "source": None, "status": "available", "payout": None,
+                "fee_details": []})
     account = {"account_id": "acc-1", "mask": "0001", "name": "Checking", "type": "depository",
                "subtype": "checking", "balances": {"current": 1000.0, "iso_currency_code": "USD"}}
     bank = [{"transaction_id": f"bt{i}", "account_id": "acc-1", "amount": -100.0 - i, "iso_currency_code": "USD",

@@ -23,17 +23,17 @@ def _expected(world: dict) -> dict:
     plaid = [t for p in world["plaid"] for t in p["transactions"]]
     replaced = {t["pending_transaction_id"] for t in plaid if t.get("pending_transaction_id")}
     live = [t for t in plaid if t["transaction_id"] not in replaced]
-    settled_bts = [bt for s in world["stripe"] for bt in s["balance_transactions"]
-                   if bt.get("payout") or str(bt.get("source", "")).startswith("po_")]
+    # Every balance transaction, paid out or not (fees are booked when they settle).
+    all_bts = [bt for s in world["stripe"] for bt in s["balance_transactions"]]
     return {
         "invoices": sum(len(c["orders"]) for c in world["rutter"]),
         "invoice_total": sum(d(o["total_price"]) for c in world["rutter"] for o in c["orders"]),
         "payouts": sum(len(c["payouts"]) for c in world["rutter"]) + sum(len(s["payouts"]) for s in world["stripe"]),
         "payout_total": sum(d(p["amount"]) for c in world["rutter"] for p in c["payouts"])
         + sum(Decimal(p["amount"]) / 100 for s in world["stripe"] for p in s["payouts"]),
-        "items": sum(len(ids) for ids in rutter_items.values()) + len(settled_bts),
+        "items": sum(len(ids) for ids in rutter_items.values()) + len(all_bts),
         "fees": sum(d(abs(t.get("fee") or 0)) for c in world["rutter"] for t in c["transactions"])
-        + sum(Decimal(bt["fee"]) / 100 for bt in settled_bts),
+        + sum(Decimal(bt["fee"]) / 100 for bt in all_bts),
         "bank": len(live),
         "bank_total": sum(-d(t["amount"]) for t in live),
     }
