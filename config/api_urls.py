@@ -16,8 +16,8 @@ from companies.api.errors import not_found
 V1 = [
     path("", include("companies.api.urls")),
     path("", include("ledger.api.urls")),
-    # path("", include("connections.api.urls")),
-    # path("", include("reconciliation.api.urls")),
+    path("", include("connections.api.urls")),
+    path("", include("reconciliation.api.urls")),
 ]
 
 

@@ -12,6 +12,7 @@ from django.test import Client
 from ledger.models import AccountRole
 from ledger.services import LineSpec, journal_entry_post, role_account
 from tests import factories as f
+from tests.connections.sync.conftest import Live
 
 
 class ApiClient:
@@ -45,6 +46,47 @@ def _fresh_throttle_counts():
     cache.clear()
 
 
+def api_world() -> dict:
+    """A small sandbox world: a Shopify store (via Rutter) whose payout lands in a Plaid bank."""
+    shop = "aaaaaaaa-0000-4000-8000-00000000a001"
+    day = "2025-03-{:02d}T12:00:00.000Z".format
+    orders = [{"id": f"o{i}", "order_number": str(i), "total_price": 50.0, "total_line_items_price": 50.0,
+               "iso_currency_code": "USD", "payment_status": "paid", "created_at": day(2 + i),
+               "updated_at": day(2 + i), "customer": {"id": "c1", "email": "c1@example.com"},
+               "line_items": [{"id": f"o{i}-l1", "sku": "MUG", "title": "Mug", "price": 50.0, "quantity": 1}]}
+              for i in range(3)]
+    txns = [{"id": f"t{i}", "order_id": f"o{i}", "type": "sale", "status": "success", "amount": 50.0,
+             "fee": 1.75, "iso_currency_code": "USD", "created_at": day(2 + i), "updated_at": day(2 + i)}
+            for i in range(3)]
+    payout = {"id": "p1", "amount": 144.75, "iso_currency_code": "USD", "status": "paid",
+              "arrival_at": day(8), "created_at": day(6), "updated_at": day(8),
+              "transaction_ids": [t["id"] for t in txns]}
+    account = {"account_id": "acc-api", "mask": "0042", "name": "Checking", "type": "depository",
+               "subtype": "checking", "balances": {"current": 1000.0, "iso_currency_code": "USD"}}
+    bank = [{"transaction_id": "bt-api-1", "account_id": "acc-api", "amount": -144.75,
+             "iso_currency_code": "USD", "date": "2025-03-08", "name": "SHOPIFY TRANSFER",
+             "pending": False, "pending_transaction_id": None}]
+    return {
+        "format": "tieout.world/1", "company": {"name": "Api Co", "currency": "USD"},
+        "rutter": [{"connection_id": shop, "access_token": "tok-api-shop", "public_token": "pub-api-shop",
+                    "platform": "SHOPIFY", "store_name": "Api Mugs", "orders": orders,
+                    "transactions": txns, "payouts": [payout]}],
+        "stripe": [{"account_id": "acct_1ApiTest", "oauth_code": "ac_api_code", "balance_transactions": [],
+                    "payouts": []}],
+        "plaid": [{"item_id": "item-api-1", "access_token": "access-sandbox-api",
+                   "public_token": "public-sandbox-api", "accounts": [account], "transactions": bank}],
+        "events": [],
+    }
+
+
+@pytest.fixture(autouse=True)
+def sandbox():
+    """Every API test talks to a loopback sandbox: no test can reach a real provider."""
+    live = Live(api_world(), sync_settings={"SYNC_ENQUEUE_RECONCILIATION": False}).__enter__()
+    yield live
+    live.__exit__(None, None, None)
+
+
 @pytest.fixture
 def alice_api(alice):
     return ApiClient(alice.raw_key)
@@ -70,10 +112,20 @@ def books_for(company) -> SimpleNamespace:
                LineSpec(account=role_account(company=company, role=AccountRole.SALES), currency="USD",
                         credit=Decimal("10.00"))],
     )
+    connection = f.ConnectionFactory(company=company)
+    sync_run = f.SyncRunFactory(company=company, connection=connection, status="succeeded", records=3)
+    run = f.ReconciliationRunFactory(company=company)
+    # A suggestion: a second deposit and the payout it equals, waiting for a person.
+    deposit = f.BankTransactionFactory(company=company, bank_account=bank_transaction.bank_account,
+                                       amount=Decimal("1200.00"))
+    suggested_payout = f.PayoutFactory(company=company, amount=Decimal("1200.00"))
+    match = f.MatchFactory(company=company, bank_transaction=deposit, run=run, engine_version="test")
+    f.MatchPayoutFactory(company=company, match=match, payout=suggested_payout)
     return SimpleNamespace(
         company=company, bank_account=bank_transaction.bank_account,
         bank_transaction=bank_transaction, payout=payout, payout_items=items,
-        invoice=line.invoice, expense=expense, journal_entry=entry,
+        invoice=line.invoice, expense=expense, journal_entry=entry, connection=connection,
+        sync_run=sync_run, run=run, match=match, deposit=deposit, suggested_payout=suggested_payout,
     )
 
 

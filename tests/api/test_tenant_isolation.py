@@ -24,6 +24,9 @@ OBJECTS = {
     "payout_id": lambda books: books.payout.pk,
     "expense_id": lambda books: books.expense.pk,
     "journal_entry_id": lambda books: books.journal_entry.pk,
+    "connection_id": lambda books: books.connection.pk,
+    "match_id": lambda books: books.match.pk,
+    "run_id": lambda books: books.run.pk,
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 KWARG = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -91,6 +94,7 @@ def test_it_answers_404_to_another_partners_key(route, methods, alice_api, bob_a
     for method in methods:
         response = alice_api.request(method, alice_url, {} if method in ("post", "put", "patch") else None)
         assert response.status_code != 404, (method, alice_url, response.content)
+        assert response.status_code < 500, (method, alice_url, response.content)
 
 
 def test_it_never_lists_another_partners_company(alice, bob_api, alice_books):

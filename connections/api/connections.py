@@ -1,0 +1,269 @@
+"""A company's connections over the partner API: status, linking, syncing, disconnecting.
+
+Linking takes the one-time token the provider's Link flow handed the partner's front end (Rutter,
+Plaid) or starts Stripe's OAuth flow. Linking does not sync: POST …/sync/ (or wait for the
+scheduled poll, which picks up every connection pending its initial sync).
+"""
+
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django_filters import rest_framework as filters
+from django_q.tasks import async_task, result
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from companies.api.base import CompanyApi, CompanyDetailApi, CompanyListApi
+from companies.api.errors import ApiError, Conflict
+from companies.api.schema import ErrorSerializer
+from connections.models import Connection, ConnectionStatus, Provider, SyncRun
+from connections.providers.errors import AuthError, ProviderError
+from connections.selectors import connection_get, connection_list, sync_run_list
+from connections.services import (
+    LinkError,
+    connection_link_plaid,
+    connection_link_rutter,
+    connection_link_stripe,
+    connection_set_status,
+    stripe_oauth_start_url,
+)
+from connections.services.linking import stripe_oauth_state_company
+
+# The dashboard's own OAuth landing page (reconciliation/urls.py, mounted under /embed/).
+STRIPE_CALLBACK_PATH = "/embed/connect/stripe/callback/"
+# The dashboard's callback trusts only its own signed state (reconciliation.views.connect); the
+# string is repeated here because connections may not import the dashboard app.
+DASHBOARD_STATE_SALT = "tieout.embed.connect"
+
+PROVIDER_ERRORS = {
+    "400": OpenApiResponse(ErrorSerializer, description="invalid_public_token, or another refused link."),
+    "502": OpenApiResponse(ErrorSerializer, description="provider_unavailable: the provider failed; retry."),
+}
+
+
+class SyncRunOutput(serializers.ModelSerializer):
+    connection = serializers.IntegerField(source="connection_id", read_only=True)
+
+    class Meta:
+        model = SyncRun
+        fields = ["id", "connection", "kind", "status", "started_at", "finished_at", "duration_ms",
+                  "pages", "records", "deleted", "counts", "progress_entity", "errors"]
+
+
+class ConnectionOutput(serializers.ModelSerializer):
+    latest_sync = serializers.SerializerMethodField(help_text="The most recent sync run, if any.")
+
+    class Meta:
+        model = Connection
+        fields = ["id", "provider", "platform", "display_name", "status", "created_at",
+                  "last_synced_at", "last_error", "latest_sync"]
+
+    @extend_schema_field(SyncRunOutput(allow_null=True))
+    def get_latest_sync(self, connection):
+        run = (sync_run_list(company=connection.company, connection_id=connection.pk)
+               .order_by("-started_at", "-id").first())
+        return SyncRunOutput(run).data if run else None
+
+
+class ConnectionFilter(filters.FilterSet):
+    provider = filters.ChoiceFilter(choices=Provider.choices)
+    status = filters.ChoiceFilter(choices=ConnectionStatus.choices)
+
+    class Meta:
+        model = Connection
+        fields = ["provider", "status"]
+
+
+class ConnectionListApi(CompanyListApi):
+    """The company's connections with their status and latest sync run."""
+
+    selector = connection_list
+    model = Connection
+    ordering = ("id",)
+    filterset_class = ConnectionFilter
+    OutputSerializer = ConnectionOutput
+
+
+class ConnectionDetailApi(CompanyDetailApi):
+    selector = connection_list
+    model = Connection
+    lookup_url_kwarg = "connection_id"
+    OutputSerializer = ConnectionOutput
+
+
+class PublicTokenInput(serializers.Serializer):
+    public_token = serializers.CharField(max_length=500, help_text="From the provider's Link flow.")
+
+
+class _LinkApi(CompanyApi):
+    link = None  # connection_link_rutter / connection_link_plaid
+
+    def post(self, request, *args, **kwargs):
+        data = _valid(PublicTokenInput, request.data)
+        with provider_errors():
+            connection = type(self).link(company=self.company, public_token=data["public_token"])
+        return Response(ConnectionOutput(connection).data, status=status.HTTP_201_CREATED)
+
+
+class RutterLinkApi(_LinkApi):
+    """Link a store through Rutter with the `public_token` Rutter Link returned (re-linking repairs)."""
+
+    link = staticmethod(connection_link_rutter)
+
+    @extend_schema(request=PublicTokenInput, responses={201: ConnectionOutput, **PROVIDER_ERRORS})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class PlaidLinkApi(_LinkApi):
+    """Link a bank item with the `public_token` Plaid Link returned; its bank accounts appear at once."""
+
+    link = staticmethod(connection_link_plaid)
+
+    @extend_schema(request=PublicTokenInput, responses={201: ConnectionOutput, **PROVIDER_ERRORS})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class StripeOAuthStartApi(CompanyApi):
+    """Where to send the user to link a Stripe account (Stripe Connect OAuth).
+
+    `redirect_uri` is where Stripe sends the user back: a page on one of your allowed origins
+    (then POST the `code` and `state` you receive to …/connections/stripe/), or this deployment's
+    own callback `/embed/connect/stripe/callback/`, which links the account itself.
+    """
+
+    class Input(serializers.Serializer):
+        redirect_uri = serializers.URLField(max_length=1000)
+
+    class Output(serializers.Serializer):
+        url = serializers.URLField(help_text="Stripe's authorize page; valid for 10 minutes.")
+
+    @extend_schema(request=Input, responses={200: Output})
+    def post(self, request, *args, **kwargs):
+        redirect_uri = _valid(self.Input, request.data)["redirect_uri"]
+        own_callback = _own_callback(request)
+        if redirect_uri == own_callback:
+            state = signing.dumps({"c": self.company.pk, "p": "stripe"}, salt=DASHBOARD_STATE_SALT, compress=True)
+            redirect_uri = f"{own_callback}?{urlencode({'s': state})}"
+        elif _origin(redirect_uri) not in {_origin(o) for o in self.partner.allowed_origins} - {None}:
+            raise serializers.ValidationError({"redirect_uri": [
+                f"Must be on one of your allowed origins ({', '.join(self.partner.allowed_origins) or 'none'}) "
+                f"or this deployment's callback {own_callback}."
+            ]})
+        with provider_errors():
+            url = stripe_oauth_start_url(company=self.company, redirect_uri=redirect_uri)
+        return Response(self.Output({"url": url}).data)
+
+
+class StripeLinkApi(CompanyApi):
+    """Finish a Stripe link: the `code` and `state` Stripe sent to your redirect_uri."""
+
+    class Input(serializers.Serializer):
+        code = serializers.CharField(max_length=500)
+        state = serializers.CharField(max_length=2000)
+
+    @extend_schema(request=Input, responses={201: ConnectionOutput, **PROVIDER_ERRORS})
+    def post(self, request, *args, **kwargs):
+        data = _valid(self.Input, request.data)
+        with provider_errors():
+            if stripe_oauth_state_company(state=data["state"]).pk != self.company.pk:
+                raise LinkError("state_invalid", "This Stripe link was started for another company.")
+            connection = connection_link_stripe(state=data["state"], code=data["code"])
+        return Response(ConnectionOutput(connection).data, status=status.HTTP_201_CREATED)
+
+
+class SyncStartOutput(serializers.Serializer):
+    task_id = serializers.CharField(help_text="The queued task.")
+    sync_run = SyncRunOutput(allow_null=True, help_text="The run, when it already finished.")
+
+
+class ConnectionSyncApi(CompanyApi):
+    """Queue a sync of one connection (initial or incremental, from where it stands)."""
+
+    @extend_schema(request=None, responses={202: SyncStartOutput, 409: OpenApiResponse(
+        ErrorSerializer, description="connection_disabled: link it again first.")})
+    def post(self, request, *args, **kwargs):
+        connection = _connection(self)
+        if connection.status == ConnectionStatus.DISABLED:
+            raise Conflict("This connection is disconnected; link it again before syncing.",
+                           code="connection_disabled")
+        task_id = async_task("connections.tasks.sync_connection", connection.pk)
+        run = None
+        if settings.Q_CLUSTER.get("sync"):  # ran inline (tests, single-process setups)
+            done = result(task_id) or {}
+            run = sync_run_list(company=self.company).filter(pk=done.get("run")).first() if done else None
+        return Response(SyncStartOutput({"task_id": task_id, "sync_run": run}).data,
+                        status=status.HTTP_202_ACCEPTED)
+
+
+class ConnectionDisconnectApi(CompanyApi):
+    """Stop syncing: the connection is disabled and its access token erased. The books stay."""
+
+    @extend_schema(request=None, responses={200: ConnectionOutput})
+    def post(self, request, *args, **kwargs):
+        connection = _connection(self)
+        _disconnect(connection)
+        return Response(ConnectionOutput(_connection(self)).data)
+
+
+@transaction.atomic
+def _disconnect(connection: Connection) -> None:
+    # TODO(connections): belongs in connections.services as connection_disconnect(); there is no
+    # service that erases the token yet, so the API does the two writes here, together.
+    connection_set_status(connection=connection, status=ConnectionStatus.DISABLED, error="disconnected by partner")
+    Connection.objects.filter(pk=connection.pk, company=connection.company).update(access_token_encrypted="")
+
+
+class provider_errors:  # noqa: N801 - used as a context manager
+    """Link and provider failures as the API's errors: 400 for what the caller sent, 502 for us."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is None:
+            return False
+        if isinstance(exc, LinkError):
+            raise ApiError(str(exc), code=exc.code) from exc
+        if isinstance(exc, ProviderError):
+            details = {"provider": exc.provider, "provider_code": exc.code or ""}
+            if exc.retryable or isinstance(exc, AuthError) or (exc.status or 500) >= 500:
+                raise ApiError(f"{exc.provider.title()} is unavailable or refused our credentials; retry later.",
+                               code="provider_unavailable", details=details, status_code=502) from exc
+            raise ApiError(f"{exc.provider.title()} refused the token: {exc.message or exc.code}.",
+                           code="invalid_public_token", details=details) from exc
+        return False
+
+
+def _connection(view) -> Connection:
+    from rest_framework.exceptions import NotFound
+
+    connection = connection_get(company=view.company, connection_id=view.kwargs["connection_id"]) \
+        if 0 < int(view.kwargs["connection_id"]) < 2**63 else None
+    if connection is None:
+        raise NotFound("No connection with this id.")
+    return connection
+
+
+def _own_callback(request) -> str:
+    base = getattr(settings, "TIEOUT_PUBLIC_URL", "") or request.build_absolute_uri("/")
+    return base.rstrip("/") + STRIPE_CALLBACK_PATH
+
+
+def _origin(url: str) -> tuple[str, str] | None:
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    return parts.scheme.lower(), f"{(parts.hostname or '').lower()}:{port}"
+
+
+def _valid(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
