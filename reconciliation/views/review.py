@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from ledger.money import quantize
 from ledger.selectors import payout_platforms, payout_search
 from reconciliation.embed import embed_view, requires_write
 from reconciliation.models import MatchStatus
@@ -86,7 +87,7 @@ def manual_match(request, company, pk: int):
     deposit = bank_transaction_get(company=c, pk=pk)
     if deposit is None:
         raise Http404("No such transaction.")
-    error = None
+    error, chosen = None, []
     if request.method == "POST":
         if not request.embed.can_write:
             raise Http404
@@ -100,7 +101,9 @@ def manual_match(request, company, pk: int):
         else:
             return render(request, "dashboard/review/_decided.html", {"match": match, "c": c.public_id})
     q = request.POST if request.method == "POST" else request.GET
-    amount = parse_amount(q.get("amount")) if "amount" in q else deposit.amount
+    # The deposit's amount in its currency's precision (stored with 4 places: "431.1800" is not
+    # what a person types).
+    amount = parse_amount(q.get("amount")) if "amount" in q else quantize(deposit.amount, deposit.currency)
     date_to = _date(q.get("date_to")) or deposit.date
     date_from = _date(q.get("date_from")) or deposit.date - dt.timedelta(days=14)
     platform = q.get("platform", "")
@@ -108,7 +111,7 @@ def manual_match(request, company, pk: int):
     response = render(request, "dashboard/review/_manual.html", {
         "deposit": deposit, "results": results, "platforms": payout_platforms(company=c), "error": error,
         "amount": amount, "date_from": date_from, "date_to": date_to, "platform": platform,
-        "c": c.public_id, "embed": request.embed,
+        "c": c.public_id, "embed": request.embed, "chosen": chosen,
     })
     if error:  # keep the search open and show why, instead of replacing the deposit card
         response["HX-Retarget"] = f"#manual-{deposit.pk}"
