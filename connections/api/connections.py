@@ -137,7 +137,7 @@ class StripeOAuthStartApi(CompanyApi):
     """
 
     class Input(serializers.Serializer):
-        redirect_uri = serializers.URLField(max_length=1000)
+        redirect_uri = serializers.CharField(max_length=1000, help_text="An absolute http(s) URL.")
 
     class Output(serializers.Serializer):
         url = serializers.URLField(help_text="Stripe's authorize page; valid for 10 minutes.")
@@ -145,6 +145,8 @@ class StripeOAuthStartApi(CompanyApi):
     @extend_schema(request=Input, responses={200: Output})
     def post(self, request, *args, **kwargs):
         redirect_uri = _valid(self.Input, request.data)["redirect_uri"]
+        if _origin(redirect_uri) is None:
+            raise serializers.ValidationError({"redirect_uri": ["Enter an absolute http(s) URL."]})
         own_callback = _own_callback(request)
         if redirect_uri == own_callback:
             state = signing.dumps({"c": self.company.pk, "p": "stripe"}, salt=DASHBOARD_STATE_SALT, compress=True)
@@ -257,8 +259,10 @@ def _own_callback(request) -> str:
 
 def _origin(url: str) -> tuple[str, str] | None:
     parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
     try:
-        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+        port = parts.port or {"http": 80, "https": 443}[parts.scheme.lower()]
     except ValueError:
         return None
     return parts.scheme.lower(), f"{(parts.hostname or '').lower()}:{port}"
