@@ -147,12 +147,15 @@ def _fixpoint(
         )
         cands = [c for c in cands if (c.bank_ref, c.answer) not in rejected]
         cands = _specificity(cands, named, platform_of)
+        held_back = False
         if not with_weak:
-            cands = [c for c in cands if not weak(c)]
+            strong = [c for c in cands if not weak(c)]
+            held_back = len(strong) < len(cands)
+            cands = strong
         resolutions = resolve(cands, max_exact_edges=s.exact_component_max_edges)
         new = [r for r in resolutions if _status(r, inputs) == "matched"]
         if not new:
-            if not with_weak:
+            if held_back:
                 with_weak = True
                 continue
             return committed, _final(resolutions, cands, inputs)
