@@ -13,16 +13,16 @@ With many small transactions, several runs often net to the same amount by coinc
 payout is a *sweep*: everything that settled since the previous payout, up to the platform's
 cutoff. So the run that is bounded the way sweeps are is preferred, by evidence, never by guess:
 
-- **tiled**: the run starts right after (or ends right before) transactions that an applied
-  payout of the same connection already took: windows tile the timeline without gaps;
-- **day-aligned**: the run starts at the first transaction of its settlement day and ends at
-  the last of its day (a daily cutoff). This counts only for a connection whose own unambiguous
-  deposits show it (>= 2 aligned, nearly none misaligned): a platform whose cutoff is not at the
-  day boundary of the settlement dates gets no benefit, and no penalty either.
+- **tiled** (+1 per boundary): the run starts right after (or ends right before) items that an
+  applied payout of the same connection already took: windows tile the timeline without gaps;
+- **day-aligned** (+2): the run starts at the first item of its settlement day and ends at the
+  last of its day (a daily cutoff). This counts only for a connection whose evidence shows it
+  (>= 2 for, at most half as many against; see `_day_cutoff`): a platform whose cutoff is not at
+  the settlement dates' day boundary gets no benefit, and no penalty either.
 
-Among the windows of one bank line, each boundary short of the best window's costs a factor
-0.9 (`STRUCTURE_STEP`): a tie between a sweep-shaped run and a coincidence becomes a clear
-answer; two equally sweep-shaped runs still tie and are refused.
+Among the windows of one bank line (every connection), each rank point short of the best costs a
+factor 0.9 (`STRUCTURE_STEP`): a sweep-shaped run beats a coincidence by a clear margin; two
+equally sweep-shaped runs still tie and are refused.
 """
 
 from __future__ import annotations
@@ -280,9 +280,7 @@ def inferred_candidates(
             many = v.line.ref in crowded
             for w in wins:
                 lag = (v.line.date - book.dates[w.end]).days
-                factor = (
-                    1.0 if many else STRUCTURE_STEP ** (best[v.line.ref] - w.rank(day_cutoff))
-                )
+                factor = 1.0 if many else STRUCTURE_STEP ** (best[v.line.ref] - w.rank(day_cutoff))
                 out.append(
                     candidate(
                         bank_ref=v.line.ref,

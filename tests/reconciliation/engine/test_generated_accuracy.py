@@ -20,12 +20,23 @@ from django.core.management import call_command
 
 from connections.sandbox.generator import generate
 from reconciliation.engine import reconcile
-from reconciliation.engine.scoring import score
 from reconciliation.engine.money import from_minor_units
+from reconciliation.engine.scoring import score
 from reconciliation.engine.worldfile import apply_events, export, inputs_from_world
 
 # (seed, days): a spread of companies, start dates and world lengths.
-WORLDS = [(1, 60), (2, 45), (3, 30), (5, 40), (7, 60), (11, 35), (13, 30), (19, 30), (23, 50), (42, 30)]
+WORLDS = [
+    (1, 60),
+    (2, 45),
+    (3, 30),
+    (5, 40),
+    (7, 60),
+    (11, 35),
+    (13, 30),
+    (19, 30),
+    (23, 50),
+    (42, 30),
+]
 PRECISION = 1.0
 RECALL_EXPLICIT = 0.99
 RECALL_INFERRED = 0.97
@@ -79,7 +90,9 @@ def _pending_stripe_fees(world: dict) -> dict[str, Decimal]:
     "pending or failed ones wait until they settle"); the truth counts every fee charged."""
     out: dict[str, Decimal] = {}
     for acct in apply_events(world).get("stripe") or []:
-        pending = [b for b in acct.get("balance_transactions") or [] if b.get("status") == "pending"]
+        pending = [
+            b for b in acct.get("balance_transactions") or [] if b.get("status") == "pending"
+        ]
         out[f"stripe:{acct['account_id']} USD"] = from_minor_units(
             sum(int(b.get("fee") or 0) for b in pending), "USD"
         )
