@@ -15,9 +15,6 @@ from ledger.money import quantize
 from ledger.selectors import payout_platforms, payout_search
 from reconciliation.embed import embed_view, requires_write
 from reconciliation.models import MatchStatus
-from reconciliation.services import match_accept, match_manual, match_reject, match_undo
-from reconciliation.services.errors import ReconciliationError
-from reconciliation.views.common import parse_amount, render_page
 from reconciliation.selectors.dashboard import (
     applied_match_list,
     bank_transaction_get,
@@ -26,6 +23,9 @@ from reconciliation.selectors.dashboard import (
     unapplied_payouts,
     unmatched_deposit_list,
 )
+from reconciliation.services import match_accept, match_manual, match_reject, match_undo
+from reconciliation.services.errors import ReconciliationError
+from reconciliation.views.common import parse_amount, render_page
 
 
 def _who(request) -> str:

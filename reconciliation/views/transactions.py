@@ -12,9 +12,6 @@ from django.views.decorators.http import require_GET
 from ledger.models import BankTransactionStatus
 from ledger.selectors import invoices_for_payout_items, payout_items_for_payouts, payout_platforms
 from reconciliation.embed import embed_view
-from reconciliation.templatetags.dashboard import money, percent, platform_name
-from reconciliation.views import breakdown as B
-from reconciliation.views.common import TxnFilterForm, render_page
 from reconciliation.selectors.dashboard import (
     Cursor,
     bank_transaction_export,
@@ -22,6 +19,9 @@ from reconciliation.selectors.dashboard import (
     bank_transaction_page,
     inferred_lines_for_match,
 )
+from reconciliation.templatetags.dashboard import money, percent, platform_name
+from reconciliation.views import breakdown as B
+from reconciliation.views.common import TxnFilterForm, render_page
 
 
 @embed_view
