@@ -61,6 +61,7 @@ class Command(BaseCommand):
             self.step("generating a demo world", lambda: call_command(
                 "sandbox", "generate", "--seed", str(seed), "--days", str(days), "--out", str(out)))
         sandbox = SandboxServer(f"{out}.world.json", webhook_url=f"{APP}/webhooks").start()
+        sandbox.webhook_url = None  # nothing listens on :8000 until setup is done; polled instead
         provider = sandbox_provider_settings(sandbox)
         for name, value in provider.items():
             setattr(settings, name, value)  # this process (and its worker) talk to the sandbox
@@ -94,6 +95,7 @@ Tieout demo is ready.
             sandbox.stop()
             return
         partner_page.start()
+        sandbox.webhook_url = f"{APP}/webhooks"
         # A django-q2 worker runs connect-flow syncs and webhook processing; it reaches the
         # sandbox through the same settings, passed as environment variables.
         worker = subprocess.Popen(
