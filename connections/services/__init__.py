@@ -11,6 +11,7 @@ from connections.services.sync import (
     connection_refresh_object,
     connection_set_status,
     connection_sync,
+    connections_sync_many,
     reconciliation_enqueue,
 )
 from connections.services.tokens import token_decrypt, token_encrypt
@@ -19,6 +20,6 @@ from connections.services.webhooks import Received, webhook_process, webhook_rec
 __all__ = [
     "LinkError", "Received", "connection_link_plaid", "connection_link_rutter",
     "connection_link_stripe", "connection_refresh_object", "connection_set_status",
-    "connection_sync", "reconciliation_enqueue", "stripe_oauth_start_url", "token_decrypt",
+    "connection_sync", "connections_sync_many", "reconciliation_enqueue", "stripe_oauth_start_url", "token_decrypt",
     "token_encrypt", "webhook_process", "webhook_receive",
 ]

@@ -41,9 +41,11 @@ def write_orders(ctx: SyncContext, objects: list[dict]) -> int:
 
 
 ENTITIES = (
-    # entity, client iterator, writer — transactions first so payouts find their items.
-    ("transactions", "iter_transactions", write_transactions),
+    # entity, client iterator, writer. Payouts first: they write their embedded transactions
+    # already linked, so the transactions pass then finds most items unchanged and rewrites
+    # nothing (each item is written once, not inserted and then updated to set its payout).
     ("payouts", "iter_payouts", write_payouts),
+    ("transactions", "iter_transactions", write_transactions),
     ("orders", "iter_orders", write_orders),
 )
 WRITERS = {"transaction": write_transactions, "payout": write_payouts, "order": write_orders}

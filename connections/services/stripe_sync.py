@@ -27,6 +27,19 @@ from ledger.services import ingest
 
 ENTITY = "payouts"
 BALANCE = "balance_transactions"
+# A balance transaction's `status` is whether its funds are available in the Stripe balance yet
+# ("pending" / "available"), not whether the movement settled: Stripe creates one only for a
+# movement that happened (a captured charge, an issued refund). The ledger's item status means
+# settlement (reconciliation leaves "pending…" items unbooked), so funds still on their way to
+# the balance are stored as "not_yet_available" (booked on accrual; `available_on` says when).
+FUNDS_PENDING = "not_yet_available"
+
+
+def _bt_row(ctx: SyncContext, bt: dict, payout_id: str | None = None) -> dict:
+    row = balance_transaction_row(bt, source=ctx.source, payout_external_id=payout_id)
+    if (row.get("status") or "").lower() == "pending":
+        row["status"] = FUNDS_PENDING
+    return row
 MOVING = (PayoutStatus.PENDING, PayoutStatus.IN_TRANSIT)
 
 
@@ -34,8 +47,7 @@ def _items_of(ctx: SyncContext, payout_id: str) -> list[dict]:
     rows = []
     for page in ctx.client.iter_balance_transactions(ctx.connection.external_id, payout=payout_id,
                                                         limit=page_size(100)):
-        rows.extend(balance_transaction_row(bt, source=ctx.source, payout_external_id=payout_id)
-                    for bt in page.objects)
+        rows.extend(_bt_row(ctx, bt, payout_id) for bt in page.objects)
     return rows
 
 
@@ -63,7 +75,7 @@ def stripe_balance_transactions_sync(ctx: SyncContext) -> None:
     pages = ctx.client.iter_balance_transactions(ctx.connection.external_id, created_gte=since,
                                                  starting_after=state.cursor, limit=page_size(100))
     for page in ahead(pages):
-        rows = [balance_transaction_row(bt, source=ctx.source) for bt in page.objects]
+        rows = [_bt_row(ctx, bt) for bt in page.objects]
         ctx.commit_page(
             entity=BALANCE, fetched_with=page.cursor, next_cursor=page.next_cursor, since=since,
             write=lambda rows=rows: ingest.payout_item_upsert_many(company=ctx.company, rows=rows),

@@ -95,6 +95,47 @@ def connection_sync(
         return _guarded(connection, run, lambda: PASSES[connection.provider](ctx))
 
 
+def sync_workers() -> int:
+    """Connections synced at once by connections_sync_many (SYNC_WORKERS; 1 on SQLite: one writer)."""
+    from django.db import connection as db
+
+    return 1 if db.vendor == "sqlite" else max(1, getattr(settings, "SYNC_WORKERS", 2))
+
+
+def connections_sync_many(
+    *, connections, kind: str | None = None, workers: int | None = None,
+    on_page: Callable[[SyncRun], None] | None = None,
+) -> list[SyncRun]:
+    """Sync several connections at once, each in its own thread (and database connection).
+
+    A connection is only ever synced by one thread, so its pages stay in order and each page is
+    still committed with its cursor. While one connection waits on its provider or on the database
+    another one maps and writes: HTTP, Python and PostgreSQL overlap. Errors are raised after all
+    threads finish (the first one), as connection_sync would have raised it.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection as db
+
+    connections = list(connections)
+    workers = min(workers or sync_workers(), len(connections)) or 1
+    if workers == 1:
+        return [connection_sync(connection=c, kind=kind, on_page=on_page) for c in connections]
+
+    def one(conn: Connection) -> SyncRun:
+        try:
+            return connection_sync(connection=conn, kind=kind, on_page=on_page)
+        finally:
+            db.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sync") as pool:
+        futures = [pool.submit(one, c) for c in connections]
+    errors = [f.exception() for f in futures if f.exception() is not None]
+    if errors:
+        raise errors[0]
+    return [f.result() for f in futures]
+
+
 def connection_refresh_object(*, connection: Connection, kind: str, object_id: str) -> SyncRun:
     """Re-fetch one object a webhook named (Rutter order/transaction/payout, Stripe payout)."""
     connection = Connection.objects.select_related("company").get(pk=connection.pk)

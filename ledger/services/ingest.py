@@ -7,6 +7,7 @@ Fields that reconciliation owns (payout breakdowns, invoice payment state, bank 
 never overwritten by a re-sync; re-running any upsert with the same rows changes nothing.
 """
 
+import weakref
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
@@ -44,44 +45,90 @@ def _chunks(values: list, size: int = BATCH):
         yield values[start:start + size]
 
 
-def _upsert(model, objs: list, update_fields: list[str]) -> None:
-    if not objs:
-        return
-    if connection.vendor == "postgresql" and len(objs) >= COPY_THRESHOLD:
-        _copy_upsert(model, objs, update_fields)
-        return
+def _upsert(model, rows: list[dict], update_fields: list[str], *, link_payouts: bool = False) -> bool:
+    """Upsert rows (attname -> value dicts) on (company, source, external_id).
+
+    With `link_payouts` (PayoutItems that name their payout) PostgreSQL also sets `payout_id` from
+    `payout_external_id` in the same statement; returns True when it did (else link afterwards).
+    """
+    if not rows:
+        return link_payouts
+    if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
+        _copy_upsert(model, rows, update_fields, link_payouts=link_payouts)
+        return link_payouts
     model.objects.bulk_create(
-        objs, batch_size=BATCH, update_conflicts=True, unique_fields=SOURCED_KEY,
+        [model(**row) for row in rows], batch_size=BATCH, update_conflicts=True, unique_fields=SOURCED_KEY,
         update_fields=update_fields,
     )
+    return False
 
 
-def _copy_upsert(model, objs: list, update_fields: list[str]) -> None:
+_STAGES: dict = {}  # model -> (stage table, column attnames, defaults, copy SQL, upsert SQL by options)
+_STAGED_ON: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # psycopg conn -> stage tables
+
+
+def _stage(model):
+    if model not in _STAGES:
+        opts = model._meta
+        fields = [f for f in opts.concrete_fields if not f.primary_key]
+        defaults = [None if f.null and not f.has_default() else f.get_default() for f in fields]
+        _STAGES[model] = (f"stage_{opts.db_table}", [f.attname for f in fields], defaults,
+                          ", ".join(f'"{f.column}"' for f in fields), {})
+    return _STAGES[model]
+
+
+def _upsert_sql(model, update_fields: list[str], link_payouts: bool) -> str:
+    stage, attnames, _, cols, cache = _stage(model)
+    key = (tuple(update_fields), link_payouts)
+    if key not in cache:
+        opts = model._meta
+        updated = [opts.get_field(name).column for name in update_fields]
+        select = ", ".join(f's."{c}"' for c in cols.replace('"', "").split(", "))
+        join = ""
+        if link_payouts:
+            updated.append("payout_id")
+            payouts = Payout._meta.db_table
+            select = select.replace('s."payout_id"', "p.id")
+            join = (f' LEFT JOIN "{payouts}" p ON p.company_id = s.company_id AND p.source = s.source'
+                    f" AND p.external_id = s.payout_external_id")
+        sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in updated)
+        mine = ", ".join(f't."{c}"' for c in updated)
+        theirs = ", ".join(f'EXCLUDED."{c}"' for c in updated)
+        # The staged rows are deleted by the statement that reads them (one round trip, and no
+        # leftovers for the next page). Unchanged rows are not rewritten: a re-sync, or the
+        # transactions pass after payouts already wrote the same items, writes no tuples.
+        cache[key] = (
+            f'WITH s AS (DELETE FROM "{stage}" RETURNING *) '
+            f'INSERT INTO "{opts.db_table}" AS t ({cols}) SELECT {select} FROM s{join} '
+            f'ON CONFLICT ("company_id", "source", "external_id") DO UPDATE SET {sets} '
+            f"WHERE ({mine}) IS DISTINCT FROM ({theirs})"
+        )
+    return cache[key]
+
+
+def _copy_upsert(model, rows: list[dict], update_fields: list[str], *, link_payouts: bool = False) -> None:
     """PostgreSQL: COPY the page into a session temp table, then one INSERT … ON CONFLICT.
 
     Same effect as bulk_create(update_conflicts=True) but a multi-VALUES statement with thousands
-    of parameters costs more to build, send and plan than the rows cost to write; COPY does not.
+    of parameters costs more to build, send and plan than the rows cost to write; COPY does not,
+    and rows go from dicts to COPY without building model instances.
     """
-    opts = model._meta
-    fields = [f for f in opts.concrete_fields if not f.primary_key]
-    cols = ", ".join(f'"{f.column}"' for f in fields)
-    stage = f"stage_{opts.db_table}"
-    updates = ", ".join(
-        f'"{opts.get_field(name).column}" = EXCLUDED."{opts.get_field(name).column}"' for name in update_fields
-    )
+    stage, attnames, defaults, cols, _ = _stage(model)
     with connection.cursor() as cursor:
         pg = cursor.cursor  # the psycopg cursor: COPY is not part of the DB-API
-        pg.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
-                   f'SELECT {cols} FROM "{opts.db_table}" WITH NO DATA')
+        staged = _STAGED_ON.setdefault(pg.connection, set())
+        if stage not in staged:
+            pg.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" AS '
+                       f'SELECT {cols} FROM "{model._meta.db_table}" WITH NO DATA')
+            # Remembered once committed: a rolled-back transaction takes the table with it.
+            transaction.on_commit(lambda: staged.add(stage))
+        pairs = list(zip(attnames, defaults, strict=True))
         with pg.copy(f'COPY "{stage}" ({cols}) FROM STDIN') as copy:
-            # Attribute values are already plain Python types psycopg adapts (Decimal, datetime,
-            # date, str, bool, int, None); Django's per-field prep would cost more than the COPY.
-            attnames = [f.attname for f in fields]
-            for obj in objs:
-                copy.write_row([getattr(obj, name) for name in attnames])
-        pg.execute(f'INSERT INTO "{opts.db_table}" ({cols}) SELECT {cols} FROM "{stage}" '
-                   f'ON CONFLICT ("company_id", "source", "external_id") DO UPDATE SET {updates}')
-        pg.execute(f'TRUNCATE "{stage}"')
+            # Values are already plain Python types psycopg adapts (Decimal, datetime, date, str,
+            # bool, int, None); Django's per-field prep would cost more than the COPY.
+            for row in rows:
+                copy.write_row([row.get(name, default) for name, default in pairs])
+        pg.execute(_upsert_sql(model, update_fields, link_payouts))
 
 
 def _ids_by_external(model, *, company, source: str, external_ids) -> dict[str, int]:
@@ -102,12 +149,12 @@ def _dedupe(rows: list[dict]) -> list[dict]:
 # -- customers and invoices --------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def customer_upsert_many(*, company, rows: list[dict]) -> int:
     rows = _dedupe(rows)
     _upsert(Customer, [
-        Customer(company=company, source=r["source"], external_id=r["external_id"],
-                 name=_text(r.get("name"), 300), email=_text(r.get("email"), 300))
+        {"company_id": company.pk, "source": r["source"], "external_id": r["external_id"],
+         "name": _text(r.get("name"), 300), "email": _text(r.get("email"), 300)}
         for r in rows
     ], ["name", "email"])
     return len(rows)
@@ -121,7 +168,7 @@ def _invoice_status(row: dict) -> str:
                                                     InvoiceStatus.OPEN)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def invoice_upsert_many(*, company, rows: list[dict]) -> int:
     """Orders (connections.mapping.rutter.order_row) -> customers, invoices and their lines.
 
@@ -147,16 +194,16 @@ def invoice_upsert_many(*, company, rows: list[dict]) -> int:
         customer_ids.update({(source, e): pk for e, pk in ids.items()})
 
     _upsert(Invoice, [
-        Invoice(
-            company=company, source=r["source"], external_id=r["external_id"],
-            number=_text(str(r.get("number") or ""), 100),
-            customer_id=customer_ids.get((r["source"], r.get("customer_external_id"))),
-            currency=r["currency"], issued_at=r.get("created_at") or _EPOCH,
-            status=_invoice_status(r),
-            platform_status=_text(r.get("payment_status") or r.get("status"), 40),
-            subtotal=r["subtotal"], discount=r["discount"], shipping=r["shipping"], tax=r["tax"],
-            total=r["total"], updated_at=r.get("updated_at"),
-        )
+        {
+            "company_id": company.pk, "source": r["source"], "external_id": r["external_id"],
+            "number": _text(str(r.get("number") or ""), 100),
+            "customer_id": customer_ids.get((r["source"], r.get("customer_external_id"))),
+            "currency": r["currency"], "issued_at": r.get("created_at") or _EPOCH,
+            "status": _invoice_status(r),
+            "platform_status": _text(r.get("payment_status") or r.get("status"), 40),
+            "subtotal": r["subtotal"], "discount": r["discount"], "shipping": r["shipping"], "tax": r["tax"],
+            "total": r["total"], "updated_at": r.get("updated_at"),
+        }
         for r in rows
     ], ["number", "customer", "currency", "issued_at", "platform_status", "subtotal", "discount",
         "shipping", "tax", "total", "updated_at"])
@@ -212,7 +259,7 @@ def invoice_mark_deleted(*, company, source: str, external_id: str) -> int:
 # -- payouts and their items -------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def payout_upsert_many(*, company, rows: list[dict], platform: str) -> int:
     """Payout rows (Rutter or Stripe mapping) -> Payouts. Breakdown fields stay reconciliation's."""
     rows = _dedupe(rows)
@@ -220,16 +267,16 @@ def payout_upsert_many(*, company, rows: list[dict], platform: str) -> int:
     for r in rows:
         status = (r.get("status") or "").lower()
         arrived = r.get("arrived_at")
-        objs.append(Payout(
-            company=company, source=r["source"], external_id=r["external_id"], platform=platform[:40],
-            status=status if status in _PAYOUT_STATUSES else PayoutStatus.OTHER,
-            provider_status=_text(r.get("provider_status"), 40), currency=r["currency"],
-            amount=r["amount"], created_on=r.get("created_at"),
-            arrival_date=arrived.date() if arrived else None,
-            platform_id=_text(r.get("platform_id") or r["external_id"], 255),
-            trace_id=_text(r.get("trace_id") or r.get("description"), 255),
-            updated_at=r.get("updated_at") or r.get("created_at"),
-        ))
+        objs.append({
+            "company_id": company.pk, "source": r["source"], "external_id": r["external_id"],
+            "platform": platform[:40], "status": status if status in _PAYOUT_STATUSES else PayoutStatus.OTHER,
+            "provider_status": _text(r.get("provider_status"), 40), "currency": r["currency"],
+            "amount": r["amount"], "created_on": r.get("created_at"),
+            "arrival_date": arrived.date() if arrived else None,
+            "platform_id": _text(r.get("platform_id") or r["external_id"], 255),
+            "trace_id": _text(r.get("trace_id") or r.get("description"), 255),
+            "updated_at": r.get("updated_at") or r.get("created_at"),
+        })
     _upsert(Payout, objs, ["platform", "status", "provider_status", "currency", "amount",
                            "created_on", "arrival_date", "platform_id", "trace_id", "updated_at"])
     return len(rows)
@@ -239,38 +286,41 @@ _ITEM_FIELDS = ["kind", "provider_type", "status", "description", "occurred_at",
                 "currency", "amount", "fee", "net", "order_external_id", "updated_at"]
 
 
-def _item(company, r: dict) -> PayoutItem:
-    kind = r.get("kind") if r.get("kind") in _ITEM_KINDS else ItemKind.OTHER
+def _item(company_id: int, r: dict) -> dict:
+    kind = r.get("kind")
     available = r.get("available_on")
-    return PayoutItem(
-        company=company, source=r["source"], external_id=r["external_id"], kind=kind,
-        provider_type=_text(r.get("provider_type"), 60), status=_text(r.get("status"), 40),
-        description=_text(r.get("description"), 500), occurred_at=r.get("occurred_at") or _EPOCH,
-        available_on=available.date() if isinstance(available, datetime) else available,
-        currency=r["currency"], amount=r["amount"], fee=r["fee"], net=r["net"],
-        order_external_id=_text(r.get("order_external_id"), 255),
-        payout_external_id=_text(r.get("payout_external_id"), 255),
-        updated_at=r.get("updated_at") or r.get("occurred_at"),
-    )
+    return {
+        "company_id": company_id, "source": r["source"], "external_id": r["external_id"],
+        "kind": kind if kind in _ITEM_KINDS else ItemKind.OTHER,
+        "provider_type": _text(r.get("provider_type"), 60), "status": _text(r.get("status"), 40),
+        "description": _text(r.get("description"), 500), "occurred_at": r.get("occurred_at") or _EPOCH,
+        "available_on": available.date() if isinstance(available, datetime) else available,
+        "currency": r["currency"], "amount": r["amount"], "fee": r["fee"], "net": r["net"],
+        "order_external_id": _text(r.get("order_external_id"), 255),
+        "payout_external_id": _text(r.get("payout_external_id"), 255),
+        "updated_at": r.get("updated_at") or r.get("occurred_at"),
+    }
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def payout_item_upsert_many(*, company, rows: list[dict]) -> int:
     """Balance movements -> PayoutItems, then linked to their payouts by payout_external_id.
 
-    A row that does not know its payout (Rutter's /transactions list) never clears the payout
-    an earlier payout sync gave the item, so the order in which entities sync does not matter.
+    A row that does not know its payout (Rutter's /transactions list, Stripe's full balance
+    transaction list) never clears the payout an earlier payout sync gave the item, so the order
+    in which entities sync does not matter. On PostgreSQL the link is set by the upsert itself.
     """
     rows = _dedupe(rows)
-    settled = [_item(company, r) for r in rows if r.get("payout_external_id")]
-    loose = [_item(company, r) for r in rows if not r.get("payout_external_id")]
-    _upsert(PayoutItem, settled, [*_ITEM_FIELDS, "payout_external_id"])
+    settled = [_item(company.pk, r) for r in rows if r.get("payout_external_id")]
+    loose = [_item(company.pk, r) for r in rows if not r.get("payout_external_id")]
+    linked = _upsert(PayoutItem, settled, [*_ITEM_FIELDS, "payout_external_id"], link_payouts=True)
     _upsert(PayoutItem, loose, _ITEM_FIELDS)
-    by_source: dict[str, set] = {}
-    for item in settled:
-        by_source.setdefault(item.source, set()).add(item.payout_external_id)
-    for source, payout_ids in by_source.items():
-        payout_items_link(company=company, source=source, payout_external_ids=payout_ids)
+    if not linked:
+        by_source: dict[str, set] = {}
+        for item in settled:
+            by_source.setdefault(item["source"], set()).add(item["payout_external_id"])
+        for source, payout_ids in by_source.items():
+            payout_items_link(company=company, source=source, payout_external_ids=payout_ids)
     return len(rows)
 
 
@@ -302,16 +352,16 @@ def payout_item_delete_many(*, company, source: str, external_ids) -> int:
 # -- the bank feed -----------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def bank_account_upsert_many(*, company, rows: list[dict]) -> int:
     """Bank feed accounts -> BankAccounts, each with its own ledger bank account."""
     rows = _dedupe(rows)
     _upsert(BankAccount, [
-        BankAccount(company=company, source=r["source"], external_id=r["external_id"],
-                    name=_text(r.get("name"), 200), official_name=_text(r.get("official_name"), 300),
-                    mask=_text(r.get("mask"), 8), type=_text(r.get("type"), 40),
-                    subtype=_text(r.get("subtype"), 40), currency=r["currency"],
-                    current_balance=r.get("current_balance"), available_balance=r.get("available_balance"))
+        {"company_id": company.pk, "source": r["source"], "external_id": r["external_id"],
+         "name": _text(r.get("name"), 200), "official_name": _text(r.get("official_name"), 300),
+         "mask": _text(r.get("mask"), 8), "type": _text(r.get("type"), 40),
+         "subtype": _text(r.get("subtype"), 40), "currency": r["currency"],
+         "current_balance": r.get("current_balance"), "available_balance": r.get("available_balance")}
         for r in rows
     ], ["name", "official_name", "mask", "type", "subtype", "currency", "current_balance",
         "available_balance"])
@@ -325,7 +375,7 @@ def bank_account_upsert_many(*, company, rows: list[dict]) -> int:
     return len(rows)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def bank_transaction_upsert_many(*, company, rows: list[dict]) -> int:
     """Bank lines (connections.mapping.plaid.bank_transaction_row, + = deposit) -> BankTransactions.
 
@@ -343,14 +393,15 @@ def bank_transaction_upsert_many(*, company, rows: list[dict]) -> int:
         account_id = accounts.get((r["source"], r["account_external_id"]))
         if account_id is None:
             raise ValueError(f"bank account {r['account_external_id']} of {r['source']} is not synced")
-        objs.append(BankTransaction(
-            company=company, source=r["source"], external_id=r["external_id"], bank_account_id=account_id,
-            date=r["date"], authorized_date=r.get("authorized_date"), currency=r["currency"],
-            amount=r["amount"], name=_text(r.get("name"), 500), merchant_name=_text(r.get("merchant_name"), 300),
-            payment_channel=_text(r.get("payment_channel"), 20), pending=bool(r.get("pending")),
-            pending_external_id=_text(r.get("pending_transaction_external_id"), 255),
-            updated_at=r.get("occurred_at"),
-        ))
+        objs.append({
+            "company_id": company.pk, "source": r["source"], "external_id": r["external_id"],
+            "bank_account_id": account_id, "date": r["date"], "authorized_date": r.get("authorized_date"),
+            "currency": r["currency"], "amount": r["amount"], "name": _text(r.get("name"), 500),
+            "merchant_name": _text(r.get("merchant_name"), 300),
+            "payment_channel": _text(r.get("payment_channel"), 20), "pending": bool(r.get("pending")),
+            "pending_external_id": _text(r.get("pending_transaction_external_id"), 255),
+            "updated_at": r.get("occurred_at"),
+        })
     _upsert(BankTransaction, objs, ["bank_account", "date", "authorized_date", "currency", "amount", "name",
                                     "merchant_name", "payment_channel", "pending", "pending_external_id",
                                     "updated_at"])
@@ -363,7 +414,7 @@ def bank_transaction_upsert_many(*, company, rows: list[dict]) -> int:
     return len(rows)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def bank_transaction_delete_many(*, company, source: str, external_ids, pending_only: bool = False) -> int:
     """Delete bank lines the bank withdrew; reconciled lines are kept (their match stands)."""
     deleted = 0

@@ -55,10 +55,12 @@ def _actual(company) -> dict:
     }
 
 
+# Pages of 25 take the small-batch upsert path; pages of 500 the COPY path on PostgreSQL.
+@pytest.mark.parametrize("page_size", [25, 500], ids=["page25", "page500"])
 @pytest.mark.parametrize("make_world", [mission_world, sync_world], ids=["mission", "sync"])
-def test_it_syncs_a_world_with_its_counts_and_totals(make_world, alice, bob, live_world):
+def test_it_syncs_a_world_with_its_counts_and_totals(make_world, page_size, alice, bob, live_world):
     world = make_world()
-    live_world(world)
+    live_world(world, sync_settings={"SYNC_PAGE_SIZE": page_size})
     link_all(alice.company, world)
     sync_all(alice.company)
 
@@ -74,10 +76,11 @@ def test_it_syncs_a_world_with_its_counts_and_totals(make_world, alice, bob, liv
     assert not L.BankTransaction.objects.filter(company=bob.company).exists()
 
 
-def test_it_changes_nothing_when_synced_again(alice, bob, live_world):
+@pytest.mark.parametrize("page_size", [25, 500], ids=["page25", "page500"])
+def test_it_changes_nothing_when_synced_again(page_size, alice, bob, live_world):
     world = sync_world()
     bobs = snapshot(bob.company)
-    live_world(world)
+    live_world(world, sync_settings={"SYNC_PAGE_SIZE": page_size})
     link_all(alice.company, world)
     sync_all(alice.company)
     before = snapshot(alice.company)

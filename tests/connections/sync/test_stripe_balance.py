@@ -28,6 +28,8 @@ def test_it_books_the_fees_of_balance_transactions_not_yet_paid_out(alice, bob, 
     loose = items.filter(external_id__in=[bt["id"] for bt in unpaid])
     assert loose.count() == len(unpaid) and not loose.filter(payout__isnull=False).exists()
     assert loose.get(external_id="txn_unpaid_fee").amount == Decimal("-15.00")
+    # Stripe's "pending" is funds availability, not settlement: booked on accrual, not left waiting.
+    assert loose.get(external_id="txn_unpaid_0").status == "not_yet_available"
     # Paid-out ones are still linked to their payout.
     assert items.filter(external_id="txn_ch1_3").get().payout.external_id == "po_1"
     account = Connection.objects.get(company=alice.company, provider="stripe")
