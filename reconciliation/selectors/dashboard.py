@@ -121,14 +121,27 @@ def bank_transaction_export(*, company, filters: TxnFilters):
 
 @scoped
 def attach_matches(*, company, rows) -> None:
-    """Set `.match` on each bank line (applied wins over suggested), in two queries."""
+    """Set `.match` on each bank line (applied wins over suggested), in two queries; each match
+    carries `.links`: its MatchPayout rows with their payouts, in id order.
+
+    The links are grouped by hand rather than with prefetch_related: for 50 matches Django's
+    per-instance prefetch bookkeeping cost more than both queries together.
+    """
     by_txn: dict[int, Match] = {}
     ids = [r.pk for r in rows]
     if ids:
-        for match in _active_matches(company).filter(bank_transaction_id__in=ids).order_by("-id"):
+        active = tenant_rows(Match, company).filter(status__in=ACTIVE, bank_transaction_id__in=ids).order_by("-id")
+        for match in active:
             current = by_txn.get(match.bank_transaction_id)
             if current is None or (match.status == MatchStatus.APPLIED and current.status != MatchStatus.APPLIED):
                 by_txn[match.bank_transaction_id] = match
+    links: dict[int, list] = {m.pk: [] for m in by_txn.values()}
+    if links:
+        chosen = tenant_rows(MatchPayout, company).filter(match_id__in=list(links)).select_related("payout")
+        for link in chosen.order_by("id"):
+            links[link.match_id].append(link)
+    for match in by_txn.values():
+        match.links = links[match.pk]
     for row in rows:
         row.match = by_txn.get(row.pk)
 

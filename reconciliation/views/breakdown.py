@@ -104,7 +104,7 @@ def build(*, deposit, match, items, invoices) -> DepositBreakdown:
     for item in items:
         by_payout.setdefault(item.payout_id, []).append(item)
     payouts = []
-    for link in match.match_payouts.all():
+    for link in match.links:  # set by selectors.dashboard.attach_matches
         payout = link.payout
         shown = _groups(by_payout.get(payout.pk, []), invoices)
         items_net = sum((g.total for g in shown), ZERO)

@@ -70,7 +70,7 @@ def display_rows(rows, *, company) -> list[dict]:
             "match": None,
         }
         if m is not None:
-            links = m.match_payouts.all()
+            links = m.links
             platforms = " + ".join(platform_name(link.payout.platform) for link in links)
             if m.is_inferred:
                 platforms += " (from transactions)"
@@ -93,7 +93,7 @@ def transaction_breakdown(request, company, pk: int):
     match = deposit.match
     breakdown = None
     if match is not None:
-        payout_ids = [link.payout_id for link in match.match_payouts.all()]
+        payout_ids = [link.payout_id for link in match.links]
         if not payout_ids and match.is_inferred:
             # An inferred suggestion has no payout row until accepted: open its grouped items.
             lines = inferred_lines_for_match(company=embed.company, match=match)
@@ -125,7 +125,7 @@ def transactions_csv(request, company):
         yield writer.writerow(["date", "description", "account", "amount", "currency", "status",
                                "platforms", "payouts", "confidence"])
         for r in rows:
-            links = list(r.match.match_payouts.all()) if r.match else []
+            links = r.match.links if r.match else []
             yield writer.writerow([
                 r.date.isoformat(), r.name, str(r.bank_account), f"{r.amount:.2f}", r.currency, r.status,
                 " ".join(sorted({link.payout.platform for link in links})),
