@@ -39,7 +39,9 @@ def _payouts(company) -> tuple[E.Payout, ...]:
 
 
 def _items(queryset, platforms: dict[str, str]) -> tuple[E.PlatformItem, ...]:
-    return tuple(platform_item(row, platforms) for row in queryset.values_list(*ITEM_FIELDS).iterator(CHUNK))
+    # Unordered: the engine is order-independent, and sorting a million rows costs seconds.
+    rows = queryset.order_by().values_list(*ITEM_FIELDS).iterator(CHUNK)
+    return tuple(platform_item(row, platforms) for row in rows)
 
 
 def _bank_lines(company) -> tuple[E.BankLine, ...]:

@@ -35,7 +35,6 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils.timezone import now
 
 from connections.models import Connection
-from ledger.bulk import bulk_set
 from ledger.models import (
     AccountRole,
     BankTransaction,
@@ -213,24 +212,39 @@ def items_book(*, company, by: str) -> int:
             reference=_group_reference(token, source, currency, payout_id, day), lines=lines, created_by=by,
         ))
     entries = journal_entries_post_many(company=company, entries=specs)
-    _link_items(company, [key for *_, key in plan], entries)
+    _link_items(company, token)
     _expenses_create(company, plan, entries)
     _invoice_documents_create(company, min(entry.pk for entry in entries)) if entries else None
     return sum(count for _, _, _, count, _ in plan)
 
 
-def _link_items(company, keys, entries) -> None:
-    """Point every item booked now at its group's entry (one read, batched writes)."""
-    entry_of = {key: entry.pk for key, entry in zip(keys, entries, strict=True)}
-    group_payout, day = _booking_day()
-    rows = unbooked_items(company).annotate(group_payout=group_payout, day=day).values_list(
-        "pk", "source", "currency", "group_payout", "day"
-    )
-    bulk_set(PayoutItem, "booked_entry", (
-        (pk, entry_of[(source, currency, payout, day)])
-        for pk, source, currency, payout, day in rows.iterator(20_000)
-        if (source, currency, payout, day) in entry_of
-    ))
+_SETTLED_SQL = " AND ".join(f"LOWER(i.status) NOT LIKE '%%{word}%%'" for word in UNSETTLED_WORDS)
+_DAY_SQL = {
+    "postgresql": "to_char(COALESCE(i.available_on, CAST(i.occurred_at AT TIME ZONE 'UTC' AS date)), 'YYYY-MM-DD')",
+    "sqlite": "COALESCE(i.available_on, date(i.occurred_at))",
+}
+_EXPLICIT_SQL = "EXISTS (SELECT 1 FROM ledger_payout p WHERE p.id = i.payout_id AND NOT p.is_inferred)"
+
+
+def _link_items(company, token: str) -> None:
+    """Point every item booked now at its group's entry: one set-based UPDATE per kind of group,
+    joining each item to the entry whose reference `_group_reference` gave its group."""
+    unbooked = (f"i.company_id = %s AND i.booked_entry_id IS NULL AND i.kind <> 'payout' AND {_SETTLED_SQL}")
+    day = _DAY_SQL[connection.vendor]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE ledger_payoutitem AS i SET booked_entry_id = e.id FROM ledger_journalentry e
+                 WHERE {unbooked} AND {_EXPLICIT_SQL}
+                   AND e.company_id = i.company_id AND e.reference = %s || CAST(i.payout_id AS TEXT)""",
+            [company.pk, f"items:{token}:p"],
+        )
+        cursor.execute(
+            f"""UPDATE ledger_payoutitem AS i SET booked_entry_id = e.id FROM ledger_journalentry e
+                 WHERE {unbooked} AND NOT {_EXPLICIT_SQL}
+                   AND e.company_id = i.company_id
+                   AND e.reference = %s || i.source || ':' || i.currency || ':' || {day}""",
+            [company.pk, f"items:{token}:"],
+        )
 
 
 def _expenses_create(company, plan, entries):
@@ -293,7 +307,8 @@ def invoices_refresh(*, company, invoices):
     ))
 
 
-def deposit_spec(*, books: Books, match, bank_transaction: BankTransaction, payouts: Sequence[Payout], by: str) -> EntrySpec:
+def deposit_spec(*, books: Books, match, bank_transaction: BankTransaction, payouts: Sequence[Payout], by: str) -> EntrySpec | None:
+    """The deposit entry of a match, or None when nothing moves (a payout that netted to zero)."""
     lines = [LineSpec(account=books.bank(bank_transaction), currency=bank_transaction.currency,
                       debit=bank_transaction.amount, description=bank_transaction.name[:200])]
     per_currency = defaultdict(lambda: ZERO)
@@ -306,6 +321,9 @@ def deposit_spec(*, books: Books, match, bank_transaction: BankTransaction, payo
         if difference:
             lines.append(LineSpec(account=books.role(R.FX_GAIN_LOSS), currency=currency, credit=difference,
                                   description="Currency conversion of the payout"))
+    lines = [line for line in lines if line.debit or line.credit]
+    if not lines:
+        return None
     return EntrySpec(
         date=bank_transaction.date, origin="deposit_match", lines=lines, created_by=by,
         memo=f"Deposit {bank_transaction.name[:120]}", reference=f"match:{match.pk}:deposit",

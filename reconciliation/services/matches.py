@@ -107,7 +107,7 @@ def matches_book(*, company, matches: Sequence[Match], by: str) -> None:
         links.setdefault(link.match_id, []).append(link.payout)
     specs = [deposit_spec(books=books, match=m, bank_transaction=m.bank_transaction, payouts=links.get(m.pk, []), by=by)
              for m in matches]
-    journal_entries_post_many(company=company, entries=specs)
+    journal_entries_post_many(company=company, entries=[spec for spec in specs if spec is not None])
 
 
 BREAKDOWN_FIELDS = ["gross", "fees", "refunds", "other", "items_net", "balanced"]

@@ -70,3 +70,13 @@ def test_it_restores_every_balance_after_apply_and_undo(db, specs):
     after = {key: value for key, value in account_balances(company=company).items() if value or key in before}
     assert after == before
     assert books_balanced(company=company)
+
+
+def test_it_matches_a_payout_that_nets_to_zero_without_an_empty_entry(db):
+    company, [(bank, payout)] = _books([("USD", [100], 100, False)])  # a $1 sale, $1 fee
+    items_book(company=company, by="test")
+    before = account_balances(company=company)
+    match = match_manual(company=company, bank_transaction=bank, payouts=[payout], by="prop")
+    assert account_balances(company=company) == before
+    match_undo(match=match, by="prop")
+    assert account_balances(company=company) == before
