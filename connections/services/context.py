@@ -9,10 +9,12 @@ one: a second worker syncing the same connection stops instead of replaying an o
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection as db
 from django.db import transaction
 from django.utils import timezone
 
@@ -106,6 +108,29 @@ class SyncContext:
         run.counts[entity] = run.counts.get(entity, 0) + records
         run.progress_entity = entity
         run.save(update_fields=["pages", "records", "deleted", "counts", "progress_entity"])
+
+
+@contextmanager
+def relaxed_commits():
+    """PostgreSQL: page COMMITs do not wait for their WAL flush (synchronous_commit off) while
+    this block runs; the session's setting is restored after.
+
+    A page is re-fetchable from the provider, so it need not be durable the instant it commits:
+    if PostgreSQL itself crashes, the last pages committed (at most ~3 x wal_writer_delay) are
+    lost *together with their cursor* — never one without the other — and the next sync fetches
+    them again. Atomicity and consistency are unchanged; each page stops paying a disk flush.
+    """
+    if db.vendor != "postgresql":
+        yield
+        return
+    with db.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        if db.connection is not None and not db.needs_rollback:
+            with db.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
 
 
 def latest(values) -> datetime | None:

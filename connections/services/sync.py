@@ -18,7 +18,7 @@ from django.utils import timezone
 from connections.models import Connection, ConnectionStatus, SyncRun, SyncRunStatus
 from connections.providers.errors import ConnectionDisabled, NeedsReauth, NotReady
 from connections.services.clients import client_for
-from connections.services.context import ConcurrentSync, SyncContext
+from connections.services.context import ConcurrentSync, SyncContext, relaxed_commits
 from connections.services.plaid_sync import plaid_sync
 from connections.services.rutter_sync import rutter_refresh_object, rutter_sync
 from connections.services.stripe_sync import stripe_refresh_payout, stripe_sync
@@ -90,7 +90,7 @@ def connection_sync(
     """
     connection = Connection.objects.select_related("company").get(pk=connection.pk)
     run = _run_start(connection, kind)
-    with client_for(connection.provider) as client:
+    with client_for(connection.provider) as client, relaxed_commits():
         ctx = SyncContext(connection=connection, run=run, client=client, on_page=on_page)
         return _guarded(connection, run, lambda: PASSES[connection.provider](ctx))
 
@@ -118,7 +118,8 @@ def connections_sync_many(
     from django.db import connection as db
 
     connections = list(connections)
-    workers = min(workers or sync_workers(), len(connections)) or 1
+    # SQLite has one writer: threads would only wait on each other's locks.
+    workers = 1 if db.vendor == "sqlite" else min(workers or sync_workers(), len(connections)) or 1
     if workers == 1:
         return [connection_sync(connection=c, kind=kind, on_page=on_page) for c in connections]
 

@@ -45,22 +45,17 @@ def _chunks(values: list, size: int = BATCH):
         yield values[start:start + size]
 
 
-def _upsert(model, rows: list[dict], update_fields: list[str], *, link_payouts: bool = False) -> bool:
-    """Upsert rows (attname -> value dicts) on (company, source, external_id).
-
-    With `link_payouts` (PayoutItems that name their payout) PostgreSQL also sets `payout_id` from
-    `payout_external_id` in the same statement; returns True when it did (else link afterwards).
-    """
+def _upsert(model, rows: list[dict], update_fields: list[str]) -> None:
+    """Upsert rows (attname -> value dicts) on (company, source, external_id)."""
     if not rows:
-        return link_payouts
+        return
     if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
-        _copy_upsert(model, rows, update_fields, link_payouts=link_payouts)
-        return link_payouts
+        _copy_upsert(model, rows, update_fields)
+        return
     model.objects.bulk_create(
         [model(**row) for row in rows], batch_size=BATCH, update_conflicts=True, unique_fields=SOURCED_KEY,
         update_fields=update_fields,
     )
-    return False
 
 
 _STAGES: dict = {}  # model -> (stage table, column attnames, defaults, copy SQL, upsert SQL by options)
@@ -77,36 +72,31 @@ def _stage(model):
     return _STAGES[model]
 
 
-def _upsert_sql(model, update_fields: list[str], link_payouts: bool) -> str:
+def _upsert_sql(model, update_fields: list[str]) -> str:
     stage, attnames, _, cols, cache = _stage(model)
-    key = (tuple(update_fields), link_payouts)
+    key = tuple(update_fields)
     if key not in cache:
         opts = model._meta
         updated = [opts.get_field(name).column for name in update_fields]
-        select = ", ".join(f's."{c}"' for c in cols.replace('"', "").split(", "))
-        join = ""
-        if link_payouts:
-            updated.append("payout_id")
-            payouts = Payout._meta.db_table
-            select = select.replace('s."payout_id"', "p.id")
-            join = (f' LEFT JOIN "{payouts}" p ON p.company_id = s.company_id AND p.source = s.source'
-                    f" AND p.external_id = s.payout_external_id")
         sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in updated)
         mine = ", ".join(f't."{c}"' for c in updated)
         theirs = ", ".join(f'EXCLUDED."{c}"' for c in updated)
         # The staged rows are deleted by the statement that reads them (one round trip, and no
-        # leftovers for the next page). Unchanged rows are not rewritten: a re-sync, or the
-        # transactions pass after payouts already wrote the same items, writes no tuples.
+        # leftovers for the next page). Unchanged rows are not rewritten (a re-sync, or the
+        # transactions pass after payouts wrote the same items, adds no row versions). Only the
+        # arbiter (the unique index) is probed: a pre-filtering join on the target table was
+        # tried, and with the stale statistics of a table growing during an initial sync the
+        # planner probed it through item_company_payout_ext (company, source only): 21 s a page.
         cache[key] = (
             f'WITH s AS (DELETE FROM "{stage}" RETURNING *) '
-            f'INSERT INTO "{opts.db_table}" AS t ({cols}) SELECT {select} FROM s{join} '
+            f'INSERT INTO "{opts.db_table}" AS t ({cols}) SELECT {cols} FROM s '
             f'ON CONFLICT ("company_id", "source", "external_id") DO UPDATE SET {sets} '
             f"WHERE ({mine}) IS DISTINCT FROM ({theirs})"
         )
     return cache[key]
 
 
-def _copy_upsert(model, rows: list[dict], update_fields: list[str], *, link_payouts: bool = False) -> None:
+def _copy_upsert(model, rows: list[dict], update_fields: list[str]) -> None:
     """PostgreSQL: COPY the page into a session temp table, then one INSERT … ON CONFLICT.
 
     Same effect as bulk_create(update_conflicts=True) but a multi-VALUES statement with thousands
@@ -128,7 +118,7 @@ def _copy_upsert(model, rows: list[dict], update_fields: list[str], *, link_payo
             # bool, int, None); Django's per-field prep would cost more than the COPY.
             for row in rows:
                 copy.write_row([row.get(name, default) for name, default in pairs])
-        pg.execute(_upsert_sql(model, update_fields, link_payouts))
+        pg.execute(_upsert_sql(model, update_fields))
 
 
 def _ids_by_external(model, *, company, source: str, external_ids) -> dict[str, int]:
@@ -308,19 +298,22 @@ def payout_item_upsert_many(*, company, rows: list[dict]) -> int:
 
     A row that does not know its payout (Rutter's /transactions list, Stripe's full balance
     transaction list) never clears the payout an earlier payout sync gave the item, so the order
-    in which entities sync does not matter. On PostgreSQL the link is set by the upsert itself.
+    in which entities sync does not matter. The link is set by the upsert itself.
     """
     rows = _dedupe(rows)
     settled = [_item(company.pk, r) for r in rows if r.get("payout_external_id")]
     loose = [_item(company.pk, r) for r in rows if not r.get("payout_external_id")]
-    linked = _upsert(PayoutItem, settled, [*_ITEM_FIELDS, "payout_external_id"], link_payouts=True)
+    # Linked by the upsert itself: payout ids looked up once per page (their payouts were written
+    # just before, in the same transaction); a payout we do not hold yet leaves the link empty.
+    payout_ids: dict[tuple[str, str], int] = {}
+    for source in {item["source"] for item in settled}:
+        found = _ids_by_external(Payout, company=company, source=source,
+                                 external_ids=[i["payout_external_id"] for i in settled if i["source"] == source])
+        payout_ids.update({(source, ext): pk for ext, pk in found.items()})
+    for item in settled:
+        item["payout_id"] = payout_ids.get((item["source"], item["payout_external_id"]))
+    _upsert(PayoutItem, settled, [*_ITEM_FIELDS, "payout_external_id", "payout"])
     _upsert(PayoutItem, loose, _ITEM_FIELDS)
-    if not linked:
-        by_source: dict[str, set] = {}
-        for item in settled:
-            by_source.setdefault(item["source"], set()).add(item["payout_external_id"])
-        for source, payout_ids in by_source.items():
-            payout_items_link(company=company, source=source, payout_external_ids=payout_ids)
     return len(rows)
 
 
