@@ -21,8 +21,20 @@ def _connections(company) -> tuple[E.Connection, ...]:
     )
 
 
-def _payouts(company) -> tuple[E.Payout, ...]:
-    rows = tenant_rows(Payout, company).filter(is_inferred=False).values_list(
+def _settled(company):
+    """Explicit payouts already tied to a deposit, and those deposits: decided for good.
+
+    Left out of the engine's inputs so a run reads only what is still open (re-runs stay cheap
+    at a million transactions). Applied inferred matches stay in: their windows are evidence for
+    the next ones.
+    """
+    applied = tenant_rows(Match, company).filter(status=MatchStatus.APPLIED, is_inferred=False)
+    payouts = tenant_rows(MatchPayout, company).filter(match__in=applied).values("payout_id")
+    return payouts, applied.values("bank_transaction_id"), applied
+
+
+def _payouts(company, settled) -> tuple[E.Payout, ...]:
+    rows = tenant_rows(Payout, company).filter(is_inferred=False).exclude(pk__in=settled).values_list(
         "source", "external_id", "platform", "amount", "currency", "created_on", "arrival_date",
         "status", "platform_id", "trace_id",
     )
@@ -44,8 +56,8 @@ def _items(queryset, platforms: dict[str, str]) -> tuple[E.PlatformItem, ...]:
     return tuple(platform_item(row, platforms) for row in rows)
 
 
-def _bank_lines(company) -> tuple[E.BankLine, ...]:
-    rows = tenant_rows(BankTransaction, company).values_list(
+def _bank_lines(company, settled) -> tuple[E.BankLine, ...]:
+    rows = tenant_rows(BankTransaction, company).exclude(pk__in=settled).values_list(
         "source", "external_id", "bank_account__source", "bank_account__external_id", "date",
         "amount", "currency", "name", "merchant_name", "pending",
     )
@@ -60,9 +72,11 @@ def _bank_lines(company) -> tuple[E.BankLine, ...]:
     )
 
 
-def _priors(company) -> tuple[E.PriorDecision, ...]:
+def _priors(company, settled_matches) -> tuple[E.PriorDecision, ...]:
     """Applied, manual and rejected decisions: the engine respects them on every run."""
-    matches = tenant_rows(Match, company).filter(status__in=[MatchStatus.APPLIED, MatchStatus.REJECTED])
+    matches = tenant_rows(Match, company).filter(
+        status__in=[MatchStatus.APPLIED, MatchStatus.REJECTED]
+    ).exclude(pk__in=settled_matches.values("pk"))
     payout_refs: dict[int, list[str]] = {}
     for match_id, source, ext in tenant_rows(MatchPayout, company).filter(
         match__in=matches, payout__is_inferred=False
@@ -90,12 +104,15 @@ def _priors(company) -> tuple[E.PriorDecision, ...]:
 
 @scoped
 def engine_inputs(*, company, settings: E.Settings | None = None) -> E.Inputs:
+    """What is still open in the books, as the engine's inputs (see `_settled`)."""
     connections = _connections(company)
     platforms = {c.ref: c.platform for c in connections}
+    settled_payouts, settled_banks, settled_matches = _settled(company)
+    items = tenant_rows(PayoutItem, company).exclude(payout_id__in=settled_payouts)
     return E.Inputs(
-        bank_lines=_bank_lines(company), connections=connections, payouts=_payouts(company),
-        items=_items(tenant_rows(PayoutItem, company), platforms), prior=_priors(company),
-        settings=settings or E.Settings(),
+        bank_lines=_bank_lines(company, settled_banks), connections=connections,
+        payouts=_payouts(company, settled_payouts), items=_items(items, platforms),
+        prior=_priors(company, settled_matches), settings=settings or E.Settings(),
     )
 
 
