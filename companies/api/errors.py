@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -116,6 +117,7 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
+@csrf_exempt  # API auth is a bearer key, not a cookie: an unknown path is a 404, never a CSRF 403
 def not_found(request, *args, **kwargs):
     """The last route under /api/: unknown paths get the JSON format even with DEBUG on."""
     message = f"No API route matches {request.path}."

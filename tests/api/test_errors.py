@@ -47,3 +47,15 @@ def test_it_throttles_per_api_key(alice_api, bob_api):
         error = _error(alice_api.get("/api/v1/companies/"), 429, "rate_limited")
         assert error["details"]["retry_after"] > 0
         assert bob_api.get("/api/v1/companies/").status_code == 200  # another key, another budget
+
+
+def test_it_answers_a_post_to_an_unknown_path_with_a_json_404_not_a_csrf_403(alice):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        f"/api/v1/companies/{alice.company.public_id}/connections/-1/disconnect/",
+        HTTP_AUTHORIZATION=f"Bearer {alice.raw_key}",
+    )
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
