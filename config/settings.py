@@ -179,6 +179,10 @@ SPECTACULAR_SETTINGS = {
         "InvoiceStatusEnum": "ledger.models.InvoiceStatus",
         "PayoutStatusEnum": "ledger.models.PayoutStatus",
         "EntryStatusEnum": "ledger.models.EntryStatus",
+        "MatchStatusEnum": "reconciliation.models.MatchStatus",
+        "ReconciliationRunStatusEnum": "reconciliation.models.ReconciliationRun.Status",
+        "ConnectionStatusEnum": "connections.models.ConnectionStatus",
+        "SyncRunStatusEnum": "connections.models.SyncRunStatus",
     },
 }
 # Public base URL of this deployment, for links handed to partners (embed_url); defaults to the

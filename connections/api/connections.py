@@ -136,15 +136,15 @@ class StripeOAuthStartApi(CompanyApi):
     own callback `/embed/connect/stripe/callback/`, which links the account itself.
     """
 
-    class Input(serializers.Serializer):
+    class StripeOAuthStartInput(serializers.Serializer):
         redirect_uri = serializers.CharField(max_length=1000, help_text="An absolute http(s) URL.")
 
-    class Output(serializers.Serializer):
+    class StripeOAuthStartOutput(serializers.Serializer):
         url = serializers.URLField(help_text="Stripe's authorize page; valid for 10 minutes.")
 
-    @extend_schema(request=Input, responses={200: Output})
+    @extend_schema(request=StripeOAuthStartInput, responses={200: StripeOAuthStartOutput})
     def post(self, request, *args, **kwargs):
-        redirect_uri = _valid(self.Input, request.data)["redirect_uri"]
+        redirect_uri = _valid(self.StripeOAuthStartInput, request.data)["redirect_uri"]
         if _origin(redirect_uri) is None:
             raise serializers.ValidationError({"redirect_uri": ["Enter an absolute http(s) URL."]})
         own_callback = _own_callback(request)
@@ -158,19 +158,19 @@ class StripeOAuthStartApi(CompanyApi):
             ]})
         with provider_errors():
             url = stripe_oauth_start_url(company=self.company, redirect_uri=redirect_uri)
-        return Response(self.Output({"url": url}).data)
+        return Response(self.StripeOAuthStartOutput({"url": url}).data)
 
 
 class StripeLinkApi(CompanyApi):
     """Finish a Stripe link: the `code` and `state` Stripe sent to your redirect_uri."""
 
-    class Input(serializers.Serializer):
+    class StripeLinkInput(serializers.Serializer):
         code = serializers.CharField(max_length=500)
         state = serializers.CharField(max_length=2000)
 
-    @extend_schema(request=Input, responses={201: ConnectionOutput, **PROVIDER_ERRORS})
+    @extend_schema(request=StripeLinkInput, responses={201: ConnectionOutput, **PROVIDER_ERRORS})
     def post(self, request, *args, **kwargs):
-        data = _valid(self.Input, request.data)
+        data = _valid(self.StripeLinkInput, request.data)
         with provider_errors():
             if stripe_oauth_state_company(state=data["state"]).pk != self.company.pk:
                 raise LinkError("state_invalid", "This Stripe link was started for another company.")
