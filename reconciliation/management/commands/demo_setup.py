@@ -78,12 +78,10 @@ class Command(BaseCommand):
         self.step("syncing", lambda: self.sync(company))
         self.step("reconciling", lambda: self.reconcile(company))
 
-        partner_page = PartnerPageServer(
-            embed_url=lambda: mint_embed_url(api_base=APP, api_key=api_key, company_id=company.public_id),
-            dashboard_origin=APP, title="Acme Bank", brand="#0b5cad", port=PARTNER_PORT)
+        partner_url = f"http://127.0.0.1:{PARTNER_PORT}/"
         self.stdout.write(self.style.SUCCESS(f"""
 Tieout demo is ready.
-  Partner page (another origin, embeds the dashboard):  {partner_page.url}
+  Partner page (another origin, embeds the dashboard):  {partner_url}
   Django admin:  {APP}/admin/   login admin / admin   (Companies → "Open dashboard")
   Partner API key:  {api_key}   (docs: {APP}/api/docs/)
   Company id:  {company.public_id}
@@ -91,10 +89,12 @@ Tieout demo is ready.
     curl -X POST {sandbox.base_url}/_sandbox/events/apply -d '{{"n": 20}}'
 """))
         if no_serve:
-            partner_page._httpd.server_close()
             sandbox.stop()
             return
-        partner_page.start()
+        PartnerPageServer(
+            embed_url=lambda: mint_embed_url(api_base=APP, api_key=api_key, company_id=company.public_id),
+            dashboard_origin=APP, title="Acme Bank", brand="#0b5cad", port=PARTNER_PORT,
+        ).start()
         sandbox.webhook_url = f"{APP}/webhooks"
         # A django-q2 worker runs connect-flow syncs and webhook processing; it reaches the
         # sandbox through the same settings, passed as environment variables.
