@@ -298,3 +298,27 @@ def json_or_none(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+class ProviderClient:
+    """What every provider client shares: built from Django settings (the sandbox and production
+    differ only there) and closed as a context manager. `SETTINGS` maps constructor arguments to
+    setting names."""
+
+    SETTINGS: dict[str, str] = {}
+    transport: Transport
+
+    @classmethod
+    def from_settings(cls, **overrides):
+        from django.conf import settings
+
+        return cls(**{**{arg: getattr(settings, name) for arg, name in cls.SETTINGS.items()}, **overrides})
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

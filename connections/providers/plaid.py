@@ -26,7 +26,14 @@ from connections.providers.errors import (
     RateLimited,
     TransientError,
 )
-from connections.providers.http import ErrorInfo, Hooks, RetryPolicy, Transport, json_or_none
+from connections.providers.http import (
+    ErrorInfo,
+    Hooks,
+    ProviderClient,
+    RetryPolicy,
+    Transport,
+    json_or_none,
+)
 
 MAX_SYNC_COUNT = 500
 
@@ -95,8 +102,14 @@ class SyncPage:
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
-class PlaidClient:
+class PlaidClient(ProviderClient):
     provider = "plaid"
+
+    SETTINGS = {
+        "base_url": "PLAID_BASE_URL",
+        "client_id": "PLAID_CLIENT_ID",
+        "secret": "PLAID_SECRET",
+    }
 
     def __init__(
         self,
@@ -119,26 +132,6 @@ class PlaidClient:
             limiter=limiter,
             **transport_options,
         )
-
-    @classmethod
-    def from_settings(cls, **overrides) -> PlaidClient:
-        from django.conf import settings
-
-        options = {
-            "base_url": settings.PLAID_BASE_URL,
-            "client_id": settings.PLAID_CLIENT_ID,
-            "secret": settings.PLAID_SECRET,
-        }
-        return cls(**{**options, **overrides})
-
-    def close(self) -> None:
-        self.transport.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def _post(self, path: str, body: dict[str, Any], *, idempotent: bool = True) -> dict[str, Any]:
         payload = {"client_id": self.client_id, "secret": self._secret, **body}

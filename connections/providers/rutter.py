@@ -27,7 +27,14 @@ from connections.providers.errors import (
     ProviderError,
     RateLimited,
 )
-from connections.providers.http import ErrorInfo, Hooks, RetryPolicy, Transport, json_or_none
+from connections.providers.http import (
+    ErrorInfo,
+    Hooks,
+    ProviderClient,
+    RetryPolicy,
+    Transport,
+    json_or_none,
+)
 from connections.providers.pages import Page
 from connections.providers.ratelimit import shared_limiter
 
@@ -72,8 +79,15 @@ def to_unix_ms(value: datetime | int | None) -> int | None:
     return int(value.timestamp() * 1000)
 
 
-class RutterClient:
+class RutterClient(ProviderClient):
     provider = "rutter"
+
+    SETTINGS = {
+        "base_url": "RUTTER_BASE_URL",
+        "client_id": "RUTTER_CLIENT_ID",
+        "client_secret": "RUTTER_CLIENT_SECRET",
+        "version": "RUTTER_VERSION",
+    }
 
     def __init__(
         self,
@@ -104,27 +118,6 @@ class RutterClient:
             limiter=limiter,
             **transport_options,
         )
-
-    @classmethod
-    def from_settings(cls, **overrides) -> RutterClient:
-        from django.conf import settings
-
-        options = {
-            "base_url": settings.RUTTER_BASE_URL,
-            "client_id": settings.RUTTER_CLIENT_ID,
-            "client_secret": settings.RUTTER_CLIENT_SECRET,
-            "version": settings.RUTTER_VERSION,
-        }
-        return cls(**{**options, **overrides})
-
-    def close(self) -> None:
-        self.transport.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # -- connections --------------------------------------------------------------------------
 

@@ -22,7 +22,14 @@ from urllib.parse import urlencode
 import httpx
 
 from connections.providers.errors import AuthError, NeedsReauth, ProviderError, RateLimited
-from connections.providers.http import ErrorInfo, Hooks, RetryPolicy, Transport, json_or_none
+from connections.providers.http import (
+    ErrorInfo,
+    Hooks,
+    ProviderClient,
+    RetryPolicy,
+    Transport,
+    json_or_none,
+)
 from connections.providers.pages import Page
 
 MAX_PAGE_SIZE = 100
@@ -84,8 +91,15 @@ def _unix(value: datetime | int | None) -> int | None:
     return int(value.timestamp())
 
 
-class StripeClient:
+class StripeClient(ProviderClient):
     provider = "stripe"
+
+    SETTINGS = {
+        "api_base": "STRIPE_API_BASE",
+        "connect_base": "STRIPE_CONNECT_BASE",
+        "secret_key": "STRIPE_SECRET_KEY",
+        "client_id": "STRIPE_CLIENT_ID",
+    }
 
     def __init__(
         self,
@@ -115,27 +129,6 @@ class StripeClient:
             limiter=limiter,
             **transport_options,
         )
-
-    @classmethod
-    def from_settings(cls, **overrides) -> StripeClient:
-        from django.conf import settings
-
-        options = {
-            "api_base": settings.STRIPE_API_BASE,
-            "connect_base": settings.STRIPE_CONNECT_BASE,
-            "secret_key": settings.STRIPE_SECRET_KEY,
-            "client_id": settings.STRIPE_CLIENT_ID,
-        }
-        return cls(**{**options, **overrides})
-
-    def close(self) -> None:
-        self.transport.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # -- Connect OAuth ------------------------------------------------------------------------
 
