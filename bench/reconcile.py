@@ -63,16 +63,7 @@ def load(inputs, *, name: str):
             for p in inputs.payouts
         ], batch_size=BATCH)
         payout_ids = dict(Payout.objects.filter(company=company).values_list("external_id", "pk"))
-        for start in range(0, len(inputs.items), BATCH):
-            PayoutItem.objects.bulk_create([
-                PayoutItem(company=company, source=i.connection_ref, external_id=_split(i.ref)[1],
-                           payout_id=payout_ids.get(_split(i.payout_ref)[1]) if i.payout_ref else None,
-                           payout_external_id=_split(i.payout_ref)[1] if i.payout_ref else "",
-                           kind=i.kind, provider_type=i.kind, status="success",
-                           occurred_at=_midday(i.occurred_on), currency=i.currency,
-                           amount=i.gross, fee=i.fee, net=i.net)
-                for i in inputs.items[start:start + BATCH]
-            ])
+        _items_load(company, inputs.items, payout_ids)
         BankTransaction.objects.bulk_create([
             BankTransaction(company=company, source="plaid:bench", external_id=_split(b.ref)[1],
                             bank_account=account, date=b.date, currency=b.currency, amount=b.amount,
@@ -80,6 +71,30 @@ def load(inputs, *, name: str):
             for b in inputs.bank_lines
         ], batch_size=BATCH)
     return company
+
+
+ITEM_COLUMNS = ("company_id", "source", "external_id", "payout_id", "payout_external_id", "kind",
+                "provider_type", "status", "description", "occurred_at", "currency", "amount", "fee",
+                "net", "order_external_id")
+
+
+def _items_load(company, items, payout_ids) -> None:
+    """COPY on PostgreSQL (a million rows in seconds), bulk_create elsewhere."""
+    def row(i):
+        payout_ext = _split(i.payout_ref)[1] if i.payout_ref else ""
+        return (company.pk, i.connection_ref, _split(i.ref)[1], payout_ids.get(payout_ext), payout_ext,
+                i.kind, i.kind, "success", "", _midday(i.occurred_on), i.currency, i.gross, i.fee, i.net, "")
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY ledger_payoutitem ({', '.join(ITEM_COLUMNS)}) FROM STDIN"
+        ) as copy:
+            for item in items:
+                copy.write_row(row(item))
+        return
+    for start in range(0, len(items), BATCH):
+        PayoutItem.objects.bulk_create([PayoutItem(**dict(zip(ITEM_COLUMNS, row(i), strict=True)))
+                                        for i in items[start:start + BATCH]])
 
 
 def _rss_mb() -> float:

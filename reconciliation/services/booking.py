@@ -212,7 +212,7 @@ def items_book(*, company, by: str) -> int:
             reference=_group_reference(token, source, currency, payout_id, day), lines=lines, created_by=by,
         ))
     entries = journal_entries_post_many(company=company, entries=specs)
-    _link_items(company, token)
+    _link_items(company, [key for *_, key in plan], entries)
     _expenses_create(company, plan, entries)
     _invoice_documents_create(company, min(entry.pk for entry in entries)) if entries else None
     return sum(count for _, _, _, count, _ in plan)
@@ -224,27 +224,35 @@ _DAY_SQL = {
     "sqlite": "COALESCE(i.available_on, date(i.occurred_at))",
 }
 _EXPLICIT_SQL = "EXISTS (SELECT 1 FROM ledger_payout p WHERE p.id = i.payout_id AND NOT p.is_inferred)"
+_LINK_BATCH = 500
 
 
-def _link_items(company, token: str) -> None:
-    """Point every item booked now at its group's entry: one set-based UPDATE per kind of group,
-    joining each item to the entry whose reference `_group_reference` gave its group."""
-    unbooked = (f"i.company_id = %s AND i.booked_entry_id IS NULL AND i.kind <> 'payout' AND {_SETTLED_SQL}")
+def _link_items(company, keys, entries) -> None:
+    """Point every item booked now at its group's entry: set-based UPDATEs joined to a VALUES list
+    of (group → entry), so each uses the items' indexes whatever the planner knows."""
+    unbooked = f"i.company_id = %s AND i.booked_entry_id IS NULL AND i.kind <> 'payout' AND {_SETTLED_SQL}"
+    by_payout = [(payout_id, entry.pk) for (_, _, payout_id, _), entry in zip(keys, entries, strict=True) if payout_id]
+    by_day = [(source, currency, str(day), entry.pk)
+              for (source, currency, payout_id, day), entry in zip(keys, entries, strict=True) if not payout_id]
     day = _DAY_SQL[connection.vendor]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""UPDATE ledger_payoutitem AS i SET booked_entry_id = e.id FROM ledger_journalentry e
-                 WHERE {unbooked} AND {_EXPLICIT_SQL}
-                   AND e.company_id = i.company_id AND e.reference = %s || CAST(i.payout_id AS TEXT)""",
-            [company.pk, f"items:{token}:p"],
-        )
-        cursor.execute(
-            f"""UPDATE ledger_payoutitem AS i SET booked_entry_id = e.id FROM ledger_journalentry e
-                 WHERE {unbooked} AND NOT {_EXPLICIT_SQL}
-                   AND e.company_id = i.company_id
-                   AND e.reference = %s || i.source || ':' || i.currency || ':' || {day}""",
-            [company.pk, f"items:{token}:"],
-        )
+        for start in range(0, len(by_payout), _LINK_BATCH):
+            batch = by_payout[start:start + _LINK_BATCH]
+            cursor.execute(
+                f"""UPDATE ledger_payoutitem AS i SET booked_entry_id = v.column2
+                      FROM (VALUES {", ".join(["(CAST(%s AS BIGINT), CAST(%s AS BIGINT))"] * len(batch))}) AS v
+                     WHERE i.payout_id = v.column1 AND {unbooked} AND {_EXPLICIT_SQL}""",
+                [value for pair in batch for value in pair] + [company.pk],
+            )
+        for start in range(0, len(by_day), _LINK_BATCH):
+            batch = by_day[start:start + _LINK_BATCH]
+            cursor.execute(
+                f"""UPDATE ledger_payoutitem AS i SET booked_entry_id = v.column4
+                      FROM (VALUES {", ".join(["(%s, %s, %s, CAST(%s AS BIGINT))"] * len(batch))}) AS v
+                     WHERE i.source = v.column1 AND i.currency = v.column2 AND {day} = v.column3
+                       AND {unbooked} AND NOT {_EXPLICIT_SQL}""",
+                [value for row in batch for value in row] + [company.pk],
+            )
 
 
 def _expenses_create(company, plan, entries):
