@@ -5,6 +5,7 @@ Rutter decimal major units, Plaid decimal major units with "positive = money out
 """
 
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import lru_cache
 
 # ISO 4217 exponents that differ from 2. Stripe's zero-decimal list is included (it treats a few
 # currencies, e.g. ISK and UGX, as zero-decimal even though ISO gives them 2 or 0).
@@ -31,6 +32,7 @@ def normalize_currency(code: str) -> str:
     return code.strip().upper()
 
 
+@lru_cache(maxsize=512)  # a handful of currencies, looked up for every amount of every row
 def minor_exponent(currency: str) -> int:
     code = normalize_currency(currency)
     if code in _ZERO_DECIMAL:
@@ -40,6 +42,7 @@ def minor_exponent(currency: str) -> int:
     return 2
 
 
+@lru_cache(maxsize=512)
 def minor_unit(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_exponent(currency))
 

@@ -1,6 +1,7 @@
 """Rows of the books as the engine's plain types (pure conversions shared by reads and writes)."""
 
 from datetime import date
+from functools import lru_cache
 
 from ledger.money import quantize
 from reconciliation import engine as E
@@ -9,12 +10,17 @@ from reconciliation.platforms import fee_category
 UNSETTLED_WORDS = ("pend", "fail", "void", "cancel", "declin", "error")  # in a provider status
 
 
-def _settled_on(status: str, occurred: date, available_on: date | None) -> date | None:
+@lru_cache(maxsize=256)  # statuses are a small vocabulary; a million rows repeat them
+def is_unsettled(status: str) -> bool:
     lowered = status.lower()
-    if any(word in lowered for word in UNSETTLED_WORDS):
-        return None
-    return available_on or occurred
+    return any(word in lowered for word in UNSETTLED_WORDS)
 
+
+def _settled_on(status: str, occurred: date, available_on: date | None) -> date | None:
+    return None if is_unsettled(status) else (available_on or occurred)
+
+
+_fee_category = lru_cache(maxsize=256)(fee_category)
 
 ITEM_FIELDS = (
     "payout_id", "source", "external_id", "payout__external_id", "payout__is_inferred", "kind",
@@ -36,7 +42,7 @@ def platform_item(row: tuple, platforms: dict[str, str]) -> E.PlatformItem:
         net=quantize(net, currency), currency=currency, occurred_on=occurred_on,
         settled_on=_settled_on(status, occurred_on, available),
         order_ref=f"{source}:{order}" if order else None, raw_type=raw_type,
-        fee_category=fee_category(platforms.get(source, "")),
+        fee_category=_fee_category(platforms.get(source, "")),
     )
 
 

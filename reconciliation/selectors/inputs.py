@@ -1,12 +1,14 @@
 """The database, read as the engine's plain inputs (streamed: a million items stay cheap)."""
 
+from django.db.models import Min, Sum
+
 from companies.scoping import scoped, tenant_rows
 from connections.models import Connection
 from ledger.models import BankTransaction, Payout, PayoutItem, bank_transaction_ref
 from ledger.money import quantize
 from reconciliation import engine as E
 from reconciliation.models import Match, MatchPayout, MatchStatus
-from reconciliation.platforms import has_payout_objects
+from reconciliation.platforms import fee_category, has_payout_objects
 from reconciliation.rows import ITEM_FIELDS, platform_item
 
 CHUNK = 20_000
@@ -54,6 +56,28 @@ def _items(queryset, platforms: dict[str, str]) -> tuple[E.PlatformItem, ...]:
     # Unordered: the engine is order-independent, and sorting a million rows costs seconds.
     rows = queryset.order_by().values_list(*ITEM_FIELDS).iterator(CHUNK)
     return tuple(platform_item(row, platforms) for row in rows)
+
+
+def _payout_totals(items, platforms: dict[str, str]) -> tuple[E.PlatformItem, ...]:
+    """Items of payouts that exist as objects matter to the engine only as those payouts'
+    breakdowns: one total per (payout, kind, currency), summed in SQL, instead of every row."""
+    rows = (
+        items.filter(payout__isnull=False, payout__is_inferred=False)
+        .values("source", "payout__external_id", "kind", "currency")
+        .annotate(gross=Sum("amount"), fee=Sum("fee"), net=Sum("net"), first=Min("occurred_at"))
+        .order_by()
+    )
+    totals = []
+    for row in rows.iterator(CHUNK):
+        source, currency, day = row["source"], row["currency"], row["first"].date()
+        payout_ref = f"{source}:{row['payout__external_id']}"
+        totals.append(E.PlatformItem(
+            ref=f"{payout_ref}#{row['kind']}:{currency}", connection_ref=source, payout_ref=payout_ref,
+            kind=row["kind"], gross=quantize(row["gross"], currency), fee=quantize(row["fee"], currency),
+            net=quantize(row["net"], currency), currency=currency, occurred_on=day, settled_on=day,
+            raw_type=row["kind"], fee_category=fee_category(platforms.get(source, "")),
+        ))
+    return tuple(totals)
 
 
 def _bank_lines(company, settled) -> tuple[E.BankLine, ...]:
@@ -108,10 +132,15 @@ def engine_inputs(*, company, settings: E.Settings | None = None) -> E.Inputs:
     connections = _connections(company)
     platforms = {c.ref: c.platform for c in connections}
     settled_payouts, settled_banks, settled_matches = _settled(company)
-    items = tenant_rows(PayoutItem, company).exclude(payout_id__in=settled_payouts)
+    open_items = tenant_rows(PayoutItem, company).exclude(payout_id__in=settled_payouts)
+    # Individual transactions only where deposits are inferred from them; elsewhere, payout totals.
+    inferred = [c.ref for c in connections if not c.has_payout_objects]
+    items = _items(open_items.filter(source__in=inferred), platforms) + _payout_totals(
+        open_items.exclude(source__in=inferred), platforms
+    )
     return E.Inputs(
         bank_lines=_bank_lines(company, settled_banks), connections=connections,
-        payouts=_payouts(company, settled_payouts), items=_items(items, platforms),
+        payouts=_payouts(company, settled_payouts), items=items,
         prior=_priors(company, settled_matches), settings=settings or E.Settings(),
     )
 
