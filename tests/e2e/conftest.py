@@ -90,3 +90,15 @@ def open_dashboard(page, partner_page):
     frame = page.frame_locator("#tieout")
     frame.locator("nav#tabs").wait_for()
     return frame
+
+
+def htmx_settled(page) -> None:
+    """Wait until htmx has finished requesting, swapping and settling in the dashboard frame.
+
+    New content gets its htmx behaviour while it settles; a click in that instant would submit a
+    form natively (without the embed token). People are slower than that; tests must wait.
+    """
+    frame = next(f for f in page.frames if "/embed/" in f.url)
+    frame.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
