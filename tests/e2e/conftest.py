@@ -89,6 +89,7 @@ def open_dashboard(page, partner_page):
     page.goto(partner_page.url)
     frame = page.frame_locator("#tieout")
     frame.locator("nav#tabs").wait_for()
+    htmx_settled(page)
     return frame
 
 
