@@ -93,13 +93,28 @@ def open_dashboard(page, partner_page):
     return frame
 
 
-def htmx_settled(page) -> None:
-    """Wait until htmx has finished requesting, swapping and settling in the dashboard frame.
+def _dashboard(page):
+    return next(f for f in page.frames if "/embed/" in f.url)
 
-    New content gets its htmx behaviour while it settles; a click in that instant would submit a
-    form natively (without the embed token). People are slower than that; tests must wait.
-    """
-    frame = next(f for f in page.frames if "/embed/" in f.url)
-    frame.wait_for_function(
+
+def htmx_settled(page) -> None:
+    """Wait until htmx has finished requesting, swapping and settling in the dashboard frame."""
+    _dashboard(page).wait_for_function(
         "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
     )
+
+
+def after_swap(page, action) -> None:
+    """Do `action` (a click) and wait for the htmx swap it causes to settle.
+
+    New content gets its htmx behaviour while it settles; a click in that instant does nothing
+    (or submits a form natively, without the embed token). People are slower than that; tests
+    wait for htmx's own htmx:afterSettle event of that very action.
+    """
+    frame = _dashboard(page)
+    frame.evaluate(
+        "() => { window.__tieoutSettled = false; document.body.addEventListener("
+        "'htmx:afterSettle', () => { window.__tieoutSettled = true; }, {once: true}); }"
+    )
+    action()
+    frame.wait_for_function("() => window.__tieoutSettled === true")

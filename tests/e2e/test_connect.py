@@ -7,7 +7,7 @@ from connections.models import Connection
 from connections.sandbox.server import SandboxServer
 from connections.sandbox.world import world_from_dict
 from connections.services.sandbox_onboarding import sandbox_provider_settings
-from tests.e2e.conftest import htmx_settled, open_dashboard, screenshot
+from tests.e2e.conftest import after_swap, open_dashboard, screenshot
 from tests.sandbox.conftest import ACCT, ITEM, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,9 +34,8 @@ def _connect(page, frame, button: str, provider: str):
 
 
 def _connections_tab(frame):
-    frame.locator('nav#tabs a[data-tab="connections"]').click()
+    after_swap(frame.owner.page, frame.locator('nav#tabs a[data-tab="connections"]').click)
     frame.locator('nav#tabs a[data-tab="connections"][aria-current="page"]').wait_for()
-    htmx_settled(frame.owner.page)
 
 
 def test_it_connects_stripe_through_oauth(page, partner_page, alice, bob, sandbox):

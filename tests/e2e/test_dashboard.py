@@ -12,15 +12,14 @@ from companies.services import embed_session_create
 from connections.models import Connection
 from reconciliation.embed_partner_page import PartnerPageServer, mint_embed_url
 from reconciliation.models import Match, MatchStatus
-from tests.e2e.conftest import dashboard_world, htmx_settled, open_dashboard, screenshot
+from tests.e2e.conftest import after_swap, dashboard_world, open_dashboard, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _tab(frame, name):
-    frame.locator(f'nav#tabs a[data-tab="{name}"]').click()
+    after_swap(frame.owner.page, frame.locator(f'nav#tabs a[data-tab="{name}"]').click)
     frame.locator(f'nav#tabs a[data-tab="{name}"][aria-current="page"]').wait_for()
-    htmx_settled(frame.owner.page)
 
 
 def test_it_embeds_the_dashboard_and_opens_a_deposit_that_adds_up(page, partner_page, alice, bob):
@@ -68,9 +67,8 @@ def test_it_accepts_a_suggestion_and_unmatches_in_place(page, partner_page, alic
     screenshot(page, "review")
     _, _, match = suggested[0]
     card = frame.locator(f"#match-{match.pk}")
-    card.get_by_role("button", name="Accept").click()
+    after_swap(page, card.get_by_role("button", name="Accept").click)
     frame.locator(f"#match-{match.pk}.decided").wait_for()
-    htmx_settled(page)
     assert "Matched and booked" in frame.locator(f"#match-{match.pk}").inner_text()
     assert Match.objects.get(pk=match.pk).status == MatchStatus.APPLIED
     _tab(frame, "review")  # the accepted match now sits under "Recently matched"

@@ -9,7 +9,7 @@ import pytest
 from ledger.models import BankTransaction
 from reconciliation.models import Match, MatchPayout, MatchStatus
 from tests import factories as F
-from tests.e2e.conftest import dashboard_world, htmx_settled, open_dashboard, screenshot
+from tests.e2e.conftest import after_swap, dashboard_world, open_dashboard, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,12 +28,11 @@ def test_it_searches_payouts_and_matches_a_deposit_by_hand(page, partner_page, a
                              arrival_date=dt.date(2025, 3, 11), external_id="po_bob")
 
     frame = open_dashboard(page, partner_page)
-    frame.locator('nav#tabs a[data-tab="review"]').click()
+    after_swap(page, frame.locator('nav#tabs a[data-tab="review"]').click)
     card = frame.locator(f"#deposit-{deposit.pk}")
-    card.get_by_role("button", name="Find payout…").click()
+    after_swap(page, card.get_by_role("button", name="Find payout…").click)
     manual = frame.locator(f"#manual-{deposit.pk}")
     manual.locator(".manual-pick").wait_for()
-    htmx_settled(page)
     # Defaults: the deposit's amount, arrivals in the two weeks before it, any platform.
     assert manual.get_by_label("Amount").input_value() == f"{deposit.amount:.2f}"
     picks = manual.locator('input[name="payout"]')
@@ -44,21 +43,18 @@ def test_it_searches_payouts_and_matches_a_deposit_by_hand(page, partner_page, a
 
     # Narrow to the platform, then clear the amount to see every Woo payout of the window.
     manual.get_by_label("Platform").select_option("WOO_COMMERCE")
-    manual.get_by_role("button", name="Search").click()
+    after_swap(page, manual.get_by_role("button", name="Search").click)
     manual.locator(f'input[name="payout"][value="{lookalike.pk}"]').wait_for(state="detached")
-    htmx_settled(page)
     assert set(picks.evaluate_all("els => els.map(e => e.value)")) == {str(woo.pk)} | (
         {str(other.pk)} if manual.locator(f'input[value="{other.pk}"]').count() else set())
     manual.get_by_label("Amount").fill("")
-    manual.get_by_role("button", name="Search").click()
+    after_swap(page, manual.get_by_role("button", name="Search").click)
     manual.locator(f'input[name="payout"][value="{other.pk}"]').wait_for()
-    htmx_settled(page)
 
     # Picking the wrong one explains itself and keeps the search open.
     manual.locator(f'input[name="payout"][value="{other.pk}"]').check()
-    manual.get_by_role("button", name="Match selected").click()
+    after_swap(page, manual.get_by_role("button", name="Match selected").click)
     manual.locator(".error").wait_for()
-    htmx_settled(page)
     assert manual.locator(f'input[name="payout"][value="{other.pk}"]').is_checked()  # same search, same pick
     assert not Match.objects.filter(bank_transaction=deposit, status=MatchStatus.APPLIED).exists()
 
