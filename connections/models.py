@@ -74,7 +74,7 @@ class SyncState(TenantModel):
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="sync_states")
     entity = models.CharField(max_length=40)
-    cursor = models.TextField(null=True, blank=True)
+    cursor = models.TextField(null=True, blank=True)  # noqa: DJ001 - NULL = no saved cursor yet
     # The updated-since bound of the pass in progress, kept so a resumed pass asks the same question.
     pass_since = models.DateTimeField(null=True, blank=True)
     high_water_mark = models.DateTimeField(null=True, blank=True)

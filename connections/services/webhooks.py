@@ -21,7 +21,11 @@ from django.utils import timezone
 from connections import webhook_signatures as sig
 from connections.models import Connection, ConnectionStatus, WebhookEvent, WebhookStatus
 from connections.providers.plaid import PlaidClient
-from connections.services.sync import connection_refresh_object, connection_set_status, connection_sync
+from connections.services.sync import (
+    connection_refresh_object,
+    connection_set_status,
+    connection_sync,
+)
 
 KEPT_HEADERS = ("content-type", "x-rutter-signature", "stripe-signature", "plaid-verification",
                 "user-agent")
