@@ -46,3 +46,15 @@ def platform_item(row: tuple, platforms: dict[str, str]) -> E.PlatformItem:
     )
 
 
+
+
+def kind_total(*, ref: str, source: str, payout_ref: str | None, kind: str, currency: str, gross, fee,
+               net, day: date, platform: str) -> E.PlatformItem:
+    """Totals of one kind of item, summed in SQL, as one engine item: fed to the engine's
+    breakdown they give the same buckets as the items one by one."""
+    return E.PlatformItem(
+        ref=ref, connection_ref=source, payout_ref=payout_ref, kind=kind,
+        gross=quantize(gross, currency), fee=quantize(fee, currency), net=quantize(net, currency),
+        currency=currency, occurred_on=day, settled_on=day, raw_type=kind,
+        fee_category=_fee_category(platform),
+    )

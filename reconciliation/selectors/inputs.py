@@ -8,8 +8,8 @@ from ledger.models import BankTransaction, Payout, PayoutItem, bank_transaction_
 from ledger.money import quantize
 from reconciliation import engine as E
 from reconciliation.models import Match, MatchPayout, MatchStatus
-from reconciliation.platforms import fee_category, has_payout_objects
-from reconciliation.rows import ITEM_FIELDS, platform_item
+from reconciliation.platforms import has_payout_objects
+from reconciliation.rows import ITEM_FIELDS, kind_total, platform_item
 
 CHUNK = 20_000
 def _connections(company) -> tuple[E.Connection, ...]:
@@ -71,11 +71,10 @@ def _payout_totals(items, platforms: dict[str, str]) -> tuple[E.PlatformItem, ..
     for row in rows.iterator(CHUNK):
         source, currency, day = row["source"], row["currency"], row["first"].date()
         payout_ref = f"{source}:{row['payout__external_id']}"
-        totals.append(E.PlatformItem(
-            ref=f"{payout_ref}#{row['kind']}:{currency}", connection_ref=source, payout_ref=payout_ref,
-            kind=row["kind"], gross=quantize(row["gross"], currency), fee=quantize(row["fee"], currency),
-            net=quantize(row["net"], currency), currency=currency, occurred_on=day, settled_on=day,
-            raw_type=row["kind"], fee_category=fee_category(platforms.get(source, "")),
+        totals.append(kind_total(
+            ref=f"{payout_ref}#{row['kind']}:{currency}", source=source, payout_ref=payout_ref,
+            kind=row["kind"], currency=currency, gross=row["gross"], fee=row["fee"], net=row["net"],
+            day=day, platform=platforms.get(source, ""),
         ))
     return tuple(totals)
 

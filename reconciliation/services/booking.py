@@ -48,7 +48,7 @@ from ledger.models import (
     PayoutItem,
     Refund,
 )
-from ledger.money import ZERO, quantize
+from ledger.money import ZERO
 from ledger.services import (
     EntrySpec,
     LineSpec,
@@ -58,8 +58,7 @@ from ledger.services import (
 )
 from reconciliation import engine as E
 from reconciliation.engine.breakdown import breakdown_of
-from reconciliation.platforms import fee_category
-from reconciliation.rows import UNSETTLED_WORDS
+from reconciliation.rows import UNSETTLED_WORDS, kind_total
 
 R = AccountRole
 OTHER_ROLES = {
@@ -89,6 +88,10 @@ class Books:
             for provider, ext, name, platform in Connection.objects.filter(company=company)
             .values_list("provider", "external_id", "display_name", "platform")
         }
+        # Connection reference -> platform, upper case (the provider when it names none).
+        self.platforms = {
+            ref: (platform or ref.split(":", 1)[0]).upper() for ref, (_, platform) in self._connections.items()
+        }
 
     def role(self, role):
         return self.by_role[role]
@@ -99,13 +102,8 @@ class Books:
             self._clearing[source] = clearing_account_for(company=self.company, source=source, name=name)
         return self._clearing[source]
 
-    @property
-    def platforms(self) -> dict[str, str]:
-        return {ref: (platform or ref.split(":", 1)[0]).upper() for ref, (_, platform) in self._connections.items()}
-
     def platform_of(self, source: str) -> str:
-        platform = self._connections.get(source, ("", ""))[1]
-        return (platform or source.split(":", 1)[0]).upper()
+        return self.platforms.get(source) or source.split(":", 1)[0].upper()
 
     def bank(self, bank_transaction: BankTransaction):
         return bank_transaction.bank_account.ledger_account or self.role(R.BANK)
@@ -164,16 +162,12 @@ def _groups(company):
     return groups
 
 
-def _kind_totals(source, currency, rows, platforms) -> list[E.PlatformItem]:
+def _kind_totals(source, currency, rows, platform: str) -> list[E.PlatformItem]:
     """Each kind's totals as one engine item, so the buckets are the engine's own breakdown."""
-    category = fee_category(platforms.get(source, ""))
     return [
-        E.PlatformItem(
-            ref=f"{source}:{row['kind']}", connection_ref=source, payout_ref=None, kind=row["kind"],
-            gross=quantize(row["gross"], currency), fee=quantize(row["fee"], currency),
-            net=quantize(row["net"], currency), currency=currency, occurred_on=row["day"],
-            fee_category=category,
-        )
+        kind_total(ref=f"{source}:{row['kind']}", source=source, payout_ref=None, kind=row["kind"],
+                   currency=currency, gross=row["gross"], fee=row["fee"], net=row["net"],
+                   day=row["day"], platform=platform)
         for row in rows
     ]
 
@@ -199,7 +193,7 @@ def items_book(*, company, by: str) -> int:
     for (source, currency, payout_id, day), rows in groups.items():
         payout = payouts.get(payout_id)
         label = f"{payout.platform} payout {payout.external_id}" if payout else f"{books.platform_of(source)} {day}"
-        items = _kind_totals(source, currency, rows, books.platforms)
+        items = _kind_totals(source, currency, rows, books.platform_of(source))
         net = sum((item.net for item in items), ZERO)
         b = breakdown_of(payout_ref=label, connection_ref=source, currency=currency, amount=net, items=items)
         lines = _item_lines(books, source, b, items, label)

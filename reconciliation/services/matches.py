@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.timezone import now
 
-from ledger.bulk import bulk_set
+from ledger.bulk import bulk_set_many
 from ledger.models import BankTransaction, BankTransactionStatus, Payout, PayoutItem, PayoutStatus
 from ledger.services import journal_entries_post_many
 from reconciliation import engine as E
@@ -88,9 +88,9 @@ def _inferred_payouts(books: Books, matches: Sequence[Match]) -> None:
         links.append(MatchPayout(company=books.company, match=match, payout=payout, status=match.status))
         item_payouts += [(rows[ref][0], payout.pk) for ref in match.inferred_items]
     MatchPayout.objects.bulk_create(links)
-    bulk_set(PayoutItem, "payout", item_payouts)
     external = {payout.pk: payout.external_id for payout in payouts}
-    bulk_set(PayoutItem, "payout_external_id", [(pk, external[payout_id]) for pk, payout_id in item_payouts])
+    bulk_set_many(PayoutItem, ["payout", "payout_external_id"],
+                  [(pk, payout_id, external[payout_id]) for pk, payout_id in item_payouts])
 
 
 def matches_book(*, company, matches: Sequence[Match], by: str) -> None:
