@@ -300,6 +300,21 @@ def json_or_none(response: httpx.Response) -> Any:
         return None
 
 
+
+def flat_error_info(response: httpx.Response, *, request_id_field: str | None = None) -> ErrorInfo:
+    """Error bodies with flat `error_code` / `error_type` / `error_message` fields (Rutter, Plaid);
+    `request_id_field` names a body field carrying the request id, where the provider has one."""
+    body = json_or_none(response)
+    if not isinstance(body, dict):
+        return ErrorInfo(message=response.text[:500])
+    return ErrorInfo(
+        code=body.get("error_code"),
+        type=body.get("error_type"),
+        message=body.get("error_message") or "",
+        request_id=body.get(request_id_field) if request_id_field else None,
+        body=body,
+    )
+
 class ProviderClient:
     """What every provider client shares: built from Django settings (the sandbox and production
     differ only there) and closed as a context manager. `SETTINGS` maps constructor arguments to

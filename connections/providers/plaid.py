@@ -32,7 +32,7 @@ from connections.providers.http import (
     ProviderClient,
     RetryPolicy,
     Transport,
-    json_or_none,
+    flat_error_info,
 )
 
 MAX_SYNC_COUNT = 500
@@ -61,17 +61,7 @@ _CODE_CLASSES: dict[str, type[ProviderError]] = {
 
 
 def _parse_error(response: httpx.Response) -> ErrorInfo:
-    body = json_or_none(response)
-    if not isinstance(body, dict):
-        return ErrorInfo(message=response.text[:500])
-    return ErrorInfo(
-        code=body.get("error_code"),
-        type=body.get("error_type"),
-        message=body.get("error_message") or "",
-        request_id=body.get("request_id"),
-        body=body,
-    )
-
+    return flat_error_info(response, request_id_field="request_id")
 
 def _classify(status: int, info: ErrorInfo) -> type[ProviderError] | None:
     if info.type == "RATE_LIMIT_EXCEEDED":

@@ -33,7 +33,7 @@ from connections.providers.http import (
     ProviderClient,
     RetryPolicy,
     Transport,
-    json_or_none,
+    flat_error_info,
 )
 from connections.providers.pages import Page
 from connections.providers.ratelimit import shared_limiter
@@ -52,16 +52,7 @@ _CODE_CLASSES: dict[str, type[ProviderError]] = {
 
 
 def _parse_error(response: httpx.Response) -> ErrorInfo:
-    body = json_or_none(response)
-    if not isinstance(body, dict):
-        return ErrorInfo(message=response.text[:500])
-    return ErrorInfo(
-        code=body.get("error_code"),
-        type=body.get("error_type"),
-        message=body.get("error_message") or "",
-        body=body,
-    )
-
+    return flat_error_info(response)
 
 def _classify(status: int, info: ErrorInfo) -> type[ProviderError] | None:
     return _CODE_CLASSES.get(info.code or "")
