@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench lint install browser clean
+.PHONY: demo test bench lint install browser wrk clean
 
 install: $(STAMP)
 
@@ -23,6 +23,13 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# wrk drives bench/api's load (it falls back to a slower Python load generator without it).
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "Installing Debian's wrk for bench/api..."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+
 test: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -31,7 +38,7 @@ demo: install
 	# demo_setup keeps the sandbox and the partner page (:8001) in-process, then serves :8000.
 	DEBUG=1 $(PY) manage.py demo_setup
 
-bench: install
+bench: install wrk
 	DEBUG=1 $(PY) -m bench
 
 lint: install

@@ -63,7 +63,7 @@ def journal_entry_list(*, company):
 
 @scoped
 def bank_transaction_list(*, company):
-    return tenant_rows(BankTransaction, company).select_related("bank_account").order_by("-date", "-id")
+    return tenant_rows(BankTransaction, company).order_by("-date", "-id")
 
 
 @scoped

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from companies.api.base import CompanyApi, PartnerApi
 from companies.api.errors import Conflict
+from companies.api.output import RowOutput
 from companies.api.pagination import KeysetPagination
 from companies.models import Company, EmbedSession, validate_timezone
 from companies.selectors import company_list_for_partner
@@ -27,7 +28,7 @@ from companies.services import (
 EMBED_PATH = "/embed/"
 
 
-class CompanyOutput(serializers.ModelSerializer):
+class CompanyOutput(RowOutput):
     id = serializers.UUIDField(source="public_id", read_only=True)
 
     class Meta:

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from companies.api.base import CompanyApi, CompanyDetailApi, CompanyListApi
 from companies.api.errors import ApiError, Conflict
+from companies.api.output import RowOutput
 from companies.api.schema import ErrorSerializer
 from companies.api.tasks import queue_task
 from connections.models import Connection, ConnectionStatus, Provider, SyncRun
@@ -44,7 +45,7 @@ PROVIDER_ERRORS = {
 }
 
 
-class SyncRunOutput(serializers.ModelSerializer):
+class SyncRunOutput(RowOutput):
     connection = serializers.IntegerField(source="connection_id", read_only=True)
 
     class Meta:
@@ -53,7 +54,7 @@ class SyncRunOutput(serializers.ModelSerializer):
                   "pages", "records", "deleted", "counts", "progress_entity", "errors"]
 
 
-class ConnectionOutput(serializers.ModelSerializer):
+class ConnectionOutput(RowOutput):
     latest_sync = serializers.SerializerMethodField(help_text="The most recent sync run, if any.")
 
     class Meta:

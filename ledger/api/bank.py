@@ -3,13 +3,14 @@
 from rest_framework import serializers
 
 from companies.api.base import CompanyDetailApi, CompanyListApi
+from companies.api.output import RowOutput
 from ledger.api.fields import MoneyField
 from ledger.api.filters import BankTransactionFilter
 from ledger.models import BankAccount, BankTransaction
 from ledger.selectors import bank_account_list, bank_transaction_list
 
 
-class BankAccountOutput(serializers.ModelSerializer):
+class BankAccountOutput(RowOutput):
     current_balance = MoneyField(allow_null=True)
     available_balance = MoneyField(allow_null=True)
 
@@ -19,7 +20,7 @@ class BankAccountOutput(serializers.ModelSerializer):
                   "current_balance", "available_balance", "source", "external_id"]
 
 
-class BankTransactionOutput(serializers.ModelSerializer):
+class BankTransactionOutput(RowOutput):
     amount = MoneyField(help_text="Signed: positive = money in (a deposit).")
     bank_account = serializers.IntegerField(source="bank_account_id", read_only=True)
 

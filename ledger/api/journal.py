@@ -3,13 +3,14 @@
 from rest_framework import serializers
 
 from companies.api.base import CompanyDetailApi, CompanyListApi
+from companies.api.output import RowOutput
 from ledger.api.fields import MoneyField
 from ledger.api.filters import JournalEntryFilter
 from ledger.models import JournalEntry, JournalLine
 from ledger.selectors import journal_entry_list
 
 
-class JournalLineOutput(serializers.ModelSerializer):
+class JournalLineOutput(RowOutput):
     account_code = serializers.CharField(source="account.code", read_only=True)
     account_name = serializers.CharField(source="account.name", read_only=True)
     debit = MoneyField()
@@ -20,7 +21,7 @@ class JournalLineOutput(serializers.ModelSerializer):
         fields = ["id", "account_code", "account_name", "currency", "debit", "credit", "description"]
 
 
-class JournalEntryOutput(serializers.ModelSerializer):
+class JournalEntryOutput(RowOutput):
     reversal_of = serializers.IntegerField(source="reversal_of_id", read_only=True, allow_null=True)
     lines = JournalLineOutput(many=True, read_only=True)
 

@@ -4,13 +4,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from companies.api.base import CompanyDetailApi, CompanyListApi
+from companies.api.output import RowOutput
 from ledger.api.fields import MoneyField
 from ledger.api.filters import ExpenseFilter, PayoutFilter
 from ledger.models import Expense, Payout, PayoutItem
 from ledger.selectors import expense_list, payout_list_by_arrival, payout_list_with_items
 
 
-class PayoutItemOutput(serializers.ModelSerializer):
+class PayoutItemOutput(RowOutput):
     amount = MoneyField(help_text="Gross effect on the platform balance: sale +, refund −, fee −.")
     fee = MoneyField(help_text="Fee deducted from this item (≥ 0).")
     net = MoneyField(help_text="amount − fee.")
@@ -22,7 +23,7 @@ class PayoutItemOutput(serializers.ModelSerializer):
                   "source", "external_id"]
 
 
-class PayoutOutput(serializers.ModelSerializer):
+class PayoutOutput(RowOutput):
     amount = MoneyField(help_text="Net transferred: positive = paid to the bank.")
     gross = MoneyField(allow_null=True)
     fees = MoneyField(allow_null=True)
@@ -50,7 +51,7 @@ class PayoutDetailOutput(PayoutOutput):
         return PayoutItemOutput(items, many=True).data
 
 
-class ExpenseOutput(serializers.ModelSerializer):
+class ExpenseOutput(RowOutput):
     amount = MoneyField(help_text="Positive: money the platform kept.")
     payout = serializers.IntegerField(source="payout_id", read_only=True, allow_null=True)
 

@@ -3,13 +3,14 @@
 from rest_framework import serializers
 
 from companies.api.base import CompanyDetailApi, CompanyListApi
+from companies.api.output import RowOutput
 from ledger.api.fields import MoneyField
 from ledger.api.filters import InvoiceFilter
 from ledger.models import Invoice, InvoiceLine
 from ledger.selectors import invoice_list_with_lines
 
 
-class InvoiceLineOutput(serializers.ModelSerializer):
+class InvoiceLineOutput(RowOutput):
     quantity = serializers.DecimalField(max_digits=14, decimal_places=4, coerce_to_string=True)
     unit_price = MoneyField(currency_field="invoice.currency")
     amount = MoneyField(currency_field="invoice.currency")
@@ -19,7 +20,7 @@ class InvoiceLineOutput(serializers.ModelSerializer):
         fields = ["id", "external_id", "description", "sku", "quantity", "unit_price", "amount"]
 
 
-class InvoiceOutput(serializers.ModelSerializer):
+class InvoiceOutput(RowOutput):
     customer_name = serializers.SerializerMethodField()
     subtotal = MoneyField()
     discount = MoneyField()

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from companies.api.base import MAX_ID, CompanyApi, CompanyDetailApi, CompanyListApi
 from companies.api.errors import ApiError
+from companies.api.output import RowOutput
 from companies.api.schema import ErrorSerializer
 from ledger.api.bank import BankTransactionOutput
 from ledger.api.fields import MoneyField
@@ -40,7 +41,7 @@ INPUT_ERRORS = {
 }
 
 
-class MatchOutput(serializers.ModelSerializer):
+class MatchOutput(RowOutput):
     bank_transaction = serializers.IntegerField(source="bank_transaction_id", read_only=True)
     payouts = serializers.SerializerMethodField(help_text="Ids of the payouts behind the bank line.")
     confidence = serializers.DecimalField(max_digits=5, decimal_places=4, coerce_to_string=True,

@@ -5,12 +5,13 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from companies.api.base import CompanyDetailApi, CompanyListApi
+from companies.api.output import RowOutput
 from companies.api.tasks import queue_task
 from reconciliation.models import ReconciliationRun
 from reconciliation.selectors.matches import reconciliation_run_list
 
 
-class RunOutput(serializers.ModelSerializer):
+class RunOutput(RowOutput):
     class Meta:
         model = ReconciliationRun
         fields = ["id", "status", "engine_version", "triggered_by", "started_at", "finished_at",
