@@ -1,5 +1,7 @@
 """Reads of a company's connections and their sync state (dashboard, API, admin)."""
 
+from django.db.models import Prefetch
+
 from companies.scoping import scoped, tenant_rows
 from connections.models import Connection, SyncRun, SyncRunStatus
 
@@ -7,6 +9,15 @@ from connections.models import Connection, SyncRun, SyncRunStatus
 @scoped
 def connection_list(*, company):
     return tenant_rows(Connection, company).order_by("provider", "id")
+
+
+@scoped
+def connection_list_with_latest_sync(*, company):
+    """Connections, each with `latest_sync_runs` (its newest run, or nothing): two queries in all."""
+    newest = SyncRun.objects.order_by("-started_at", "-id")[:1]  # a window per connection
+    return connection_list(company=company).prefetch_related(
+        Prefetch("sync_runs", queryset=newest, to_attr="latest_sync_runs")
+    )
 
 
 @scoped

@@ -22,7 +22,7 @@ from companies.api.schema import ErrorSerializer
 from companies.api.tasks import queue_task
 from connections.models import Connection, ConnectionStatus, Provider, SyncRun
 from connections.providers.errors import AuthError, ProviderError
-from connections.selectors import connection_get, connection_list, sync_run_list
+from connections.selectors import connection_get, connection_list_with_latest_sync, sync_run_list
 from connections.services import (
     LinkError,
     connection_link_plaid,
@@ -64,9 +64,10 @@ class ConnectionOutput(RowOutput):
 
     @extend_schema_field(SyncRunOutput(allow_null=True))
     def get_latest_sync(self, connection):
-        run = (sync_run_list(company=connection.company, connection_id=connection.pk)
-               .order_by("-started_at", "-id").first())
-        return SyncRunOutput(run).data if run else None
+        runs = getattr(connection, "latest_sync_runs", None)
+        if runs is None:  # not read through connection_list_with_latest_sync (e.g. just linked)
+            runs = sync_run_list(company=connection.company, connection_id=connection.pk).order_by("-started_at", "-id")[:1]
+        return SyncRunOutput(runs[0]).data if runs else None
 
 
 class ConnectionFilter(filters.FilterSet):
@@ -81,7 +82,7 @@ class ConnectionFilter(filters.FilterSet):
 class ConnectionListApi(CompanyListApi):
     """The company's connections with their status and latest sync run."""
 
-    selector = connection_list
+    selector = connection_list_with_latest_sync
     model = Connection
     ordering = ("id",)
     filterset_class = ConnectionFilter
@@ -89,7 +90,7 @@ class ConnectionListApi(CompanyListApi):
 
 
 class ConnectionDetailApi(CompanyDetailApi):
-    selector = connection_list
+    selector = connection_list_with_latest_sync
     model = Connection
     lookup_url_kwarg = "connection_id"
     OutputSerializer = ConnectionOutput

@@ -144,3 +144,27 @@ def test_it_reports_a_failed_sync_as_a_failed_run(alice, alice_api, alice_books)
     assert response.status_code == 202
     assert response.json()["sync_run"]["status"] == "failed"
     assert SyncRun.objects.filter(connection=connection, status="failed").exists()
+
+
+def test_it_lists_connections_with_their_newest_run_in_fixed_queries(alice, alice_api, django_assert_max_num_queries):
+    from datetime import timedelta
+
+    from django.utils.timezone import now
+
+    from tests import factories as f
+
+    def add_connection(n):
+        conn = f.ConnectionFactory(company=alice.company, external_id=f"conn-{n}")
+        f.SyncRunFactory(company=alice.company, connection=conn, started_at=now() - timedelta(hours=2), records=1)
+        f.SyncRunFactory(company=alice.company, connection=conn, started_at=now(), records=n + 10)
+        return conn
+
+    add_connection(0)
+    with django_assert_max_num_queries(8) as one:
+        listed = alice_api.get(v1(alice.company, "connections/")).json()["results"]
+    for n in range(1, 6):
+        add_connection(n)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        listed = alice_api.get(v1(alice.company, "connections/")).json()["results"]
+    assert len(listed) == 6
+    assert sorted(c["latest_sync"]["records"] for c in listed) == [10, 11, 12, 13, 14, 15]
