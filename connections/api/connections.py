@@ -9,7 +9,6 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -25,10 +24,10 @@ from connections.providers.errors import AuthError, ProviderError
 from connections.selectors import connection_get, connection_list_with_latest_sync, sync_run_list
 from connections.services import (
     LinkError,
+    connection_disconnect,
     connection_link_plaid,
     connection_link_rutter,
     connection_link_stripe,
-    connection_set_status,
     stripe_oauth_start_url,
 )
 from connections.services.linking import stripe_oauth_state_company
@@ -211,16 +210,8 @@ class ConnectionDisconnectApi(CompanyApi):
     @extend_schema(request=None, responses={200: ConnectionOutput})
     def post(self, request, *args, **kwargs):
         connection = _connection(self)
-        _disconnect(connection)
+        connection_disconnect(connection=connection)
         return Response(ConnectionOutput(_connection(self)).data)
-
-
-@transaction.atomic
-def _disconnect(connection: Connection) -> None:
-    # TODO(connections): belongs in connections.services as connection_disconnect(); there is no
-    # service that erases the token yet, so the API does the two writes here, together.
-    connection_set_status(connection=connection, status=ConnectionStatus.DISABLED, error="disconnected by partner")
-    Connection.objects.filter(pk=connection.pk, company=connection.company).update(access_token_encrypted="")
 
 
 class provider_errors:  # noqa: N801 - used as a context manager

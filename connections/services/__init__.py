@@ -2,6 +2,7 @@
 
 from connections.services.linking import (
     LinkError,
+    connection_disconnect,
     connection_link_plaid,
     connection_link_rutter,
     connection_link_stripe,
@@ -18,7 +19,7 @@ from connections.services.tokens import token_decrypt, token_encrypt
 from connections.services.webhooks import Received, webhook_process, webhook_receive
 
 __all__ = [
-    "LinkError", "Received", "connection_link_plaid", "connection_link_rutter",
+    "LinkError", "Received", "connection_disconnect", "connection_link_plaid", "connection_link_rutter",
     "connection_link_stripe", "connection_refresh_object", "connection_set_status",
     "connection_sync", "connections_sync_many", "reconciliation_enqueue", "stripe_oauth_start_url", "token_decrypt",
     "token_encrypt", "webhook_process", "webhook_receive",

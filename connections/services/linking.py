@@ -14,6 +14,7 @@ from django.db import transaction
 from companies.models import Company
 from connections.models import Connection, ConnectionStatus, Provider
 from connections.services.clients import client_for
+from connections.services.sync import connection_set_status
 from connections.services.tokens import token_encrypt
 from ledger.services import chart_of_accounts_create, clearing_account_for
 
@@ -114,3 +115,10 @@ def connection_link_plaid(*, company: Company, public_token: str) -> Connection:
         # Bank accounts (and their ledger accounts) exist as soon as the item is linked.
         plaid_accounts_sync(SyncContext(connection=connection, run=None, client=client))
     return connection
+
+
+@transaction.atomic
+def connection_disconnect(*, connection: Connection, reason: str = "disconnected by partner") -> None:
+    """Stop syncing a connection: disabled, its access token erased. Its books stay as they are."""
+    connection_set_status(connection=connection, status=ConnectionStatus.DISABLED, error=reason)
+    Connection.objects.filter(pk=connection.pk, company_id=connection.company_id).update(access_token_encrypted="")
