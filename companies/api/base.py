@@ -84,6 +84,19 @@ class CompanyApi(PartnerApi):
         self.company = company
 
 
+class QueryFilterBackend(DjangoFilterBackend):
+    """django-filter, skipped when the query string names none of the filters (the common case:
+    building and validating the filter form is a sixth of a list request's CPU)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None or not any(
+            name in request.query_params for name in filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
 class _ScopedRows(CompanyApi, GenericAPIView):
     """Rows of one company from a `@scoped` selector (set as `selector = some_selector`)."""
 
@@ -116,7 +129,7 @@ class CompanyListApi(ListModelMixin, _ScopedRows):
     """
 
     pagination_class = KeysetPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [QueryFilterBackend]
     ordering = ("-id",)
 
     def get(self, request, *args, **kwargs):

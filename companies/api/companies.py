@@ -10,7 +10,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.mixins import ListModelMixin
 from rest_framework.response import Response
 
-from companies.api.base import CompanyApi, PartnerApi
+from companies.api.base import CompanyApi, PartnerApi, QueryFilterBackend
 from companies.api.errors import Conflict
 from companies.api.output import RowOutput
 from companies.api.pagination import KeysetPagination
@@ -48,7 +48,7 @@ class CompanyListApi(PartnerApi, ListModelMixin, GenericAPIView):
     """The partner's companies (GET) and a new company (POST)."""
 
     pagination_class = KeysetPagination
-    filter_backends = [filters.DjangoFilterBackend]
+    filter_backends = [QueryFilterBackend]
     filterset_class = CompanyFilter
     ordering = ("name", "id")
     serializer_class = CompanyOutput
