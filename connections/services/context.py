@@ -141,11 +141,15 @@ def latest(values) -> datetime | None:
 _DONE = object()
 
 
-def ahead(pages, depth: int = 2):
+def ahead(pages, depth: int = 2, prepare: Callable | None = None):
     """Fetch the next pages in a thread while the caller writes this one (HTTP and DB overlap).
 
-    The thread only talks HTTP; all database work stays in the caller's thread. Pages come out in
-    order and an error in the fetcher is re-raised here, so cursor semantics are unchanged.
+    `prepare(page)`, when given, also runs in that thread and its result is yielded instead of
+    the page: mapping a page into rows (Decimal, datetimes) then overlaps the previous page's
+    database round trips, which release the GIL. The thread only talks HTTP and maps; all
+    database work stays in the caller's thread. Pages come out in order and an error in the
+    fetcher (or in `prepare`) is re-raised here in place of its page, so cursor semantics are
+    unchanged: every page before it is written first.
     """
     import queue
     import threading
@@ -156,9 +160,10 @@ def ahead(pages, depth: int = 2):
     def fetch():
         try:
             for page in pages:
+                item = prepare(page) if prepare is not None else page
                 while not stop.is_set():
                     try:
-                        buffer.put(page, timeout=0.1)
+                        buffer.put(item, timeout=0.1)
                         break
                     except queue.Full:
                         continue

@@ -28,10 +28,14 @@ def plaid_sync(ctx: SyncContext) -> None:
     currency = ctx.company.base_currency
     pages = ctx.client.iter_transactions_sync(ctx.connection.access_token, cursor=state.cursor,
                                               count=page_size(500))
-    for page in ahead(pages):
+
+    def prepare(page):
+        # In the fetching thread: map the page while the previous one is being written.
         upserts = [bank_transaction_row(t, source=ctx.source, default_currency=currency)
                    for t in [*page.added, *page.modified]]
-        removed = [removed_row(t, source=ctx.source)["external_id"] for t in page.removed]
+        return page, upserts, [removed_row(t, source=ctx.source)["external_id"] for t in page.removed]
+
+    for page, upserts, removed in ahead(pages, prepare=prepare):
         ctx.commit_page(
             entity=ENTITY, fetched_with=page.cursor, since=None, finished=not page.has_more,
             # Plaid's cursor is never reset; an empty next_cursor ("no data yet") keeps ours.

@@ -19,52 +19,67 @@ def _updated(obj: dict):
     return parse_datetime(obj.get("updated_at") or obj.get("created_at"))
 
 
-def write_transactions(ctx: SyncContext, objects: list[dict]) -> int:
+def transaction_rows(ctx: SyncContext, objects: list[dict]) -> list[dict]:
     currency = ctx.company.base_currency
-    rows = [transaction_row(o, source=ctx.source, default_currency=currency) for o in objects]
-    return ingest.payout_item_upsert_many(company=ctx.company, rows=rows)
+    return [transaction_row(o, source=ctx.source, default_currency=currency) for o in objects]
 
 
-def write_payouts(ctx: SyncContext, objects: list[dict]) -> int:
+def store_transactions(ctx: SyncContext, rows: list[dict], read_back: ingest.ReadBack | None = None) -> int:
+    return ingest.payout_item_upsert_many(company=ctx.company, rows=rows, read_back=read_back)
+
+
+def payout_rows(ctx: SyncContext, objects: list[dict]) -> list[dict]:
     currency = ctx.company.base_currency
-    rows = [payout_row(o, source=ctx.source, default_currency=currency) for o in objects]
+    return [payout_row(o, source=ctx.source, default_currency=currency) for o in objects]
+
+
+def store_payouts(ctx: SyncContext, rows: list[dict], read_back: ingest.ReadBack | None = None) -> int:
     ingest.payout_upsert_many(company=ctx.company, rows=rows, platform=ctx.connection.platform or "RUTTER")
     items = [item for row in rows for item in row["items"]]
-    ingest.payout_item_upsert_many(company=ctx.company, rows=items)
+    ingest.payout_item_upsert_many(company=ctx.company, rows=items, read_back=read_back)
     return len(rows) + len(items)
 
 
-def write_orders(ctx: SyncContext, objects: list[dict]) -> int:
+def order_rows(ctx: SyncContext, objects: list[dict]) -> list[dict]:
     currency = ctx.company.base_currency
-    rows = [order_row(o, source=ctx.source, default_currency=currency) for o in objects]
+    return [order_row(o, source=ctx.source, default_currency=currency) for o in objects]
+
+
+def store_orders(ctx: SyncContext, rows: list[dict], read_back: ingest.ReadBack | None = None) -> int:
     return ingest.invoice_upsert_many(company=ctx.company, rows=rows)
 
 
 ENTITIES = (
-    # entity, client iterator, writer. Payouts first: they write their embedded transactions
-    # already linked, so the transactions pass then finds most items unchanged and rewrites
-    # nothing (each item is written once, not inserted and then updated to set its payout).
-    ("payouts", "iter_payouts", write_payouts),
-    ("transactions", "iter_transactions", write_transactions),
-    ("orders", "iter_orders", write_orders),
+    # entity, client iterator, mapper, writer. Payouts first: they write their embedded
+    # transactions already linked, so the transactions pass then finds most items unchanged and
+    # rewrites nothing (each item is written once, not inserted and then updated to set its payout).
+    ("payouts", "iter_payouts", payout_rows, store_payouts),
+    ("transactions", "iter_transactions", transaction_rows, store_transactions),
+    ("orders", "iter_orders", order_rows, store_orders),
 )
-WRITERS = {"transaction": write_transactions, "payout": write_payouts, "order": write_orders}
+WRITERS = {"transaction": (transaction_rows, store_transactions), "payout": (payout_rows, store_payouts),
+           "order": (order_rows, store_orders)}
 
 
 def rutter_sync(ctx: SyncContext) -> None:
     token = ctx.connection.access_token
-    for entity, method, write in ENTITIES:
+    for entity, method, rows_of, store in ENTITIES:
         state = ctx.state(entity)
         since = ctx.pass_since(entity)
         pages = getattr(ctx.client, method)(token, cursor=state.cursor, updated_at_min=since,
                                             page_size=page_size(500))
+
+        def prepare(page, rows_of=rows_of):
+            # In the fetching thread: map the page while the previous one is being written.
+            return page, rows_of(ctx, page.objects), latest(_updated(o) for o in page.objects)
+
+        read_back = ingest.ReadBack()
         try:
-            for page in ahead(pages):
-                objects = page.objects
+            for page, rows, high_water in ahead(pages, prepare=prepare):
                 ctx.commit_page(
                     entity=entity, fetched_with=page.cursor, next_cursor=page.next_cursor, since=since,
-                    write=lambda objects=objects, write=write: write(ctx, objects),
-                    high_water=latest(_updated(o) for o in objects),
+                    write=lambda rows=rows, store=store, read_back=read_back: store(ctx, rows, read_back),
+                    high_water=high_water,
                 )
         except ProviderError as exc:
             if entity == "payouts" and exc.code == NOT_SUPPORTED:
@@ -84,9 +99,10 @@ def rutter_refresh_object(ctx: SyncContext, *, kind: str, object_id: str) -> int
         if kind == "transaction":
             return ingest.payout_item_delete_many(company=ctx.company, source=ctx.source, external_ids=[object_id])
         return 0
-    write = WRITERS.get(kind)
-    if write is None:
+    writer = WRITERS.get(kind)
+    if writer is None:
         return 0
-    records = write(ctx, [obj])
+    rows_of, store = writer
+    records = store(ctx, rows_of(ctx, [obj]))
     ctx.progress(entity=f"{kind}s", records=records)
     return records

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, ProtectedError, Q, Subquery
+from psycopg.types.datetime import TimestamptzLoader
 
 from ledger.models import (
     BankAccount,
@@ -45,18 +46,23 @@ def _chunks(values: list, size: int = BATCH):
         yield values[start:start + size]
 
 
-def _upsert(model, rows: list[dict], update_fields: list[str]) -> None:
-    """Upsert rows (attname -> value dicts) on (company, source, external_id)."""
+def _upsert(model, rows: list[dict], update_fields: list[str]) -> int | None:
+    """Upsert rows (attname -> value dicts) on (company, source, external_id).
+
+    Returns how many rows were inserted or changed when the database says so (the COPY path:
+    rows stored unchanged are not counted), else None.
+    """
     if not rows:
-        return
+        return 0
     if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
-        _copy_upsert(model, rows, update_fields)
+        written = _copy_upsert(model, rows, update_fields)
         _analyze_when_grown(model, len(rows))
-        return
+        return written
     model.objects.bulk_create(
         [model(**row) for row in rows], batch_size=BATCH, update_conflicts=True, unique_fields=SOURCED_KEY,
         update_fields=update_fields,
     )
+    return None
 
 
 _GROWTH: dict[str, list[int]] = {}  # table -> [rows upserted since our last ANALYZE, rows then]
@@ -121,7 +127,7 @@ def _upsert_sql(model, update_fields: list[str]) -> str:
     return cache[key]
 
 
-def _copy_upsert(model, rows: list[dict], update_fields: list[str]) -> None:
+def _copy_upsert(model, rows: list[dict], update_fields: list[str]) -> int:
     """PostgreSQL: COPY the page into a session temp table, then one INSERT … ON CONFLICT.
 
     Same effect as bulk_create(update_conflicts=True) but a multi-VALUES statement with thousands
@@ -144,6 +150,7 @@ def _copy_upsert(model, rows: list[dict], update_fields: list[str]) -> None:
             for row in rows:
                 copy.write_row([row.get(name, default) for name, default in pairs])
         pg.execute(_upsert_sql(model, update_fields))
+        return pg.rowcount  # inserted + updated; rows stored unchanged fail the WHERE
 
 
 def _ids_by_external(model, *, company, source: str, external_ids) -> dict[str, int]:
@@ -317,13 +324,35 @@ def _item(company_id: int, r: dict) -> dict:
     }
 
 
+class ReadBack:
+    """Whether the pages of one pass read their stored items back before writing them.
+
+    Reading back pays when many rows of a page are already stored unchanged (the transactions
+    pass after payouts, every re-sync): only new or changed rows are then staged and upserted.
+    On an initial load every row is new and the read finds nothing, so a page whose read found
+    (almost) nothing unchanged turns it off for the next pages, and a page upserted without it
+    whose upsert left rows unchanged (the database's row count says how many it wrote) turns it
+    back on. The upsert alone is always correct (unchanged rows are never rewritten); this only
+    picks the cheaper way to the same rows.
+    """
+
+    WORTH = 0.1  # share of a page stored unchanged from which reading back is cheaper
+
+    def __init__(self) -> None:
+        self.enabled = True
+
+    def saw(self, *, rows: int, unchanged: int | None) -> None:
+        self.enabled = unchanged is None or unchanged > rows * self.WORTH
+
+
 @transaction.atomic(savepoint=False)
-def payout_item_upsert_many(*, company, rows: list[dict]) -> int:
+def payout_item_upsert_many(*, company, rows: list[dict], read_back: ReadBack | None = None) -> int:
     """Balance movements -> PayoutItems, then linked to their payouts by payout_external_id.
 
     A row that does not know its payout (Rutter's /transactions list, Stripe's full balance
     transaction list) never clears the payout an earlier payout sync gave the item, so the order
-    in which entities sync does not matter. The link is set by the upsert itself.
+    in which entities sync does not matter. The link is set by the upsert itself. `read_back`
+    (one per pass) lets a pass of new rows skip reading them back first (see ReadBack).
     """
     rows = _dedupe(rows)
     settled = [_item(company.pk, r) for r in rows if r.get("payout_external_id")]
@@ -338,36 +367,67 @@ def payout_item_upsert_many(*, company, rows: list[dict]) -> int:
     for item in settled:
         item["payout_id"] = payout_ids.get((item["source"], item["payout_external_id"]))
     settled_fields = [*_ITEM_FIELDS, "payout_external_id", "payout_id"]
-    stored = _stored_items(company, [*settled, *loose], settled_fields)
-    _upsert(PayoutItem, _changed(settled, stored, settled_fields), [*_ITEM_FIELDS, "payout_external_id", "payout"])
-    _upsert(PayoutItem, _changed(loose, stored, _ITEM_FIELDS), _ITEM_FIELDS)
+    if read_back is None or read_back.enabled:
+        stored = _stored_items(company, [*settled, *loose], settled_fields)
+        settled = _changed(settled, stored, settled_fields)
+        loose = _changed(loose, stored, _ITEM_FIELDS)
+        unchanged = len(rows) - len(settled) - len(loose)
+    written = (_upsert(PayoutItem, settled, [*_ITEM_FIELDS, "payout_external_id", "payout"]),
+               _upsert(PayoutItem, loose, _ITEM_FIELDS))
+    if read_back is not None:
+        if not read_back.enabled:
+            unchanged = None if None in written else len(rows) - sum(written)
+        read_back.saw(rows=len(rows), unchanged=unchanged)
     return len(rows)
 
 
-def _stored_items(company, items: list[dict], fields: list[str]) -> dict[tuple[str, str], dict]:
-    """The stored values of these items, by (source, external_id): one indexed read per source.
+def _stored_items(company, items: list[dict], fields: list[str]) -> dict[tuple[str, str], tuple]:
+    """The stored values of these items' `fields`, by (source, external_id): one indexed read
+    per source.
 
     Most items of a pass are already stored unchanged (the transactions pass after payouts, every
     re-sync); reading them back is far cheaper than staging, locking and comparing them in an
-    upsert, so only new or changed rows are written.
+    upsert, so only new or changed rows are written. On PostgreSQL the read skips the ORM: one
+    `external_id = ANY(%s)` statement, and psycopg's C timestamp loader instead of Django's
+    Python one (together ~2/3 of the read's client time).
     """
-    found: dict[tuple[str, str], dict] = {}
-    for source in {item["source"] for item in items}:
-        ids = sorted({item["external_id"] for item in items if item["source"] == source})
-        for chunk in _chunks(ids):
-            for values in PayoutItem.objects.filter(
-                company=company, source=source, external_id__in=chunk
-            ).values("external_id", *fields):
-                found[(source, values["external_id"])] = values
+    found: dict[tuple[str, str], tuple] = {}
+    wanted: dict[str, set] = {}
+    for item in items:
+        wanted.setdefault(item["source"], set()).add(item["external_id"])
+    if connection.vendor != "postgresql":
+        for source, ids in wanted.items():
+            for chunk in _chunks(sorted(ids)):
+                for values in PayoutItem.objects.filter(
+                    company=company, source=source, external_id__in=chunk
+                ).values_list("external_id", *fields):
+                    found[(source, values[0])] = values[1:]
+        return found
+    opts = PayoutItem._meta
+    columns = ", ".join(f'"{opts.get_field(name).column}"' for name in fields)
+    sql = (f'SELECT "external_id", {columns} FROM "{opts.db_table}" '
+           'WHERE "company_id" = %s AND "source" = %s AND "external_id" = ANY(%s)')
+    with connection.cursor() as cursor:
+        pg = cursor.cursor
+        pg.adapters.register_loader("timestamptz", TimestamptzLoader)  # this cursor only
+        for source, ids in wanted.items():
+            for chunk in _chunks(sorted(ids)):
+                pg.execute(sql, [company.pk, source, chunk])
+                for values in pg.fetchall():
+                    found[(source, values[0])] = values[1:]
     return found
 
 
 def _changed(items: list[dict], stored: dict, fields: list[str]) -> list[dict]:
-    """Items that are new, or differ from what is stored in one of `fields` (Decimal 1.0 == 1.00)."""
+    """Items that are new, or differ from what is stored in one of `fields` (Decimal 1.0 == 1.00).
+
+    `stored` holds values in the order of the read-back's fields, of which `fields` is a prefix.
+    """
     changed = []
+    width = len(fields)
     for item in items:
         old = stored.get((item["source"], item["external_id"]))
-        if old is None or any(old[f] != item.get(f) for f in fields):
+        if old is None or old[:width] != tuple([item.get(f) for f in fields]):
             changed.append(item)
     return changed
 
