@@ -35,14 +35,15 @@ def plaid_sync(ctx: SyncContext) -> None:
                    for t in [*page.added, *page.modified]]
         return page, upserts, [removed_row(t, source=ctx.source)["external_id"] for t in page.removed]
 
-    for page, upserts, removed in ahead(pages, prepare=prepare):
-        ctx.commit_page(
-            entity=ENTITY, fetched_with=page.cursor, since=None, finished=not page.has_more,
-            # Plaid's cursor is never reset; an empty next_cursor ("no data yet") keeps ours.
-            next_cursor=page.next_cursor or page.cursor,
-            write=lambda upserts=upserts: ingest.bank_transaction_upsert_many(company=ctx.company, rows=upserts),
-            deleted=lambda removed=removed: ingest.bank_transaction_delete_many(
-                company=ctx.company, source=ctx.source, external_ids=removed),
-            # Pages re-sent after a mutation-during-pagination restart start behind our cursor.
-            check_cursor=not page.restarted,
-        )
+    with ctx.pages(ENTITY) as commit:
+        for page, upserts, removed in ahead(pages, prepare=prepare):
+            commit(
+                fetched_with=page.cursor, since=None, finished=not page.has_more,
+                # Plaid's cursor is never reset; an empty next_cursor ("no data yet") keeps ours.
+                next_cursor=page.next_cursor or page.cursor,
+                write=lambda upserts=upserts: ingest.bank_transaction_upsert_many(company=ctx.company, rows=upserts),
+                deleted=lambda removed=removed: ingest.bank_transaction_delete_many(
+                    company=ctx.company, source=ctx.source, external_ids=removed),
+                # Pages re-sent after a mutation-during-pagination restart start behind our cursor.
+                check_cursor=not page.restarted,
+            )

@@ -75,12 +75,13 @@ def rutter_sync(ctx: SyncContext) -> None:
 
         read_back = ingest.ReadBack()
         try:
-            for page, rows, high_water in ahead(pages, prepare=prepare):
-                ctx.commit_page(
-                    entity=entity, fetched_with=page.cursor, next_cursor=page.next_cursor, since=since,
-                    write=lambda rows=rows, store=store, read_back=read_back: store(ctx, rows, read_back),
-                    high_water=high_water,
-                )
+            with ctx.pages(entity) as commit:
+                for page, rows, high_water in ahead(pages, prepare=prepare):
+                    commit(
+                        fetched_with=page.cursor, next_cursor=page.next_cursor, since=since,
+                        write=lambda rows=rows, store=store, read_back=read_back: store(ctx, rows, read_back),
+                        high_water=high_water,
+                    )
         except ProviderError as exc:
             if entity == "payouts" and exc.code == NOT_SUPPORTED:
                 continue  # reconciliation infers this platform's payouts from its transactions

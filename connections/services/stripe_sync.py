@@ -74,13 +74,20 @@ def stripe_balance_transactions_sync(ctx: SyncContext) -> None:
     since = ctx.pass_since(BALANCE)
     pages = ctx.client.iter_balance_transactions(ctx.connection.external_id, created_gte=since,
                                                  starting_after=state.cursor, limit=page_size(100))
-    for page in ahead(pages):
-        rows = [_bt_row(ctx, bt) for bt in page.objects]
-        ctx.commit_page(
-            entity=BALANCE, fetched_with=page.cursor, next_cursor=page.next_cursor, since=since,
-            write=lambda rows=rows: ingest.payout_item_upsert_many(company=ctx.company, rows=rows),
-            high_water=latest(parse_datetime(bt.get("created")) for bt in page.objects),
-        )
+    read_back = ingest.ReadBack()
+
+    def prepare(page):
+        # In the fetching thread: map the page while the previous one is being written.
+        return (page, [_bt_row(ctx, bt) for bt in page.objects],
+                latest(parse_datetime(bt.get("created")) for bt in page.objects))
+
+    with ctx.pages(BALANCE) as commit:
+        for page, rows, high_water in ahead(pages, prepare=prepare):
+            commit(
+                fetched_with=page.cursor, next_cursor=page.next_cursor, since=since, high_water=high_water,
+                write=lambda rows=rows: ingest.payout_item_upsert_many(company=ctx.company, rows=rows,
+                                                                       read_back=read_back),
+            )
 
 
 def stripe_payouts_sync(ctx: SyncContext) -> None:

@@ -22,10 +22,15 @@ def kill_after(pages: int):
 
 
 # Rutter syncs payouts first (one page here), so its sync is killed in the transactions pass.
-@pytest.mark.parametrize("provider, page_size, pages", [("rutter", 25, 2), ("stripe", 2, 1), ("plaid", 25, 1)])
-def test_it_resumes_a_killed_sync_without_loss_or_duplicates(provider, page_size, pages, alice, bob, live_world):
+# commit_rows 0 = one transaction per page; 20 = pages of 10 committed two at a time (killed after
+# a commit of two pages).
+@pytest.mark.parametrize("provider, page_size, pages, commit_rows", [
+    ("rutter", 25, 2, 0), ("stripe", 2, 1, 0), ("plaid", 25, 1, 0), ("rutter", 10, 3, 20), ("plaid", 10, 2, 20),
+])
+def test_it_resumes_a_killed_sync_without_loss_or_duplicates(provider, page_size, pages, commit_rows, alice, bob,
+                                                             live_world):
     world = sync_world()
-    live_world(world, sync_settings={"SYNC_PAGE_SIZE": page_size})
+    live_world(world, sync_settings={"SYNC_PAGE_SIZE": page_size, "SYNC_COMMIT_ROWS": commit_rows})
     link_all(alice.company, world)
     connection = Connection.objects.filter(company=alice.company, provider=provider).order_by("id").first()
 
@@ -47,3 +52,36 @@ def test_it_resumes_a_killed_sync_without_loss_or_duplicates(provider, page_size
     sync_all(clean)
     assert snapshot_by_key(alice.company) == snapshot_by_key(clean)
     assert not L.PayoutItem.objects.filter(company=bob.company).exists()
+
+
+def test_a_failure_inside_a_multi_page_commit_rolls_its_pages_back_with_their_cursor(alice, live_world, monkeypatch):
+    """Pages of one commit share its fate: a write failing on the 2nd page of the 2nd commit
+    leaves exactly the first commit's rows and cursor; the next sync completes the books."""
+    from connections.services import plaid_sync
+    from ledger.services import ingest
+
+    world = sync_world()
+    live_world(world, sync_settings={"SYNC_PAGE_SIZE": 10, "SYNC_COMMIT_ROWS": 30})
+    link_all(alice.company, world)
+    connection = Connection.objects.get(company=alice.company, provider="plaid")
+    real, calls = ingest.bank_transaction_upsert_many, []
+
+    def failing(**kwargs):
+        calls.append(1)
+        if len(calls) == 5:
+            raise RuntimeError("database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(plaid_sync.ingest, "bank_transaction_upsert_many", failing)
+    with pytest.raises(RuntimeError):
+        connection_sync(connection=connection)
+    assert L.BankTransaction.objects.filter(company=alice.company).count() == 30
+    state = SyncState.objects.get(connection=connection, entity="transactions")
+    assert state.records == 30 and state.cursor and not state.initial_done
+
+    monkeypatch.setattr(plaid_sync.ingest, "bank_transaction_upsert_many", real)
+    assert connection_sync(connection=connection).status == "succeeded"
+    clean = CompanyFactory()
+    link_all(clean, world)
+    sync_all(clean)
+    assert snapshot_by_key(alice.company)["BankTransaction"] == snapshot_by_key(clean)["BankTransaction"]
