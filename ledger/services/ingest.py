@@ -135,11 +135,18 @@ def _copy_upsert(model, rows: list[dict], update_fields: list[str]) -> int:
     and rows go from dicts to COPY without building model instances.
     """
     stage, attnames, defaults, cols, _ = _stage(model)
-    with connection.cursor() as cursor:
+    # COPY and INSERT in one transaction (a no-op inside the callers' own): the stage is emptied
+    # at every commit.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         pg = cursor.cursor  # the psycopg cursor: COPY is not part of the DB-API
         staged = _STAGED_ON.setdefault(pg.connection, set())
         if stage not in staged:
-            pg.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" AS '
+            # ON COMMIT DELETE ROWS: every commit truncates the stage. The DELETE … RETURNING
+            # below empties it logically, but its dead rows stay in the file (temp tables are
+            # never vacuumed and COPY appends), so without the truncate the stage grew by every
+            # row ever staged and each page's DELETE scanned all of it: 50 MB and 30 ms a page
+            # after 1,000 pages of 500 rows, measured — quadratic in the size of the sync.
+            pg.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
                        f'SELECT {cols} FROM "{model._meta.db_table}" WITH NO DATA')
             # Remembered once committed: a rolled-back transaction takes the table with it.
             transaction.on_commit(lambda: staged.add(stage))
