@@ -22,6 +22,7 @@ from connections.services.context import ConcurrentSync, SyncContext, relaxed_co
 from connections.services.plaid_sync import plaid_sync
 from connections.services.rutter_sync import rutter_refresh_object, rutter_sync
 from connections.services.stripe_sync import stripe_refresh_payout, stripe_sync
+from ledger.services import ingest
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,9 @@ def connection_sync(
     run = _run_start(connection, kind)
     with client_for(connection.provider) as client, relaxed_commits():
         ctx = SyncContext(connection=connection, run=run, client=client, on_page=on_page)
-        return _guarded(connection, run, lambda: PASSES[connection.provider](ctx))
+        run = _guarded(connection, run, lambda: PASSES[connection.provider](ctx))
+    ingest.analyze_grown()  # statistics for what reads the synced tables next
+    return run
 
 
 def sync_workers() -> int:

@@ -56,7 +56,7 @@ def _upsert(model, rows: list[dict], update_fields: list[str]) -> int | None:
         return 0
     if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
         written = _copy_upsert(model, rows, update_fields)
-        _analyze_when_grown(model, len(rows))
+        _grew(model, len(rows))
         return written
     model.objects.bulk_create(
         [model(**row) for row in rows], batch_size=BATCH, update_conflicts=True, unique_fields=SOURCED_KEY,
@@ -69,24 +69,42 @@ _GROWTH: dict[str, list[int]] = {}  # table -> [rows upserted since our last ANA
 ANALYZE_AFTER = 5000
 
 
-def _analyze_when_grown(model, rows: int) -> None:
-    """ANALYZE a table this process has grown by half since it last did (bulk-load practice).
+def _grew(model, rows: int) -> None:
+    entry = _GROWTH.setdefault(model._meta.db_table, [0, 0])
+    entry[0] += rows
+
+
+def _analyzed_if_grown(model) -> None:
+    """Before reading `model` by key: ANALYZE it if this process has grown it by half since it
+    last did (bulk-load practice).
 
     An initial sync grows a table from nothing to millions of rows in minutes; until statistics
     catch up the planner believes it is empty and reads `external_id IN (…)` lookups through
     item_company_payout_ext (company, source) — a scan of the whole connection per page (0.4 s at
     600k rows, measured) instead of a unique-index probe. Autovacuum would analyze eventually (if
     it is on); this keeps the plans right while the load runs. ANALYZE samples a bounded number
-    of rows and takes no lock that blocks writers.
+    of rows and takes no lock that blocks writers. It is paid when a lookup is about to be
+    planned, not after every write: a pass that only inserts (an initial load, with its
+    read-backs off) analyzes once, when the next pass first reads, not every time the table grew
+    by half (13 ANALYZEs of ledger_payoutitem while loading 600k rows). analyze_grown() settles
+    the rest after a sync.
     """
-    table = model._meta.db_table
+    _analyze_table_if_grown(model._meta.db_table)
+
+
+def _analyze_table_if_grown(table: str) -> None:
     since, base = _GROWTH.get(table, (0, 0))
-    since += rows
-    if since >= max(ANALYZE_AFTER, base // 2):
+    if since and since >= max(ANALYZE_AFTER, base // 2):
         with connection.cursor() as cursor:
             cursor.execute(f'ANALYZE "{table}"')
-        base, since = base + since, 0
-    _GROWTH[table] = [since, base]
+        _GROWTH[table] = [0, base + since]
+
+
+def analyze_grown() -> None:
+    """After a sync: ANALYZE the tables this process has grown by half since it last analyzed
+    them, so what reads them next (reconciliation, the dashboard) plans with their real size."""
+    for table in list(_GROWTH):
+        _analyze_table_if_grown(table)
 
 
 _STAGES: dict = {}  # model -> (stage table, column attnames, defaults, copy SQL, upsert SQL by options)
@@ -162,6 +180,8 @@ def _copy_upsert(model, rows: list[dict], update_fields: list[str]) -> int:
 
 def _ids_by_external(model, *, company, source: str, external_ids) -> dict[str, int]:
     found: dict[str, int] = {}
+    if external_ids:
+        _analyzed_if_grown(model)
     for chunk in _chunks(sorted(set(external_ids))):
         found.update(
             model.objects.filter(company=company, source=source, external_id__in=chunk)
@@ -410,6 +430,7 @@ def _stored_items(company, items: list[dict], fields: list[str]) -> dict[tuple[s
                 ).values_list("external_id", *fields):
                     found[(source, values[0])] = values[1:]
         return found
+    _analyzed_if_grown(PayoutItem)
     opts = PayoutItem._meta
     columns = ", ".join(f'"{opts.get_field(name).column}"' for name in fields)
     sql = (f'SELECT "external_id", {columns} FROM "{opts.db_table}" '
@@ -456,6 +477,7 @@ def payout_items_link(*, company, source: str, payout_external_ids) -> int:
 @transaction.atomic
 def payout_item_delete_many(*, company, source: str, external_ids) -> int:
     """The platform deleted movements: delete them, or mark them deleted if already booked."""
+    _analyzed_if_grown(PayoutItem)
     rows = PayoutItem.objects.filter(company=company, source=source, external_id__in=list(external_ids))
     try:
         with transaction.atomic():
@@ -533,6 +555,8 @@ def bank_transaction_upsert_many(*, company, rows: list[dict]) -> int:
 def bank_transaction_delete_many(*, company, source: str, external_ids, pending_only: bool = False) -> int:
     """Delete bank lines the bank withdrew; reconciled lines are kept (their match stands)."""
     deleted = 0
+    if external_ids:
+        _analyzed_if_grown(BankTransaction)
     for chunk in _chunks(sorted(set(external_ids))):
         rows = BankTransaction.objects.filter(company=company, source=source, external_id__in=chunk).exclude(
             status=BankTransactionStatus.RECONCILED
