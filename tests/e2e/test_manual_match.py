@@ -2,14 +2,16 @@
 and see the card update in place (the books through reconciliation.services)."""
 
 import datetime as dt
+import time
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from ledger.models import BankTransaction
 from reconciliation.models import Match, MatchPayout, MatchStatus
 from tests import factories as F
-from tests.e2e.conftest import after_swap, dashboard_world, open_dashboard, screenshot
+from tests.e2e.conftest import _dashboard, after_swap, dashboard_world, open_dashboard, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,3 +70,40 @@ def test_it_searches_payouts_and_matches_a_deposit_by_hand(page, partner_page, a
     assert list(MatchPayout.objects.filter(match=match).values_list("payout_id", flat=True)) == [woo.pk]
     assert BankTransaction.objects.get(pk=deposit.pk).status == "reconciled"
     screenshot(page, "review-manual-matched")
+
+
+def test_a_search_clicked_the_moment_its_form_arrives_is_handled_by_htmx(page, partner_page, alice, bob):
+    """A double-click on "Search" (or Enter pressed twice) can reach the new form in the very task
+    after htmx swaps it in. htmx used to wire swapped-in content only after its 20 ms settle delay;
+    a submit in between was a native one: the frame left the dashboard for a URL without the embed
+    token. New content is live as soon as it is in the page now."""
+    dashboard_world(alice.company)
+    deposit = BankTransaction.objects.get(company=alice.company, name="WOO PAYMENTS DEPOSIT 8841")
+    frame = open_dashboard(page, partner_page)
+    after_swap(page, frame.locator('nav#tabs a[data-tab="review"]').click)
+    after_swap(page, frame.locator(f"#deposit-{deposit.pk}").get_by_role("button", name="Find payout…").click)
+    dashboard = _dashboard(page)
+    navigations = []
+    page.on("framenavigated", lambda f: f is dashboard and navigations.append(f.url))
+    # The second click of the double-click, as early as an input event can come: the next task.
+    dashboard.evaluate("""(pk) => {
+      window.__searches = 0;
+      document.body.addEventListener("htmx:beforeRequest", (e) => {
+        if (e.detail.elt.matches(".manual-form")) window.__searches++;
+      });
+      document.body.addEventListener("htmx:afterSwap", () => setTimeout(() =>
+        document.querySelector(`#manual-${pk} .manual-form button[type=submit]`).click()), {once: true});
+    }""", deposit.pk)
+    frame.locator(f"#manual-{deposit.pk}").get_by_role("button", name="Search").click()
+    deadline = time.monotonic() + 10
+    while not navigations and time.monotonic() < deadline:
+        try:
+            if dashboard.evaluate("window.__searches === 2 && !document.querySelector('.htmx-request')"):
+                break
+        except PlaywrightError:  # the frame is navigating away
+            page.wait_for_timeout(200)
+            break
+        page.wait_for_timeout(50)
+    assert navigations == [], f"the frame left the dashboard: {navigations}"
+    assert dashboard.evaluate("window.__searches") == 2  # both clicks were htmx requests
+    frame.locator(f"#manual-{deposit.pk} .manual-pick").wait_for()
