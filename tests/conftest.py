@@ -28,11 +28,6 @@ def alice(db, bob):
 
 def pytest_collection_modifyitems(config, items):
     config._browser_items = [item.nodeid for item in items if item.get_closest_marker("browser")]
-    for item in items:
-        if item.get_closest_marker("browser"):
-            # A headless browser racing htmx's swaps can time out now and then (see the closing
-            # note of the dashboard issue); a real failure fails every attempt.
-            item.add_marker(pytest.mark.flaky(reruns=2, reruns_delay=1))
 
 
 def pytest_sessionfinish(session, exitstatus):

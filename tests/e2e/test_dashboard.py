@@ -12,7 +12,14 @@ from companies.services import embed_session_create
 from connections.models import Connection
 from reconciliation.embed_partner_page import PartnerPageServer, mint_embed_url
 from reconciliation.models import Match, MatchStatus
-from tests.e2e.conftest import after_swap, dashboard_world, open_dashboard, screenshot
+from tests.e2e.conftest import (
+    after_swap,
+    dashboard_world,
+    frame_caught_up,
+    open_dashboard,
+    screenshot,
+    set_viewport,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,13 +57,13 @@ def test_it_embeds_the_dashboard_and_opens_a_deposit_that_adds_up(page, partner_
     _tab(frame, "overview")
     frame.locator("svg.chart").first.wait_for()
     screenshot(page, "overview")
-    page.set_viewport_size({"width": 360, "height": 780})  # the narrowest phone we support
+    set_viewport(page, {"width": 360, "height": 780})  # the narrowest phone we support
     _tab(frame, "transactions")
     frame.locator(f"#txn-{bank.pk}").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     frame.locator(f"#txn-{bank.pk} button.expand").click()
     frame.locator(f"#bd-{bank.pk} .breakdown").wait_for()
-    page.wait_for_timeout(300)  # let the frame report its new height
+    frame_caught_up(page)  # the frame has reported its new height and been resized to it
     screenshot(page, "transactions-mobile")
 
 
