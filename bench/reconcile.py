@@ -62,7 +62,9 @@ def load(inputs, *, name: str):
                    arrival_date=p.arrival_on, status=p.status)
             for p in inputs.payouts
         ], batch_size=BATCH)
-        payout_ids = dict(Payout.objects.filter(company=company).values_list("external_id", "pk"))
+        # Keyed by connection too: every connection numbers its payouts po0, po1, ….
+        payout_ids = {(source, ext): pk for source, ext, pk in
+                      Payout.objects.filter(company=company).values_list("source", "external_id", "pk")}
         _items_load(company, inputs.items, payout_ids)
         BankTransaction.objects.bulk_create([
             BankTransaction(company=company, source="plaid:bench", external_id=_split(b.ref)[1],
@@ -82,7 +84,7 @@ def _items_load(company, items, payout_ids) -> None:
     """COPY on PostgreSQL (a million rows in seconds), bulk_create elsewhere."""
     def row(i):
         payout_ext = _split(i.payout_ref)[1] if i.payout_ref else ""
-        return (company.pk, i.connection_ref, _split(i.ref)[1], payout_ids.get(payout_ext), payout_ext,
+        return (company.pk, i.connection_ref, _split(i.ref)[1], payout_ids.get((i.connection_ref, payout_ext)), payout_ext,
                 i.kind, i.kind, "success", "", _midday(i.occurred_on), i.currency, i.gross, i.fee, i.net, "")
 
     if connection.vendor == "postgresql":

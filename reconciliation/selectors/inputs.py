@@ -58,23 +58,33 @@ def _items(queryset, platforms: dict[str, str]) -> tuple[E.PlatformItem, ...]:
     return tuple(platform_item(row, platforms) for row in rows)
 
 
-def _payout_totals(items, platforms: dict[str, str]) -> tuple[E.PlatformItem, ...]:
+def _payout_totals(company, items, platforms: dict[str, str]) -> tuple[E.PlatformItem, ...]:
     """Items of payouts that exist as objects matter to the engine only as those payouts'
-    breakdowns: one total per (payout, kind, currency), summed in SQL, instead of every row."""
+    breakdowns: one total per (payout, kind, currency), summed in SQL, instead of every row.
+
+    Grouped on the items' own columns (no join: the payouts' external ids and kinds come from a
+    small query), and fetched in one go rather than through a server-side cursor: a cursor is
+    planned for its first rows, which without fresh statistics made this a nested loop over
+    every (item, payout) pair.
+    """
+    explicit = dict(
+        tenant_rows(Payout, company).filter(is_inferred=False).values_list("pk", "external_id")
+    )
     rows = (
-        items.filter(payout__isnull=False, payout__is_inferred=False)
-        .values("source", "payout__external_id", "kind", "currency")
+        items.filter(payout__isnull=False)
+        .values_list("source", "payout_id", "kind", "currency")
         .annotate(gross=Sum("amount"), fee=Sum("fee"), net=Sum("net"), first=Min("occurred_at"))
         .order_by()
     )
     totals = []
-    for row in rows.iterator(CHUNK):
-        source, currency, day = row["source"], row["currency"], row["first"].date()
-        payout_ref = f"{source}:{row['payout__external_id']}"
+    for source, payout_id, kind, currency, gross, fee, net, first in rows:
+        if payout_id not in explicit:
+            continue  # an inferred payout's items: locked by its applied match, not read here
+        payout_ref = f"{source}:{explicit[payout_id]}"
         totals.append(kind_total(
-            ref=f"{payout_ref}#{row['kind']}:{currency}", source=source, payout_ref=payout_ref,
-            kind=row["kind"], currency=currency, gross=row["gross"], fee=row["fee"], net=row["net"],
-            day=day, platform=platforms.get(source, ""),
+            ref=f"{payout_ref}#{kind}:{currency}", source=source, payout_ref=payout_ref,
+            kind=kind, currency=currency, gross=gross, fee=fee, net=net,
+            day=first.date(), platform=platforms.get(source, ""),
         ))
     return tuple(totals)
 
@@ -135,7 +145,7 @@ def engine_inputs(*, company, settings: E.Settings | None = None) -> E.Inputs:
     # Individual transactions only where deposits are inferred from them; elsewhere, payout totals.
     inferred = [c.ref for c in connections if not c.has_payout_objects]
     items = _items(open_items.filter(source__in=inferred), platforms) + _payout_totals(
-        open_items.exclude(source__in=inferred), platforms
+        company, open_items.exclude(source__in=inferred), platforms
     )
     return E.Inputs(
         bank_lines=_bank_lines(company, settled_banks), connections=connections,

@@ -15,14 +15,12 @@
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import (
-    BigIntegerField,
     Case,
-    Count,
-    DateField,
     F,
     OuterRef,
     Q,
@@ -31,7 +29,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 from django.utils.timezone import now
 
 from connections.models import Connection
@@ -45,7 +43,6 @@ from ledger.models import (
     JournalEntry,
     Payment,
     Payout,
-    PayoutItem,
     Refund,
 )
 from ledger.money import ZERO
@@ -129,37 +126,54 @@ def _item_lines(books: Books, source: str, b: E.Breakdown, items: Sequence[E.Pla
     return lines
 
 
-def unbooked_items(company):
-    """Settled platform transactions not booked yet (pending or failed ones wait until they settle)."""
-    rows = PayoutItem.objects.filter(company=company, booked_entry__isnull=True).exclude(kind="payout")
-    for word in UNSETTLED_WORDS:
-        rows = rows.exclude(status__icontains=word)
-    return rows
+# What a run books, and on which day, as SQL shared by the GROUP BY and the UPDATEs that link the
+# items to their entries (one definition, so an item is linked to the entry that counted it):
+# settled platform transactions not booked yet (pending or failed ones wait until they settle),
+_UNBOOKED_SQL = "i.company_id = %s AND i.booked_entry_id IS NULL AND i.kind <> 'payout' AND " + " AND ".join(
+    f"LOWER(i.status) NOT LIKE '%%{word}%%'" for word in UNSETTLED_WORDS
+)
+# and the day an item settled ('YYYY-MM-DD'), its group's day while no explicit payout names it.
+_SETTLED_DAY_SQL = {
+    "postgresql": "to_char(COALESCE(i.available_on, CAST(i.occurred_at AT TIME ZONE 'UTC' AS date)), 'YYYY-MM-DD')",
+    "sqlite": "COALESCE(i.available_on, date(i.occurred_at))",
+}
 
 
-def _booking_day():
-    """Explicit payouts are booked on their arrival date, anything else on its settlement day."""
-    explicit = Q(payout__isnull=False, payout__is_inferred=False)
-    return (
-        Case(When(explicit, then=F("payout_id")), default=None, output_field=BigIntegerField()),
-        Case(When(explicit, then=F("payout__arrival_date")),
-             default=Coalesce("available_on", TruncDate("occurred_at")), output_field=DateField()),
-    )
+def _decimal(value) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))  # SQLite sums are floats
 
 
 def _groups(company):
-    """Per (connection, currency, payout or day): the sums of each kind of item, in SQL."""
-    group_payout, day = _booking_day()
-    rows = (
-        unbooked_items(company).annotate(group_payout=group_payout, day=day)
-        .values("source", "currency", "group_payout", "day", "kind")
-        .annotate(gross=Sum("amount"), fee=Sum("fee"), net=Sum("net"), count=Count("id"))
-        .order_by("source", "currency", "group_payout", "day", "kind")
-    )
-    groups = defaultdict(list)
-    for row in rows:
-        groups[(row["source"], row["currency"], row["group_payout"], row["day"])].append(row)
-    return groups
+    """Per (connection, currency, payout or day): the sums of each kind of item, in SQL.
+
+    Explicit payouts are booked on their arrival date, anything else on its settlement day.
+    Grouped on the items' own columns (no join, so no plan depends on statistics); the items of
+    one explicit payout are then one group whatever days they settled on.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT i.source, i.currency, i.payout_id, {_SETTLED_DAY_SQL[connection.vendor]}, i.kind,
+                       SUM(i.amount), SUM(i.fee), SUM(i.net), COUNT(*)
+                  FROM ledger_payoutitem i WHERE {_UNBOOKED_SQL} GROUP BY 1, 2, 3, 4, 5""",
+            [company.pk],
+        )
+        rows = cursor.fetchall()
+    payouts = Payout.objects.filter(company=company, is_inferred=False).in_bulk({row[2] for row in rows if row[2]})
+    sums = defaultdict(dict)  # group key -> kind -> [gross, fee, net, count]
+    for source, currency, payout_id, day, kind, gross, fee, net, count in rows:
+        payout = payouts.get(payout_id)
+        key = (source, currency, payout.pk, payout.arrival_date) if payout else (
+            source, currency, None, date.fromisoformat(str(day)))
+        total = sums[key].setdefault(kind, [ZERO, ZERO, ZERO, 0])
+        total[0] += _decimal(gross)
+        total[1] += _decimal(fee)
+        total[2] += _decimal(net)
+        total[3] += count
+    groups = {}
+    for key in sorted(sums, key=lambda k: (k[0], k[1], k[2] is None, k[2] or 0, k[3] or date.min)):
+        groups[key] = [{"kind": kind, "gross": gross, "fee": fee, "net": net, "count": count, "day": key[3]}
+                       for kind, (gross, fee, net, count) in sorted(sums[key].items())]
+    return groups, payouts
 
 
 def _kind_totals(source, currency, rows, platform: str) -> list[E.PlatformItem]:
@@ -184,11 +198,10 @@ def items_book(*, company, by: str) -> int:
     link items to their entry, one INSERT…SELECT each for payments and refunds.
     """
     books = Books(company)
-    groups = _groups(company)
+    groups, payouts = _groups(company)
     if not groups:
         return 0
     token = uuid.uuid4().hex[:12]
-    payouts = Payout.objects.in_bulk([key[2] for key in groups if key[2]])
     plan, specs = [], []
     for (source, currency, payout_id, day), rows in groups.items():
         payout = payouts.get(payout_id)
@@ -212,41 +225,55 @@ def items_book(*, company, by: str) -> int:
     return sum(count for _, _, _, count, _ in plan)
 
 
-_SETTLED_SQL = " AND ".join(f"LOWER(i.status) NOT LIKE '%%{word}%%'" for word in UNSETTLED_WORDS)
-_DAY_SQL = {
-    "postgresql": "to_char(COALESCE(i.available_on, CAST(i.occurred_at AT TIME ZONE 'UTC' AS date)), 'YYYY-MM-DD')",
-    "sqlite": "COALESCE(i.available_on, date(i.occurred_at))",
-}
 _EXPLICIT_SQL = "EXISTS (SELECT 1 FROM ledger_payout p WHERE p.id = i.payout_id AND NOT p.is_inferred)"
 _LINK_BATCH = 500
 
 
+def _link_rows(rows: list[tuple], types: tuple[str, ...]):
+    """(FROM clause, params) chunks naming `rows` as v(column1, column2, …): on PostgreSQL one
+    chunk of arrays unnested (one UPDATE, one pass over the items, whatever the number of groups),
+    elsewhere VALUES lists of `_LINK_BATCH` rows."""
+    columns = ", ".join(f"column{n}" for n in range(1, len(types) + 1))
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"CAST(%s AS {t}[])" for t in types)
+        yield f"unnest({arrays}) AS v({columns})", [list(column) for column in zip(*rows, strict=True)]
+        return
+    row_sql = "(" + ", ".join(f"CAST(%s AS {t})" for t in types) + ")"
+    for start in range(0, len(rows), _LINK_BATCH):
+        batch = rows[start:start + _LINK_BATCH]
+        yield f"(VALUES {', '.join([row_sql] * len(batch))}) AS v", [value for row in batch for value in row]
+
+
 def _link_items(company, keys, entries) -> None:
-    """Point every item booked now at its group's entry: set-based UPDATEs joined to a VALUES list
-    of (group → entry), so each uses the items' indexes whatever the planner knows."""
-    unbooked = f"i.company_id = %s AND i.booked_entry_id IS NULL AND i.kind <> 'payout' AND {_SETTLED_SQL}"
-    by_payout = [(payout_id, entry.pk) for (_, _, payout_id, _), entry in zip(keys, entries, strict=True) if payout_id]
+    """Point every item booked now at its group's entry: set-based UPDATEs joined to the list of
+    (group → entry), on the same conditions as the GROUP BY of `_groups`.
+
+    No index covers `booked_entry_id`, so on PostgreSQL this is a HOT update (see ledger
+    migration 0006): only heap pages are written, not the table's indexes.
+    """
+    pairs = list(zip(keys, entries, strict=True))
+    by_payout = [(payout_id, source, currency, entry.pk)
+                 for (source, currency, payout_id, _), entry in pairs if payout_id]
     by_day = [(source, currency, str(day), entry.pk)
-              for (source, currency, payout_id, day), entry in zip(keys, entries, strict=True) if not payout_id]
-    day = _DAY_SQL[connection.vendor]
+              for (source, currency, payout_id, day), entry in pairs if not payout_id]
+    day = _SETTLED_DAY_SQL[connection.vendor]
     with connection.cursor() as cursor:
-        for start in range(0, len(by_payout), _LINK_BATCH):
-            batch = by_payout[start:start + _LINK_BATCH]
-            cursor.execute(
-                f"""UPDATE ledger_payoutitem AS i SET booked_entry_id = v.column2
-                      FROM (VALUES {", ".join(["(CAST(%s AS BIGINT), CAST(%s AS BIGINT))"] * len(batch))}) AS v
-                     WHERE i.payout_id = v.column1 AND {unbooked} AND {_EXPLICIT_SQL}""",
-                [value for pair in batch for value in pair] + [company.pk],
-            )
-        for start in range(0, len(by_day), _LINK_BATCH):
-            batch = by_day[start:start + _LINK_BATCH]
-            cursor.execute(
-                f"""UPDATE ledger_payoutitem AS i SET booked_entry_id = v.column4
-                      FROM (VALUES {", ".join(["(%s, %s, %s, CAST(%s AS BIGINT))"] * len(batch))}) AS v
-                     WHERE i.source = v.column1 AND i.currency = v.column2 AND {day} = v.column3
-                       AND {unbooked} AND NOT {_EXPLICIT_SQL}""",
-                [value for row in batch for value in row] + [company.pk],
-            )
+        if by_payout:
+            for values, params in _link_rows(by_payout, ("BIGINT", "TEXT", "TEXT", "BIGINT")):
+                cursor.execute(
+                    f"""UPDATE ledger_payoutitem AS i SET booked_entry_id = v.column4 FROM {values}
+                         WHERE i.payout_id = v.column1 AND i.source = v.column2 AND i.currency = v.column3
+                           AND {_UNBOOKED_SQL}""",
+                    [*params, company.pk],
+                )
+        if by_day:
+            for values, params in _link_rows(by_day, ("TEXT", "TEXT", "TEXT", "BIGINT")):
+                cursor.execute(
+                    f"""UPDATE ledger_payoutitem AS i SET booked_entry_id = v.column4 FROM {values}
+                         WHERE i.source = v.column1 AND i.currency = v.column2 AND {day} = v.column3
+                           AND {_UNBOOKED_SQL} AND NOT {_EXPLICIT_SQL}""",
+                    [*params, company.pk],
+                )
 
 
 def _expenses_create(company, plan, entries):
