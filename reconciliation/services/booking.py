@@ -1,8 +1,8 @@
 """Booking reconciled money into the books (accrual basis, each thing booked exactly once).
 
-- items (`items:<first item id>`): every settled platform transaction is booked into its
-  connection's clearing account when it settles, grouped per payout (or per connection-day while
-  no payout names it): sales, refunds, processing fees, marketplace commissions, chargebacks,
+- items (`items:<run token>:<group>`): every settled platform transaction is booked into its
+  connection's clearing account when it settles, grouped per payout and currency (or per
+  connection, currency and settlement day while no payout names it): sales, refunds, processing fees, marketplace commissions, chargebacks,
   reserves, anything else to Uncategorized; plus Expense rows per fee category and Payment/Refund
   rows for the invoices the items paid. Fees are expenses when the platform takes them, whether
   or not the money has reached the bank yet.
@@ -187,7 +187,9 @@ def _kind_totals(source, currency, rows, platform: str) -> list[E.PlatformItem]:
 
 
 def _group_reference(token: str, source: str, currency: str, payout_id, day) -> str:
-    return f"items:{token}:p{payout_id}" if payout_id else f"items:{token}:{source}:{currency}:{day}"
+    """Unique per group (entries are idempotent by reference): a payout's items in two currencies
+    are two groups, so two entries."""
+    return f"items:{token}:p{payout_id}:{source}:{currency}" if payout_id else f"items:{token}:{source}:{currency}:{day}"
 
 
 @transaction.atomic
