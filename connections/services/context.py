@@ -161,10 +161,14 @@ class PageCommits:
 
     def _commit(self) -> None:
         ctx, state = self.ctx, self._state
-        state.updated_at = timezone.now()
-        state.save()
-        ctx.progress(entity=self.entity, records=self._records, deleted=self._deleted, pages=self._pages)
         atomic, self._atomic = self._atomic, None
+        try:
+            state.updated_at = timezone.now()
+            state.save()
+            ctx.progress(entity=self.entity, records=self._records, deleted=self._deleted, pages=self._pages)
+        except BaseException as exc:  # the block is closed here: __exit__ no longer sees it open
+            atomic.__exit__(type(exc), exc, exc.__traceback__)
+            raise
         atomic.__exit__(None, None, None)
         ctx._states[self.entity] = state
         if ctx.on_page is not None:

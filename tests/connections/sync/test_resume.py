@@ -85,3 +85,34 @@ def test_a_failure_inside_a_multi_page_commit_rolls_its_pages_back_with_their_cu
     link_all(clean, world)
     sync_all(clean)
     assert snapshot_by_key(alice.company)["BankTransaction"] == snapshot_by_key(clean)["BankTransaction"]
+
+
+
+def test_a_failure_committing_when_the_block_ends_rolls_back_and_leaves_no_open_transaction(
+        alice, live_world, monkeypatch):
+    """Pages still open when the `with` block ends are committed by its exit; if that commit
+    fails, the pages are rolled back and no atomic block is left open."""
+    from django.db import connection as db
+
+    from connections.models import SyncRun
+    from connections.services.context import SyncContext
+
+    world = sync_world()
+    live_world(world)
+    link_all(alice.company, world)
+    connection = Connection.objects.get(company=alice.company, provider="plaid")
+    run = SyncRun.objects.create(company=alice.company, connection=connection, kind="initial")
+    ctx = SyncContext(connection=connection, run=run, client=None)
+    ctx.state("transactions")
+    depth = len(db.atomic_blocks)
+
+    def broken(self, **kwargs):
+        raise RuntimeError("progress row is gone")
+
+    monkeypatch.setattr(SyncContext, "progress", broken)
+    with pytest.raises(RuntimeError), ctx.pages("transactions", commit_rows=1000) as commit:
+        commit(fetched_with=None, next_cursor="c1", since=None, finished=False,
+               write=lambda: SyncState.objects.filter(connection=connection).update(records=99) and 1)
+    assert len(db.atomic_blocks) == depth, "no atomic block left open"
+    state = SyncState.objects.get(connection=connection, entity="transactions")
+    assert (state.cursor, state.records) == (None, 0), "the page's writes went with the failed commit"
