@@ -218,13 +218,15 @@ PLAID_LINK_URL = env("PLAID_LINK_URL", "")
 # Rutter 500, Stripe 100, Plaid 500); setup_schedules polls every connection every
 # SYNC_POLL_MINUTES; a connection whose initial sync is not ready retries after
 # SYNC_NOT_READY_RETRY_SECONDS; SYNC_ENQUEUE_RECONCILIATION=0 stops queueing reconciliation after
-# a sync; connections_sync_many syncs SYNC_WORKERS connections at once (PostgreSQL only).
+# a sync; connections_sync_many syncs SYNC_WORKERS connections at once (PostgreSQL only);
+# SYNC_COMMIT_ROWS records are committed per transaction with their cursor (0 = one per page).
 SYNC_OVERLAP_SECONDS = env_int("SYNC_OVERLAP_SECONDS", 3600)
 SYNC_PAGE_SIZE = env_int("SYNC_PAGE_SIZE", 0)
 SYNC_POLL_MINUTES = env_int("SYNC_POLL_MINUTES", 15)
 SYNC_NOT_READY_RETRY_SECONDS = env_int("SYNC_NOT_READY_RETRY_SECONDS", 60)
 SYNC_ENQUEUE_RECONCILIATION = env_bool("SYNC_ENQUEUE_RECONCILIATION", True)
 SYNC_WORKERS = env_int("SYNC_WORKERS", 2)
+SYNC_COMMIT_ROWS = env_int("SYNC_COMMIT_ROWS", 2000)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
