@@ -221,10 +221,17 @@ def items_book(*, company, by: str) -> int:
             reference=_group_reference(token, source, currency, payout_id, day), lines=lines, created_by=by,
         ))
     entries = journal_entries_post_many(company=company, entries=specs)
-    _link_items(company, [key for *_, key in plan], entries)
+    counted = sum(count for _, _, _, count, _ in plan)
+    linked = _link_items(company, [key for *_, key in plan], entries)
+    if linked != counted:  # a transaction synced or settled between the GROUP BY and the link
+        raise ItemsChangedWhileBooking(f"{counted} platform transactions counted, {linked} linked")
     _expenses_create(company, plan, entries)
     _invoice_documents_create(company, min(entry.pk for entry in entries)) if entries else None
-    return sum(count for _, _, _, count, _ in plan)
+    return counted
+
+
+class ItemsChangedWhileBooking(RuntimeError):
+    """Rolls the booking back (nothing half-booked); the next run books the new state."""
 
 
 _EXPLICIT_SQL = "EXISTS (SELECT 1 FROM ledger_payout p WHERE p.id = i.payout_id AND NOT p.is_inferred)"
@@ -246,13 +253,15 @@ def _link_rows(rows: list[tuple], types: tuple[str, ...]):
         yield f"(VALUES {', '.join([row_sql] * len(batch))}) AS v", [value for row in batch for value in row]
 
 
-def _link_items(company, keys, entries) -> None:
+def _link_items(company, keys, entries) -> int:
     """Point every item booked now at its group's entry: set-based UPDATEs joined to the list of
     (group → entry), on the same conditions as the GROUP BY of `_groups`.
 
     No index covers `booked_entry_id`, so on PostgreSQL this is a HOT update (see ledger
-    migration 0006): only heap pages are written, not the table's indexes.
+    migration 0006): only heap pages are written, not the table's indexes. Returns how many items
+    were linked.
     """
+    linked = 0
     pairs = list(zip(keys, entries, strict=True))
     by_payout = [(payout_id, source, currency, entry.pk)
                  for (source, currency, payout_id, _), entry in pairs if payout_id]
@@ -268,6 +277,7 @@ def _link_items(company, keys, entries) -> None:
                            AND {_UNBOOKED_SQL}""",
                     [*params, company.pk],
                 )
+                linked += cursor.rowcount
         if by_day:
             for values, params in _link_rows(by_day, ("TEXT", "TEXT", "TEXT", "BIGINT")):
                 cursor.execute(
@@ -276,6 +286,8 @@ def _link_items(company, keys, entries) -> None:
                            AND {_UNBOOKED_SQL} AND NOT {_EXPLICIT_SQL}""",
                     [*params, company.pk],
                 )
+                linked += cursor.rowcount
+    return linked
 
 
 def _expenses_create(company, plan, entries):

@@ -121,3 +121,25 @@ def test_booking_an_item_is_a_hot_update_on_postgresql(db):
         options = cursor.fetchone()[0]
     assert definitions and not [d for d in definitions if "booked_entry" in d]
     assert "fillfactor=50" in options
+
+
+def test_an_item_synced_between_the_grouping_and_the_link_rolls_the_booking_back(company, monkeypatch):
+    from reconciliation.services import booking
+
+    payout = _payout(company, "po1")
+    _item(company, "a", payout=payout)
+    post = booking.journal_entries_post_many
+
+    def post_then_sync(**kwargs):
+        entries = post(**kwargs)
+        _item(company, "late", payout=payout)  # not in the entry's totals
+        return entries
+
+    monkeypatch.setattr(booking, "journal_entries_post_many", post_then_sync)
+    with pytest.raises(booking.ItemsChangedWhileBooking):
+        items_book(company=company, by="test")
+    monkeypatch.undo()
+
+    assert not PayoutItem.objects.filter(company=company, booked_entry__isnull=False).exists()
+    assert items_book(company=company, by="test") == 1  # the rollback took "late" too
+    _assert_each_entry_counts_exactly_its_items(company)
