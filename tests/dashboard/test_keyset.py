@@ -60,10 +60,14 @@ def test_the_cursor_condition_is_an_index_range(alice, status):
             assert f"USING INDEX {index} (company_id=? AND " in plan and "date<?" in plan, plan
             assert "TEMP B-TREE" not in plan, plan
         elif connection.vendor == "postgresql":
-            cur.execute("SET LOCAL enable_seqscan = off")  # a tiny test table would be read whole
+            # A tiny test table would be read whole, or (with the statistics other tests' ANALYZE
+            # leaves behind) its one row sorted: plan it as the big table it stands for.
+            cur.execute("SET LOCAL enable_seqscan = off")
+            cur.execute("SET LOCAL enable_sort = off")
             cur.execute(f"EXPLAIN {sql}", params)
             plan = "\n".join(r[0] for r in cur.fetchall())
-            assert index in plan and "Index Cond" in plan and "date <=" in plan, plan
+            conditions = " ".join(line for line in plan.splitlines() if "Index Cond" in line)
+            assert index in plan and "date <=" in conditions, plan
             assert "Sort" not in plan, plan
         else:
             pytest.skip(connection.vendor)
