@@ -20,7 +20,7 @@ from .deposits import explicit_candidates, payout_is_open, view_of
 from .inferred import inferred_candidates, settlement_order
 from .types import Connection, Decision, Inputs, PlatformItem, Result
 
-ENGINE_VERSION = "tieout-engine/1.0"
+ENGINE_VERSION = "tieout-engine/1.1"
 
 
 def _connections(inputs: Inputs) -> list[Connection]:
@@ -68,10 +68,20 @@ def _decision(r: Resolution, status: str, inputs: Inputs) -> Decision:
     )
 
 
-def _final(resolutions: list[Resolution], cands: list[Candidate], inputs: Inputs) -> list[Decision]:
+def _final(
+    resolutions: list[Resolution], cands: list[Candidate], inputs: Inputs, waiting: dict[int, str]
+) -> list[Decision]:
     """Decisions for what is left once nothing more can be committed. A bank line that lost a
-    coin toss is ambiguous too; one that lost to a clearly better line says so."""
-    out = [_decision(r, _status(r, inputs), inputs) for r in resolutions]
+    coin toss is ambiguous too; one that lost to a clearly better line says so; a confident
+    answer that had to wait (see _waiting) is a suggestion."""
+    out = []
+    for r in resolutions:
+        status = _status(r, inputs)
+        if status == "matched" and id(r.candidate) in waiting:
+            why = waiting[id(r.candidate)]
+            r = replace(r, candidate=replace(r.candidate, reasons=r.candidate.reasons + (why,)))
+            status = "suggested"
+        out.append(_decision(r, status, inputs))
     decided = {d.bank_ref for d in out}
     tossed = {
         x.bank_ref: r
@@ -110,6 +120,90 @@ def _final(resolutions: list[Resolution], cands: list[Candidate], inputs: Inputs
     return out
 
 
+OUT_OF_ORDER = (
+    "another deposit of this connection on a different day took transactions on the other side "
+    "of these: a balance is swept in order, so this is not applied"
+)
+FIFO_FACTOR = 0.85
+
+
+class _Sweeps:
+    """Inferred payouts of one connection sweep its balance in order: of two deposits on
+    different days, the earlier one took the earlier transactions. A grouping that would break
+    that order against a committed one is at best a suggestion; of two confident groupings that
+    break it against each other in one round, the weaker (or both, when equally strong) waits."""
+
+    def __init__(self, items_by_conn: dict[str, list[PlatformItem]], day_of: dict[str, object]):
+        self.position = {it.ref: k for lst in items_by_conn.values() for k, it in enumerate(lst)}
+        self.day_of = day_of  # bank line ref -> its date
+        self.taken: dict[str, list[tuple]] = defaultdict(list)  # connection -> (day, first, last)
+
+    def _span(self, c: Candidate) -> tuple | None:
+        positions = [self.position[r] for r in c.inferred.item_refs if r in self.position]
+        if not positions:
+            return None
+        return c.inferred.connection_ref, self.day_of[c.bank_ref], min(positions), max(positions)
+
+    @staticmethod
+    def _crossed(day, first, last, others) -> bool:
+        return any(
+            (d < day and f > last) or (d > day and e < first) for d, f, e in others
+        )
+
+    def demote(self, cands: list[Candidate]) -> list[Candidate]:
+        """Candidates that break the order of committed sweeps step down below confidence."""
+        out = []
+        for c in cands:
+            span = self._span(c) if c.inferred is not None else None
+            if span is not None and self._crossed(*span[1:], self.taken.get(span[0], ())):
+                c = replace(c, score=c.score * FIFO_FACTOR, reasons=c.reasons + (OUT_OF_ORDER,))
+            out.append(c)
+        return out
+
+    def held(self, new: list[Resolution]) -> set[int]:
+        """ids of this round's confident inferred answers that wait (crossed by one at least as strong)."""
+        spans = {id(r.candidate): self._span(r.candidate) for r in new if r.candidate.inferred is not None}
+        out = set()
+        for r in new:
+            mine = spans.get(id(r.candidate))
+            if mine is None:
+                continue
+            rivals = [
+                spans[id(o.candidate)][1:]
+                for o in new
+                if o is not r and spans.get(id(o.candidate)) is not None
+                and spans[id(o.candidate)][0] == mine[0] and o.candidate.score >= r.candidate.score
+            ]
+            if self._crossed(*mine[1:], rivals):
+                out.add(id(r.candidate))
+        return out
+
+    def commit(self, c: Candidate) -> None:
+        span = self._span(c) if c.inferred is not None else None
+        if span is not None:
+            self.taken[span[0]].append(span[1:])
+
+
+STRONGER_READING = (
+    "a stronger reading of this deposit lost only to answers that are not applied: this one "
+    "depends on them, so it is not applied"
+)
+
+
+def _waiting(confident: list[Resolution], cands: list[Candidate], sweeps: _Sweeps) -> dict[int, str]:
+    """Confident answers that are not committed this round, with why. An answer is committed only
+    when it is its deposit's strongest reading (a weaker one chosen because the packing gave the
+    stronger reading's payouts or transactions to other lines is committed once those lines are)
+    and does not break the order of its connection's sweeps."""
+    best: dict[str, float] = defaultdict(float)
+    for c in cands:
+        best[c.bank_ref] = max(best[c.bank_ref], c.score)
+    out = {id(r.candidate): STRONGER_READING for r in confident if best[r.candidate.bank_ref] > r.candidate.score + 1e-9}
+    for key in sweeps.held(confident):
+        out.setdefault(key, OUT_OF_ORDER)
+    return out
+
+
 def _fixpoint(
     *, inputs, views, explicit: list[Candidate], conns, items_by_conn, lock_items
 ) -> tuple[list[Decision], list[Decision]]:
@@ -129,6 +223,8 @@ def _fixpoint(
             return conn_platform.get(c.inferred.connection_ref, "")
         return payout_platform.get(c.payout_refs[0], "") if c.payout_refs else ""
 
+    sweeps = _Sweeps(items_by_conn, {v.line.ref: v.line.date for v in views})
+
     def weak(c: Candidate) -> bool:
         return not named.get(c.bank_ref) and c.score < s.auto_threshold
 
@@ -146,23 +242,26 @@ def _fixpoint(
             settings=s,
         )
         cands = [c for c in cands if (c.bank_ref, c.answer) not in rejected]
-        cands = _specificity(cands, named, platform_of)
+        cands = _specificity(sweeps.demote(cands), named, platform_of)
         held_back = False
         if not with_weak:
             strong = [c for c in cands if not weak(c)]
             held_back = len(strong) < len(cands)
             cands = strong
         resolutions = resolve(cands, max_exact_edges=s.exact_component_max_edges)
-        new = [r for r in resolutions if _status(r, inputs) == "matched"]
+        confident = [r for r in resolutions if _status(r, inputs) == "matched"]
+        waiting = _waiting(confident, cands, sweeps)
+        new = [r for r in confident if id(r.candidate) not in waiting]
         if not new:
             if held_back:
                 with_weak = True
                 continue
-            return committed, _final(resolutions, cands, inputs)
+            return committed, _final(resolutions, cands, inputs, waiting)
         with_weak = False
         for r in new:
             committed.append(_decision(r, "matched", inputs))
             used |= r.candidate.resources
+            sweeps.commit(r.candidate)
             if r.candidate.inferred is not None:
                 paid.update(r.candidate.inferred.item_refs)
 

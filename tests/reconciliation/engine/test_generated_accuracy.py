@@ -34,6 +34,11 @@ WORLDS = [
     (19, 30),
     (23, 50),
     (42, 30),
+    # Longer worlds where a deposit paid through a shared gateway (PAYPAL, BRAINTREE, STRIPE)
+    # was once applied to a weaker, coincidental grouping of another platform while its own,
+    # stronger reading was blocked by answers that were never applied (now: it waits).
+    (202, 90),
+    (808, 120),
 ]
 PRECISION = 1.0
 RECALL_EXPLICIT = 0.99
