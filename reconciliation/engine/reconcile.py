@@ -139,6 +139,9 @@ class _Sweeps:
         self.taken: dict[str, list[tuple]] = defaultdict(list)  # connection -> (day, first, last)
 
     def _span(self, c: Candidate) -> tuple | None:
+        """(connection, deposit day, first and last position) of an inferred answer, else None."""
+        if c.inferred is None:
+            return None
         positions = [self.position[r] for r in c.inferred.item_refs if r in self.position]
         if not positions:
             return None
@@ -154,7 +157,7 @@ class _Sweeps:
         """Candidates that break the order of committed sweeps step down below confidence."""
         out = []
         for c in cands:
-            span = self._span(c) if c.inferred is not None else None
+            span = self._span(c)
             if span is not None and self._crossed(*span[1:], self.taken.get(span[0], ())):
                 c = replace(c, score=c.score * FIFO_FACTOR, reasons=c.reasons + (OUT_OF_ORDER,))
             out.append(c)
@@ -162,24 +165,18 @@ class _Sweeps:
 
     def held(self, new: list[Resolution]) -> set[int]:
         """ids of this round's confident inferred answers that wait (crossed by one at least as strong)."""
-        spans = {id(r.candidate): self._span(r.candidate) for r in new if r.candidate.inferred is not None}
-        out = set()
-        for r in new:
-            mine = spans.get(id(r.candidate))
-            if mine is None:
-                continue
-            rivals = [
-                spans[id(o.candidate)][1:]
-                for o in new
-                if o is not r and spans.get(id(o.candidate)) is not None
-                and spans[id(o.candidate)][0] == mine[0] and o.candidate.score >= r.candidate.score
-            ]
-            if self._crossed(*mine[1:], rivals):
-                out.add(id(r.candidate))
-        return out
+        spanned = [(r.candidate, span) for r in new if (span := self._span(r.candidate)) is not None]
+        return {
+            id(c)
+            for c, (conn, *mine) in spanned
+            if self._crossed(*mine, [
+                other[1:] for o, other in spanned
+                if o is not c and other[0] == conn and o.score >= c.score
+            ])
+        }
 
     def commit(self, c: Candidate) -> None:
-        span = self._span(c) if c.inferred is not None else None
+        span = self._span(c)
         if span is not None:
             self.taken[span[0]].append(span[1:])
 
