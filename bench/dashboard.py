@@ -124,8 +124,8 @@ def main(argv=None):
     from django.test import Client
     from django.urls import reverse
 
+    from dashboard.embed import embed_token_issue
     from ledger.models import BankTransaction
-    from reconciliation.embed import embed_token_issue
 
     t0 = time.perf_counter()
     company = _fill(args.rows)

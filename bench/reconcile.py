@@ -28,9 +28,9 @@ from companies.services import company_create, partner_create  # noqa: E402
 from connections.models import Connection, ConnectionStatus  # noqa: E402
 from ledger.models import BankAccount, BankTransaction, JournalLine, Payout, PayoutItem  # noqa: E402
 from ledger.selectors import books_balanced  # noqa: E402
-from reconciliation.engine.scoring import score  # noqa: E402
 from reconciliation.selectors.export import reconciliation_export  # noqa: E402
 from reconciliation.services import reconcile_company  # noqa: E402
+from sandbox.scoring import score  # noqa: E402
 
 BATCH = 10_000
 

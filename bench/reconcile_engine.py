@@ -14,9 +14,10 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 
+from ledger.platforms import descriptor_keywords
 from reconciliation.engine import BankLine, Connection, Inputs, Payout, PlatformItem, reconcile
 from reconciliation.engine.export import export_result
-from reconciliation.engine.scoring import score
+from sandbox.scoring import score
 
 START = date(2025, 1, 1)
 CENT = Decimal("0.01")
@@ -183,6 +184,7 @@ def generate(*, items_target: int, seed: int):
         connections=tuple(conns),
         payouts=tuple(payouts),
         items=tuple(items),
+        platform_keywords=descriptor_keywords(),
     ), {"format": "tieout.truth/1", "deposits": truth}
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import httpx
 
-from connections.sandbox.generator import generate
-from connections.sandbox.server import SandboxServer
-from connections.sandbox.world import load_world
+from sandbox.generator import generate
+from sandbox.server import SandboxServer
+from sandbox.world import load_world
 
 RESULTS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 

@@ -131,7 +131,7 @@ def _django():
 
 
 def _settings(port: int) -> dict:
-    from connections.sandbox.state import Credentials
+    from sandbox.state import Credentials
 
     c, base = Credentials(), f"http://127.0.0.1:{port}"
     return {"RUTTER_BASE_URL": base + "/rutter/versioned", "RUTTER_CLIENT_ID": c.rutter_client_id,

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "ledger",
     "connections",
     "reconciliation",
+    "dashboard",
+    "sandbox",
 ]
 
 MIDDLEWARE = [
@@ -61,7 +63,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # After XFrameOptionsMiddleware: embed responses swap DENY for CSP frame-ancestors.
-    "reconciliation.embed.EmbedAuthMiddleware",
+    "dashboard.embed.EmbedAuthMiddleware",
 ]
 X_FRAME_OPTIONS = "DENY"
 

@@ -11,7 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/", include("config.api_urls")),
-    path("embed/", include("reconciliation.urls")),
+    path("embed/", include("dashboard.urls")),
     path("webhooks/", include("connections.webhook_urls")),
 ]
 

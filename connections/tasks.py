@@ -10,7 +10,7 @@ from django_q.models import Schedule
 from django_q.tasks import async_task, schedule
 
 from connections.models import Connection, ConnectionStatus, SyncRunStatus, WebhookEvent
-from connections.services import connection_sync, reconciliation_enqueue, webhook_process
+from connections.services import books_changed_announce, connection_sync, webhook_process
 
 POLLABLE = (ConnectionStatus.PENDING_INITIAL_SYNC, ConnectionStatus.READY, ConnectionStatus.ERROR)
 
@@ -25,16 +25,12 @@ def sync_connection(connection_id: int, kind: str | None = None) -> dict:
                  schedule_type=Schedule.ONCE, next_run=timezone.now() + timedelta(seconds=delay),
                  name=f"sync-not-ready-{connection_id}-{run.pk}")
     elif run.status == SyncRunStatus.SUCCEEDED and run.records:
-        reconciliation_enqueue(company_id=connection.company_id)
+        books_changed_announce(company_id=connection.company_id)
     return {"run": run.pk, "status": run.status, "records": run.records}
 
 
 def initial_sync(connection_id: int) -> dict:
     return sync_connection(connection_id, kind="initial")
-
-
-def incremental_sync(connection_id: int) -> dict:
-    return sync_connection(connection_id, kind="incremental")
 
 
 def poll_connections() -> int:
@@ -48,5 +44,5 @@ def poll_connections() -> int:
 def process_webhook(event_id: int) -> str:
     event = webhook_process(event=WebhookEvent.objects.get(pk=event_id))
     if event.company_id:
-        reconciliation_enqueue(company_id=event.company_id)
+        books_changed_announce(company_id=event.company_id)
     return event.status

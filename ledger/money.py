@@ -7,12 +7,24 @@ Rutter decimal major units, Plaid decimal major units with "positive = money out
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
 
-# ISO 4217 exponents that differ from 2. Stripe's zero-decimal list is included (it treats a few
-# currencies, e.g. ISK and UGX, as zero-decimal even though ISO gives them 2 or 0).
-_ZERO_DECIMAL = frozenset(
-    "BIF CLP DJF GNF ISK JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
-)
-_THREE_DECIMAL = frozenset("BHD IQD JOD KWD LYD OMR TND".split())
+# ISO 4217 minor units that differ from 2 (SIX, ISO 4217 list one, "Minor unit" column). The
+# ledger stores and rounds every amount at this precision.
+ISO_4217_EXPONENTS = {
+    **dict.fromkeys("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(), 0),
+    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
+    "CLF": 4,
+    "UYW": 4,
+}
+# Where Stripe's integer amounts count a currency differently from ISO: MGA is in Stripe's
+# zero-decimal list (ISO gives it 2), and ISK "remains a two-decimal currency in the Stripe API"
+# (an amount of 100 is 1 krona) although ISO gives it 0. Sources: docs.stripe.com/currencies
+# (#zero-decimal, #special-cases); support.stripe.com/questions/deprecation-of-fractional-isk-
+# charges-and-refunds. Stripe's three-decimal list (BHD JOD KWD OMR TND) agrees with ISO.
+STRIPE_EXPONENTS = {"MGA": 0, "ISK": 2}
+
+# One rounding rule everywhere money is rounded: half to even (banker's rounding), as ledgers
+# and IEEE 754 decimal arithmetic do, so repeated roundings carry no upward bias.
+ROUNDING = ROUND_HALF_EVEN
 
 ZERO = Decimal("0")
 
@@ -34,12 +46,14 @@ def normalize_currency(code: str) -> str:
 
 @lru_cache(maxsize=512)  # a handful of currencies, looked up for every amount of every row
 def minor_exponent(currency: str) -> int:
+    return ISO_4217_EXPONENTS.get(normalize_currency(currency), 2)
+
+
+@lru_cache(maxsize=512)
+def stripe_exponent(currency: str) -> int:
+    """How many decimals Stripe's integer amounts carry for `currency` (see STRIPE_EXPONENTS)."""
     code = normalize_currency(currency)
-    if code in _ZERO_DECIMAL:
-        return 0
-    if code in _THREE_DECIMAL:
-        return 3
-    return 2
+    return STRIPE_EXPONENTS.get(code, minor_exponent(code))
 
 
 @lru_cache(maxsize=512)
@@ -65,24 +79,19 @@ def to_decimal(value) -> Decimal:
 
 
 def quantize(value, currency: str) -> Decimal:
-    """Round to the currency's minor unit (banker's rounding, as ledgers do)."""
-    return to_decimal(value).quantize(minor_unit(currency), rounding=ROUND_HALF_EVEN)
+    """Round to the currency's minor unit (ROUNDING)."""
+    return to_decimal(value).quantize(minor_unit(currency), rounding=ROUNDING)
 
 
-def from_minor(value: int, currency: str) -> Decimal:
-    """Integer minor units (Stripe) -> Decimal major units."""
+def from_minor(value: int, currency: str, *, exponent: int | None = None) -> Decimal:
+    """Integer minor units -> Decimal major units at the ledger's precision.
+
+    `exponent` is the sender's count of decimals when it differs from ISO (Stripe's:
+    `stripe_exponent`)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise MoneyError(f"minor units must be an integer, got {value!r}")
-    return Decimal(value).scaleb(-minor_exponent(currency)).quantize(minor_unit(currency))
-
-
-def to_minor(value, currency: str) -> int:
-    """Decimal major units -> integer minor units; refuses amounts that are not whole minor units."""
-    amount = to_decimal(value)
-    scaled = amount.scaleb(minor_exponent(currency))
-    if scaled != scaled.to_integral_value():
-        raise MoneyError(f"{amount} {currency} is not a whole number of minor units")
-    return int(scaled)
+    places = minor_exponent(currency) if exponent is None else exponent
+    return quantize(Decimal(value).scaleb(-places), currency)
 
 
 def format_amount(value: Decimal, currency: str) -> str:

@@ -4,8 +4,8 @@ from datetime import date
 from functools import lru_cache
 
 from ledger.money import quantize
+from ledger.platforms import fee_category
 from reconciliation import engine as E
-from reconciliation.platforms import fee_category
 
 UNSETTLED_WORDS = ("pend", "fail", "void", "cancel", "declin", "error")  # in a provider status
 

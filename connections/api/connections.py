@@ -34,7 +34,7 @@ from connections.services.linking import stripe_oauth_state_company
 
 # The dashboard's own OAuth landing page (reconciliation/urls.py, mounted under /embed/).
 STRIPE_CALLBACK_PATH = "/embed/connect/stripe/callback/"
-# The dashboard's callback trusts only its own signed state (reconciliation.views.connect); the
+# The dashboard's callback trusts only its own signed state (dashboard.views.connect); the
 # string is repeated here because connections may not import the dashboard app.
 DASHBOARD_STATE_SALT = "tieout.embed.connect"
 

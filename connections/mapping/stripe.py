@@ -1,10 +1,9 @@
 """Stripe objects -> ledger rows.
 
 Stripe amounts are integers in the currency's smallest unit and currencies are lower case.
-Zero-decimal currencies (jpy, krw, ...) are whole units; three-decimal ones (bhd, jod, kwd, omr,
-tnd) are thousandths. ISK is zero-decimal in ISO 4217 but Stripe's API still represents it as a
-two-decimal value (500 = 5 ISK), so the exponent used here is Stripe's, not ISO's; the result is
-then quantized to the ledger's minor unit (ledger.money).
+Stripe's exponents (`ledger.money.stripe_exponent`: ISO 4217 except where Stripe's docs differ,
+e.g. ISK is two-decimal in Stripe's API) turn them into Decimal major units, quantized to the
+ledger's minor unit.
 
 A BalanceTransaction is already signed by its effect on the Stripe balance (charge +, refund −,
 payout −), its `fee` is what Stripe kept and `net` = amount − fee. We keep those numbers exactly.
@@ -29,12 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from connections.mapping.common import MappingError, currency_of, parse_datetime
-from ledger.money import quantize
-
-STRIPE_ZERO_DECIMAL = frozenset(
-    "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
-)
-STRIPE_THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
+from ledger.money import from_minor, stripe_exponent
 
 # reporting_category is Stripe's own grouping and the best signal (disputes arrive as
 # type "adjustment" with reporting_category "dispute"); type is the fallback.
@@ -77,22 +71,13 @@ _TYPES = {
 }
 
 
-def stripe_exponent(currency: str) -> int:
-    code = currency.upper()
-    if code in STRIPE_ZERO_DECIMAL:
-        return 0
-    if code in STRIPE_THREE_DECIMAL:
-        return 3
-    return 2
-
-
 def stripe_amount(value, currency: str) -> Decimal:
-    """Stripe integer minor units -> Decimal major units, quantized for the ledger."""
+    """Stripe integer minor units (Stripe's own exponents) -> Decimal major units for the ledger."""
     if value is None:
         value = 0
     if isinstance(value, bool) or not isinstance(value, int):
         raise MappingError(f"Stripe amounts are integers, got {value!r}")
-    return quantize(Decimal(value).scaleb(-stripe_exponent(currency)), currency)
+    return from_minor(value, currency, exponent=stripe_exponent(currency))
 
 
 def balance_transaction_kind(bt: dict[str, Any]) -> str:

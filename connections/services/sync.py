@@ -22,6 +22,7 @@ from connections.services.context import ConcurrentSync, SyncContext, relaxed_co
 from connections.services.plaid_sync import plaid_sync
 from connections.services.rutter_sync import rutter_refresh_object, rutter_sync
 from connections.services.stripe_sync import stripe_refresh_payout, stripe_sync
+from connections.signals import books_changed
 from ledger.services import ingest
 
 logger = logging.getLogger(__name__)
@@ -157,17 +158,6 @@ def connection_set_status(*, connection: Connection, status: str, error: str = "
     _set_status(connection, status, error)
 
 
-def reconciliation_enqueue(*, company_id: int) -> bool:
-    """Queue reconciliation of a company after a sync, if the reconciliation app provides it."""
-    if not getattr(settings, "SYNC_ENQUEUE_RECONCILIATION", True):
-        return False
-    try:
-        from reconciliation import tasks as reconciliation_tasks
-    except ImportError:
-        return False
-    if not callable(getattr(reconciliation_tasks, "reconcile_company", None)):
-        return False
-    from django_q.tasks import async_task
-
-    async_task("reconciliation.tasks.reconcile_company", company_id)
-    return True
+def books_changed_announce(*, company_id: int) -> None:
+    """Tell listeners (reconciliation queues a run) that a company's books got new records."""
+    books_changed.send(sender="connections", company_id=company_id)

@@ -20,9 +20,12 @@ from datetime import timedelta
 from decimal import Decimal
 from itertools import combinations
 
+from ledger.money import quantize
+
 from . import descriptors as dsc
 from .assignment import Candidate, candidate
-from .money import BUILTIN_USD_RATES, business_days_between, quantize
+from .calendar import business_days_between
+from .rates import BUILTIN_USD_RATES
 from .types import BankLine, FxConversion, FxRate, Payout, Settings
 
 # How plausible a bank date is, by business days after the payout's arrival date. Banks post an
@@ -47,15 +50,19 @@ class LineView:
     named: frozenset[str]
     tokens: frozenset[str]
     printed: frozenset[tuple[str, Decimal]] = frozenset()  # original foreign amounts printed
+    descriptors: dsc.Descriptors | None = None
+
+    def signal(self, platform: str) -> str:
+        return self.descriptors.signal(platform, self.named)
 
 
-def view_of(line: BankLine) -> LineView:
+def view_of(line: BankLine, descriptors: dsc.Descriptors) -> LineView:
     text = dsc.normalize(f"{line.description} {line.merchant_name}")
     printed = frozenset(
         (cur, Decimal(amt))
         for cur, amt in dsc.printed_amounts(text, _KNOWN_CURRENCIES - {line.currency})
     )
-    return LineView(line, dsc.platforms_named(text), dsc.tokens(text), printed)
+    return LineView(line, descriptors.named(text), dsc.tokens(text), printed, descriptors)
 
 
 def payout_is_open(p: Payout) -> bool:
@@ -117,7 +124,7 @@ class _Index:
 
 
 def _single(p: Payout, v: LineView, s: Settings, idented: bool) -> Candidate | None:
-    signal = dsc.platform_signal(p.platform, v.named)
+    signal = v.signal(p.platform)
     if signal == "other" and not idented:
         return None
     dated = _date_factor(p, v.line, s)
@@ -144,7 +151,7 @@ def _single(p: Payout, v: LineView, s: Settings, idented: bool) -> Candidate | N
 def _fx_single(p: Payout, v: LineView, s: Settings, rates: dict, idented: bool):
     if (v.line.amount > 0) != (p.amount > 0):
         return None
-    if not idented and dsc.platform_signal(p.platform, v.named) != "own":
+    if not idented and v.signal(p.platform) != "own":
         return None
     dated = _date_factor(p, v.line, s)
     if dated is None and not idented:
@@ -272,7 +279,7 @@ def explicit_candidates(
         if v.line.ref in has_exact or not v.named:
             continue
         for (conn, cur), plist in sorted(by_conn.items()):
-            if cur != v.line.currency or dsc.platform_signal(plist[0].platform, v.named) != "own":
+            if cur != v.line.currency or v.signal(plist[0].platform) != "own":
                 continue
             dates = anchors[(conn, cur)]
             lo = bisect.bisect_left(dates, v.line.date - back)
@@ -303,7 +310,7 @@ def _fx_combos(views, by_conn, anchors, s: Settings, rates: dict) -> list[Candid
         if not v.printed or not v.named:
             continue
         for (conn, cur), plist in sorted(by_conn.items()):
-            if cur == v.line.currency or dsc.platform_signal(plist[0].platform, v.named) != "own":
+            if cur == v.line.currency or v.signal(plist[0].platform) != "own":
                 continue
             printed = sorted(amt for c, amt in v.printed if c == cur)
             if not printed:

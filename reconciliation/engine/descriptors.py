@@ -9,52 +9,13 @@ gateway, so their keyword sets include the usual gateways.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
-_GATEWAYS = ("STRIPE", "PAYPAL", "BRAINTREE", "SQUARE", "AUTHORIZE.NET", "ADYEN", "WOOPAYMENTS")
-
-# What a platform's own ACH originator is called in bank descriptors.
-_OWN_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "SHOPIFY": ("SHOPIFY",),
-    "AMAZON": ("AMAZON", "AMZN"),
-    "STRIPE": ("STRIPE",),
-    "SQUARE": ("SQUARE", "SQ *", "SQ*", "SQUAREUP", "BLOCK INC"),
-    "EBAY": ("EBAY",),
-    "ETSY": ("ETSY",),
-    "WALMART": ("WALMART", "WAL-MART"),
-    "PAYPAL": ("PAYPAL",),
-    "WOO_COMMERCE": ("WOOCOMMERCE", "WOOPAYMENTS", "WOO PAYMENTS", "WCPAY"),
-    "BIG_COMMERCE": ("BIGCOMMERCE",),
-    "SQUARESPACE": ("SQUARESPACE", "SQSP"),
-    "WIX": ("WIX",),
-    "MAGENTO": ("MAGENTO",),
-    "PRESTASHOP": ("PRESTASHOP",),
-    "MERCADO_LIBRE": ("MERCADO", "MERCADOLIBRE", "MERCADOPAGO"),
-    "SHOPEE": ("SHOPEE",),
-    "TIKTOK_SHOP": ("TIKTOK",),
-    "FAIRE": ("FAIRE",),
-    "GUMROAD": ("GUMROAD",),
-}
-# Platforms without a payout rail of their own are paid through a gateway.
-_PAID_BY_GATEWAY = frozenset(
-    {"WOO_COMMERCE", "BIG_COMMERCE", "SQUARESPACE", "WIX", "MAGENTO", "PRESTASHOP"}
-)
-PLATFORM_KEYWORDS: dict[str, tuple[str, ...]] = {
-    p: kws + (_GATEWAYS if p in _PAID_BY_GATEWAY else ()) for p, kws in _OWN_KEYWORDS.items()
-}
-
-# Every keyword that names *some* platform: a descriptor carrying one of these but none of the
-# payout's own platform belongs to someone else.
-_ALL_KEYWORDS = sorted({k for ks in PLATFORM_KEYWORDS.values() for k in ks}, key=len, reverse=True)
 _TOKEN = re.compile(r"[A-Z0-9][A-Z0-9_\-]*")
 
 
 def normalize(text: str) -> str:
     return " ".join(text.upper().split())
-
-
-def platform_keywords(platform: str) -> tuple[str, ...]:
-    platform = platform.upper()
-    return PLATFORM_KEYWORDS.get(platform, (platform.replace("_", " "),))
 
 
 def _contains_keyword(text: str, keyword: str) -> bool:
@@ -69,35 +30,49 @@ def _contains_keyword(text: str, keyword: str) -> bool:
     return False
 
 
-def platforms_named(text: str) -> frozenset[str]:
-    """The keywords found in a normalized descriptor (longest first, no overlaps)."""
-    found: list[str] = []
-    taken = text
-    for kw in _ALL_KEYWORDS:
-        if _contains_keyword(taken, kw):
-            found.append(kw)
-            taken = taken.replace(kw, " " * len(kw))
-    return frozenset(found)
+class Descriptors:
+    """Which platform a descriptor names, from the caller's keyword table (the platform catalogue,
+    passed in as data): platform -> (its own originator keywords, the gateways that may pay it)."""
 
+    def __init__(self, table: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]):
+        self._own = {p.upper(): tuple(own) for p, (own, _) in table.items()}
+        self._all = {p.upper(): tuple(own) + tuple(gw) for p, (own, gw) in table.items()}
+        # Every keyword that names *some* platform: a descriptor carrying one of these but none
+        # of the payout's own platform belongs to someone else.
+        self._keywords = sorted({k for ks in self._all.values() for k in ks}, key=len, reverse=True)
 
-def platform_signal(platform: str, named: frozenset[str]) -> str:
-    """'own' when the descriptor names this platform (or its gateway), 'other' when it names
-    only other platforms, 'none' when it names no platform at all."""
-    if not named:
-        return "none"
-    own = set(platform_keywords(platform))
-    return "own" if own & named else "other"
+    def own(self, platform: str) -> tuple[str, ...]:
+        platform = platform.upper()
+        return self._own.get(platform, (platform.replace("_", " "),))
 
+    def keywords(self, platform: str) -> tuple[str, ...]:
+        platform = platform.upper()
+        return self._all.get(platform, (platform.replace("_", " "),))
 
-def signal_strength(platform: str, named: frozenset[str]) -> int:
-    """2: the descriptor names the platform itself; 1: only a gateway it may be paid through;
-    0: neither. A gateway's name is weaker evidence for a platform paid through it than for
-    the gateway's own account (a "SQUARE" deposit is first of all a Square payout)."""
-    platform = platform.upper()
-    own = set(_OWN_KEYWORDS.get(platform, (platform.replace("_", " "),)))
-    if own & named:
-        return 2
-    return 1 if set(platform_keywords(platform)) & named else 0
+    def named(self, text: str) -> frozenset[str]:
+        """The keywords found in a normalized descriptor (longest first, no overlaps)."""
+        found: list[str] = []
+        taken = text
+        for kw in self._keywords:
+            if _contains_keyword(taken, kw):
+                found.append(kw)
+                taken = taken.replace(kw, " " * len(kw))
+        return frozenset(found)
+
+    def signal(self, platform: str, named: frozenset[str]) -> str:
+        """'own' when the descriptor names this platform (or its gateway), 'other' when it names
+        only other platforms, 'none' when it names no platform at all."""
+        if not named:
+            return "none"
+        return "own" if set(self.keywords(platform)) & named else "other"
+
+    def strength(self, platform: str, named: frozenset[str]) -> int:
+        """2: the descriptor names the platform itself; 1: only a gateway it may be paid through;
+        0: neither. A gateway's name is weaker evidence for a platform paid through it than for
+        the gateway's own account (a "SQUARE" deposit is first of all a Square payout)."""
+        if set(self.own(platform)) & named:
+            return 2
+        return 1 if set(self.keywords(platform)) & named else 0
 
 
 def tokens(text: str) -> frozenset[str]:

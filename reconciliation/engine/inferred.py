@@ -32,7 +32,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from . import descriptors as dsc
 from .assignment import Candidate, candidate
 from .deposits import LineView
 from .types import Connection, InferredGroup, PlatformItem, Settings
@@ -241,7 +240,7 @@ def inferred_candidates(
         signals: dict[str, str] = {}
         for v in views:
             book = books.get(v.line.currency)
-            signal = dsc.platform_signal(conn.platform, v.named)
+            signal = v.signal(conn.platform)
             if book is None or not book.items or signal == "other":
                 continue
             signals[v.line.ref] = signal

@@ -202,7 +202,7 @@ def _waiting(confident: list[Resolution], cands: list[Candidate], sweeps: _Sweep
 
 
 def _fixpoint(
-    *, inputs, views, explicit: list[Candidate], conns, items_by_conn, lock_items
+    *, inputs, views, explicit: list[Candidate], conns, items_by_conn, lock_items, descriptors
 ) -> tuple[list[Decision], list[Decision]]:
     """(committed matches, final non-committed decisions)."""
     committed: list[Decision] = []
@@ -239,7 +239,7 @@ def _fixpoint(
             settings=s,
         )
         cands = [c for c in cands if (c.bank_ref, c.answer) not in rejected]
-        cands = _specificity(sweeps.demote(cands), named, platform_of)
+        cands = _specificity(sweeps.demote(cands), named, platform_of, descriptors)
         held_back = False
         if not with_weak:
             strong = [c for c in cands if not weak(c)]
@@ -266,14 +266,14 @@ def _fixpoint(
 GATEWAY_ONLY_FACTOR = 0.88
 
 
-def _specificity(cands: list[Candidate], named: dict, platform_of) -> list[Candidate]:
+def _specificity(cands: list[Candidate], named: dict, platform_of, descriptors) -> list[Candidate]:
     """A descriptor that names a platform itself outweighs the same name read as the gateway of
     another platform: when a line has candidates of both kinds, the gateway readings step down
     (they stay candidates: alone, or against each other, nothing changes)."""
     strength = {}
     best: dict[str, int] = defaultdict(int)
     for c in cands:
-        st = dsc.signal_strength(platform_of(c), named.get(c.bank_ref, frozenset()))
+        st = descriptors.strength(platform_of(c), named.get(c.bank_ref, frozenset()))
         strength[id(c)] = st
         best[c.bank_ref] = max(best[c.bank_ref], st)
     out = []
@@ -318,8 +318,9 @@ def reconcile(inputs: Inputs) -> Result:
     }
 
     lines = sorted(inputs.bank_lines, key=lambda b: b.ref)
+    descriptors = dsc.Descriptors(inputs.platform_keywords)
     views = [
-        view_of(b)
+        view_of(b, descriptors)
         for b in lines
         if not b.pending and b.amount != 0 and b.ref not in lock_bank and b.ref not in dismissed
     ]
@@ -353,6 +354,7 @@ def reconcile(inputs: Inputs) -> Result:
         conns=conns,
         items_by_conn=items_by_conn,
         lock_items=lock_items,
+        descriptors=descriptors,
     )
 
     by_bank: dict[str, Decision] = {}

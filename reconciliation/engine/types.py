@@ -13,6 +13,7 @@ from provider payloads):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -161,6 +162,12 @@ class Inputs:
     prior: tuple[PriorDecision, ...] = ()
     fx_rates: tuple[FxRate, ...] = ()
     settings: Settings = field(default_factory=Settings)
+    # platform -> (its own ACH originator keywords, gateways that may pay for it): the platform
+    # catalogue's `descriptor_keywords()`, passed in as data. A platform not listed is known by
+    # its name ("WOO_COMMERCE" -> "WOO COMMERCE").
+    platform_keywords: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from companies.scoping import scoped, tenant_rows
 from connections.models import Connection
 from ledger.models import BankTransaction, Payout, PayoutItem, bank_transaction_ref
 from ledger.money import quantize
+from ledger.platforms import descriptor_keywords, has_payout_objects
 from reconciliation import engine as E
 from reconciliation.models import Match, MatchPayout, MatchStatus
-from reconciliation.platforms import has_payout_objects
 from reconciliation.rows import ITEM_FIELDS, kind_total, platform_item
 
 CHUNK = 20_000
@@ -151,6 +151,7 @@ def engine_inputs(*, company, settings: E.Settings | None = None) -> E.Inputs:
         bank_lines=_bank_lines(company, settled_banks), connections=connections,
         payouts=_payouts(company, settled_payouts), items=items,
         prior=_priors(company, settled_matches), settings=settings or E.Settings(),
+        platform_keywords=descriptor_keywords(),
     )
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from reconciliation.embed import embed_token_issue
+from dashboard.embed import embed_token_issue
 from reconciliation.models import MatchStatus
 from tests import factories as F
 

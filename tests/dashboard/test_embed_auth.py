@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from companies.models import EmbedSession
 from companies.services import embed_session_create
-from reconciliation.embed import embed_token_issue
+from dashboard.embed import embed_token_issue
 from reconciliation.models import Match, MatchStatus
 from tests.dashboard.conftest import deposit_with_payout, headers, url
 

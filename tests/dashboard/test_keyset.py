@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 
 from companies.scoping import ScopeError
+from dashboard.selectors import Cursor, TxnFilters, bank_transaction_page
 from ledger.models import BankTransaction
-from reconciliation.selectors.dashboard import Cursor, TxnFilters, bank_transaction_page
 from tests import factories as F
 
 
@@ -48,7 +48,7 @@ def test_the_cursor_condition_is_an_index_range(alice, status):
     F.BankTransactionFactory(company=alice.company)
     rows = (BankTransaction.objects.filter(company=alice.company, **({"status": status} if status else {}))
             .order_by("-date", "-id"))
-    from reconciliation.selectors.dashboard import _older_than
+    from dashboard.selectors import _older_than
 
     sql, params = rows.filter(_older_than(Cursor(dt.date(2025, 3, 1), 100))).query.sql_with_params()
     index = "banktxn_company_status_id" if status else "banktxn_company_date"

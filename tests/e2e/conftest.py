@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciliation.embed_partner_page import PartnerPageServer, mint_embed_url
+from dashboard.partner_page import PartnerPageServer, mint_embed_url
 from reconciliation.models import MatchStatus
 from tests import factories as F
 from tests.dashboard.conftest import deposit_with_payout

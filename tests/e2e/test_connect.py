@@ -4,9 +4,9 @@ dashboard through the sandbox's hosted stand-in pages and back to our callback."
 import pytest
 
 from connections.models import Connection
-from connections.sandbox.server import SandboxServer
-from connections.sandbox.world import world_from_dict
-from connections.services.sandbox_onboarding import sandbox_provider_settings
+from sandbox.onboarding import sandbox_provider_settings
+from sandbox.server import SandboxServer
+from sandbox.world import world_from_dict
 from tests.e2e.conftest import after_swap, open_dashboard, screenshot
 from tests.sandbox.conftest import ACCT, ITEM, build_world
 

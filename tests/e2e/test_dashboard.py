@@ -10,7 +10,7 @@ import pytest
 from companies.models import EmbedSession
 from companies.services import embed_session_create
 from connections.models import Connection
-from reconciliation.embed_partner_page import PartnerPageServer, mint_embed_url
+from dashboard.partner_page import PartnerPageServer, mint_embed_url
 from reconciliation.models import Match, MatchStatus
 from tests.e2e.conftest import (
     after_swap,
@@ -88,7 +88,7 @@ def test_it_accepts_a_suggestion_and_unmatches_in_place(page, partner_page, alic
 
 
 def test_it_connects_a_store_through_rutter_link(page, partner_page, alice, settings):
-    from connections.sandbox.server import SandboxServer
+    from sandbox.server import SandboxServer
 
     world = Path(__file__).resolve().parents[1] / "data" / "mission-example.world.json"
     with SandboxServer(str(world)) as sandbox:

@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from connections.sandbox.server import SandboxServer
-from connections.sandbox.world import world_from_dict
+from sandbox.server import SandboxServer
+from sandbox.world import world_from_dict
 
 SHOP = "aaaaaaaa-0000-4000-8000-000000000001"
 WOO = "aaaaaaaa-0000-4000-8000-000000000002"

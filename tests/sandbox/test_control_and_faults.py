@@ -1,6 +1,6 @@
 import httpx
 
-from connections.sandbox.server import SandboxServer
+from sandbox.server import SandboxServer
 
 from .conftest import SHOP
 

@@ -7,12 +7,12 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from connections.sandbox.events import apply_events
-from connections.sandbox.generator import generate
-from connections.sandbox.generator.bank import FX_RATES, FX_SPREAD
-from connections.sandbox.server import SandboxServer
-from connections.sandbox.state import Credentials, SandboxState
-from connections.sandbox.world import load_world
+from sandbox.events import apply_events
+from sandbox.generator import generate
+from sandbox.generator.bank import FX_RATES, FX_SPREAD
+from sandbox.server import SandboxServer
+from sandbox.state import Credentials, SandboxState
+from sandbox.world import load_world
 
 SEEDS = range(12)
 

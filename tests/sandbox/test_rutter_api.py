@@ -1,7 +1,7 @@
 import httpx
 import pytest
 
-from connections.sandbox.server import SandboxServer
+from sandbox.server import SandboxServer
 
 from .conftest import SHOP, WOO, ms
 

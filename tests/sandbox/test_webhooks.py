@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from connections.sandbox.server import SandboxServer
+from sandbox.server import SandboxServer
 
 from .conftest import ACCT, ITEM, SHOP
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from connections.sandbox.faults import parse_faults
-from connections.sandbox.world import WorldError, load_world, world_from_dict
+from sandbox.faults import parse_faults
+from sandbox.world import WorldError, load_world, world_from_dict
 
 from .conftest import build_world
 

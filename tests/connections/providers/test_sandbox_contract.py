@@ -21,9 +21,9 @@ from connections.providers.plaid import PlaidClient
 from connections.providers.ratelimit import SlidingWindowLimiter
 from connections.providers.rutter import RutterClient
 from connections.providers.stripe import StripeClient
-from connections.sandbox.server import SandboxServer
-from connections.sandbox.world import world_from_dict
 from connections.webhook_signatures import PlaidKeyCache, verify_plaid, verify_rutter, verify_stripe
+from sandbox.server import SandboxServer
+from sandbox.world import world_from_dict
 
 WORLD = json.loads((Path(__file__).parents[2] / "data" / "mission-example.world.json").read_text())
 FAST = {"retry": RetryPolicy(base_delay=0.01, max_delay=0.05, max_elapsed=20, max_attempts=12)}
@@ -231,7 +231,7 @@ def test_it_syncs_plaid_transactions_and_verifies_sandbox_webhooks(sandbox):
 
 
 def test_it_verifies_rutter_and_stripe_webhooks_signed_by_the_sandbox(sandbox):
-    from connections.sandbox.webhooks import rutter_signature, stripe_signature
+    from sandbox.webhooks import rutter_signature, stripe_signature
 
     body = b'{"type":"UPDATE"}'
     c = sandbox.credentials

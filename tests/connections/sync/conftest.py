@@ -15,8 +15,6 @@ import pytest
 from django.test import override_settings
 
 from connections.models import Connection
-from connections.sandbox.server import SandboxServer
-from connections.sandbox.world import world_from_dict
 from connections.services import (
     connection_link_plaid,
     connection_link_rutter,
@@ -25,6 +23,8 @@ from connections.services import (
     stripe_oauth_start_url,
 )
 from ledger import models as L
+from sandbox.server import SandboxServer
+from sandbox.world import world_from_dict
 
 MISSION = Path(__file__).resolve().parents[2] / "data" / "mission-example.world.json"
 SHOP, WOO, ACCT, ITEM = "cccccccc-0000-4000-8000-000000000001", "cccccccc-0000-4000-8000-000000000002", "acct_1SyncTest", "item-sync-1"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from ledger.platforms import descriptor_keywords
 from reconciliation.engine import BankLine, Connection, Inputs, Payout, PlatformItem
 
 D = Decimal
@@ -77,6 +78,7 @@ def conn(ref="shop", platform="SHOPIFY", explicit=True):
 
 
 def inputs(*, lines=(), payouts=(), items=(), conns=(), prior=(), **kw):
+    kw.setdefault("platform_keywords", descriptor_keywords())
     return Inputs(
         bank_lines=tuple(lines),
         payouts=tuple(payouts),

@@ -17,10 +17,10 @@ import json
 import pytest
 from django.core.management import call_command
 
-from connections.sandbox.generator import generate
 from reconciliation.engine import reconcile
-from reconciliation.engine.scoring import score
-from reconciliation.engine.worldfile import export, inputs_from_world
+from sandbox.generator import generate
+from sandbox.scoring import score
+from sandbox.worldfile import export, inputs_from_world
 
 # (seed, days): a spread of companies, start dates and world lengths.
 WORLDS = [

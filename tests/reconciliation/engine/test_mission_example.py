@@ -3,8 +3,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from reconciliation.engine import reconcile
-from reconciliation.engine.scoring import score
-from reconciliation.engine.worldfile import export, inputs_from_world
+from sandbox.scoring import score
+from sandbox.worldfile import export, inputs_from_world
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SHOP = "rutter:11111111-1111-4111-8111-111111111111"

@@ -3,13 +3,13 @@ from pathlib import Path
 
 import pytest
 
-from connections.sandbox.server import SandboxServer
-from connections.sandbox.world import load_world
-from connections.services.sandbox_onboarding import (
+from sandbox.onboarding import (
     connections_sync_all,
     using_sandbox,
     world_connections_link,
 )
+from sandbox.server import SandboxServer
+from sandbox.world import load_world
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 

@@ -6,10 +6,10 @@ from django.core.management import call_command
 
 from ledger.models import BankTransaction, Expense, Invoice, InvoiceStatus, JournalEntry
 from ledger.selectors import books_balanced
-from reconciliation.engine.scoring import score
 from reconciliation.models import Match, MatchStatus
 from reconciliation.selectors.export import reconciliation_export
 from reconciliation.services import reconcile_company
+from sandbox.scoring import score
 from tests.reconciliation.services.conftest import DATA, load_json
 
 SHOPIFY = "rutter:11111111-1111-4111-8111-111111111111"

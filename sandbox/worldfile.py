@@ -1,7 +1,8 @@
 """tieout.world/1 -> engine Inputs, and Result -> tieout.reconciliation/1 (tests and benches only).
 
-The product path maps database rows into the engine types; this shortcut applies the same
-provider conventions straight from a world file so the engine can be exercised without Django:
+The product path maps database rows into the engine types; this shortcut applies the product's own
+provider mapping (connections.mapping) straight to a world file, so the engine can be exercised
+without a database:
 - Rutter: decimal major units; the sign is the platform's own, so the meaning comes from `type`
   and the magnitude from abs(amount); a sale's `fee` is its processing fee.
 - Stripe: integer minor units (zero-decimal currencies such as jpy have none), lowercase
@@ -16,42 +17,21 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from .export import export_result
-from .money import from_minor_units, quantize
-from .types import BankLine, Connection, Inputs, Payout, PlatformItem, Result, Settings
-
-# Platforms that pay out through someone else's rail: Rutter has no payout objects for them.
-NO_PAYOUT_PLATFORMS = frozenset(
-    {"WOO_COMMERCE", "BIG_COMMERCE", "SQUARESPACE", "ETSY", "WIX", "MAGENTO", "PRESTASHOP"}
+from connections.mapping import rutter as rutter_map
+from connections.mapping import stripe as stripe_map
+from ledger.money import quantize
+from ledger.platforms import descriptor_keywords, fee_category, has_payout_objects
+from reconciliation.engine import (
+    BankLine,
+    Connection,
+    Inputs,
+    Payout,
+    PlatformItem,
+    Result,
+    Settings,
 )
-# Where the fee deducted from a sale is the marketplace's commission, not card processing.
-MARKETPLACES = frozenset({"AMAZON", "EBAY", "ETSY", "WALMART", "MERCADO_LIBRE", "SHOPEE", "FAIRE"})
-_RUTTER_KIND = {"sale": "sale", "refund": "refund", "fee": "fee", "payout": "payout"}
-_STRIPE_CATEGORY = {
-    "charge": "sale",
-    "refund": "refund",
-    "refund_failure": "refund",
-    "dispute": "chargeback",
-    "dispute_reversal": "chargeback_reversal",
-    "fee": "fee",
-    "payout": "payout",
-    "other_adjustment": "adjustment",
-    "transfer": "transfer",
-    "transfer_reversal": "transfer",
-}
-_STRIPE_TYPE = {
-    "charge": "sale",
-    "payment": "sale",
-    "refund": "refund",
-    "payment_refund": "refund",
-    "adjustment": "adjustment",
-    "stripe_fee": "fee",
-    "stripe_fx_fee": "fee",
-    "application_fee": "fee",
-    "tax_fee": "fee",
-    "transfer": "transfer",
-    "payout": "payout",
-}
+from reconciliation.engine.export import export_result
+
 _IDENT_KEYS = ("trace", "descriptor", "reference", "transfer_id", "settlement_id")
 
 
@@ -84,7 +64,7 @@ def _rutter(conn: dict, out: dict) -> None:
     cref = f"rutter:{cid}"
     platform = str(conn.get("platform", "")).upper()
     payouts = conn.get("payouts") or []
-    has_payouts = bool(payouts) or platform not in NO_PAYOUT_PLATFORMS
+    has_payouts = bool(payouts) or has_payout_objects(platform)
     out["connections"].append(Connection(cref, platform, has_payouts))
     paid_by: dict[str, str] = {}
     for p in payouts:
@@ -105,19 +85,12 @@ def _rutter(conn: dict, out: dict) -> None:
                 identifiers=_rutter_identifiers(p),
             )
         )
-    category = "marketplace" if platform in MARKETPLACES else "processing"
+    category = fee_category(platform)
     for t in conn.get("transactions") or []:
         cur = str(t.get("iso_currency_code") or "USD").upper()
         rtype = str(t.get("type") or "other").lower()
-        magnitude = quantize(abs(_d(t.get("amount"))), cur)
-        kind = _RUTTER_KIND.get(rtype, "other")
-        if rtype == "sale":
-            gross = magnitude
-        elif rtype == "other":
-            gross = quantize(_d(t.get("amount")), cur)  # no type to read the meaning from
-        else:  # refund, fee, payout, void: money leaving the platform balance
-            gross = -magnitude
-        fee = quantize(abs(_d(t.get("fee"))), cur)
+        row = rutter_map.transaction_row(t, source=cref, default_currency=cur)  # the product's
+        gross, fee = row["amount"], row["fee"]
         occurred = _iso_date(t.get("created_at"))
         ok = str(t.get("status") or "success").lower() in ("success", "succeeded", "paid")
         out["items"].append(
@@ -125,10 +98,10 @@ def _rutter(conn: dict, out: dict) -> None:
                 ref=f"{cref}:{t['id']}",
                 connection_ref=cref,
                 payout_ref=paid_by.get(str(t["id"])),
-                kind=kind,
+                kind=row["kind"],
                 gross=gross,
                 fee=fee,
-                net=gross - fee,
+                net=row["net"],
                 currency=cur,
                 occurred_on=occurred,
                 settled_on=occurred if ok else None,
@@ -137,16 +110,6 @@ def _rutter(conn: dict, out: dict) -> None:
                 fee_category=category,
             )
         )
-
-
-def _stripe_kind(bt: dict) -> str:
-    cat = str(bt.get("reporting_category") or "")
-    typ = str(bt.get("type") or "")
-    if typ == "payout":
-        return "payout"
-    if cat in ("risk_reserved_funds", "connect_reserved_funds") or "reserve" in typ:
-        return "reserve_hold" if int(bt.get("amount") or 0) < 0 else "reserve_release"
-    return _STRIPE_CATEGORY.get(cat) or _STRIPE_TYPE.get(typ) or "other"
 
 
 def _stripe(acct: dict, out: dict) -> None:
@@ -166,7 +129,7 @@ def _stripe(acct: dict, out: dict) -> None:
                 ref=f"{cref}:{p['id']}",
                 connection_ref=cref,
                 platform="STRIPE",
-                amount=from_minor_units(p.get("amount") or 0, cur),
+                amount=stripe_map.stripe_amount(p.get("amount") or 0, cur),
                 currency=cur,
                 created_on=_unix_date(p.get("created")) or _unix_date(p.get("arrival_date")),
                 arrival_on=_unix_date(p.get("arrival_date")),
@@ -176,16 +139,15 @@ def _stripe(acct: dict, out: dict) -> None:
         )
     for bt in acct.get("balance_transactions") or []:
         cur = str(bt.get("currency") or "usd").upper()
-        gross = from_minor_units(bt.get("amount") or 0, cur)
-        fee = from_minor_units(bt.get("fee") or 0, cur)
-        net = from_minor_units(bt["net"], cur) if bt.get("net") is not None else gross - fee
+        row = stripe_map.balance_transaction_row(bt, source=cref)  # the product's mapping
+        gross, fee, net = row["amount"], row["fee"], row["net"]
         occurred = _unix_date(bt.get("created"))
         out["items"].append(
             PlatformItem(
                 ref=f"{cref}:{bt['id']}",
                 connection_ref=cref,
                 payout_ref=f"{cref}:{bt['payout']}" if bt.get("payout") else None,
-                kind=_stripe_kind(bt),
+                kind=row["kind"],
                 gross=gross,
                 fee=fee,
                 net=net,
@@ -270,6 +232,7 @@ def inputs_from_world(world: dict, *, settings: Settings | None = None, prior=()
         items=tuple(out["items"]),
         prior=tuple(prior),
         settings=settings or Settings(),
+        platform_keywords=descriptor_keywords(),
     )
 
 

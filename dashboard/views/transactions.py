@@ -9,19 +9,19 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from ledger.models import BankTransactionStatus
-from ledger.selectors import invoices_for_payout_items, payout_items_for_payouts, payout_platforms
-from reconciliation.embed import embed_view
-from reconciliation.selectors.dashboard import (
+from dashboard.embed import embed_view
+from dashboard.selectors import (
     Cursor,
     bank_transaction_export,
     bank_transaction_get,
     bank_transaction_page,
     inferred_lines_for_match,
 )
-from reconciliation.templatetags.dashboard import money, percent, platform_name
-from reconciliation.views import breakdown as B
-from reconciliation.views.common import TxnFilterForm, render_page
+from dashboard.templatetags.dashboard import money, percent, platform_name
+from dashboard.views import breakdown as B
+from dashboard.views.common import TxnFilterForm, render_page
+from ledger.models import BankTransactionStatus
+from ledger.selectors import invoices_for_payout_items, payout_items_for_payouts, payout_platforms
 
 
 @embed_view

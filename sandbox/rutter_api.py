@@ -10,6 +10,8 @@ from __future__ import annotations
 import hmac
 from typing import TYPE_CHECKING
 
+from ledger.platforms import has_payout_objects
+
 from .httpkit import (
     Request,
     Response,
@@ -19,7 +21,7 @@ from .httpkit import (
     json_response,
     raw_json_response,
 )
-from .state import NO_PAYOUT_PLATFORMS, RutterState
+from .state import RutterState
 
 if TYPE_CHECKING:
     from .server import SandboxServer
@@ -154,7 +156,7 @@ def _gate(server: SandboxServer, req: Request, kind: str) -> RutterState | Respo
     if not rs.ready and not force:
         return error(409, "CONNECTION_ERROR", "PRODUCT_NOT_READY",
                      "the requested product is not yet ready. please try the request again later")
-    if kind == "payout" and rs.conn.platform in NO_PAYOUT_PLATFORMS and not rs.conn.payouts:
+    if kind == "payout" and not has_payout_objects(rs.conn.platform) and not rs.conn.payouts:
         return error(404, "INVALID_REQUEST", "ENDPOINT_NOT_SUPPORTED",
                      f"Payouts are not supported for {rs.conn.platform}.")
     return rs

@@ -8,8 +8,8 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.shortcuts import render
 
+from dashboard.selectors import TxnFilters
 from ledger.models import BankTransactionStatus
-from reconciliation.selectors.dashboard import TxnFilters
 
 TABS = (("overview", "Overview"), ("transactions", "Transactions"), ("review", "Review"),
         ("connections", "Connections"))

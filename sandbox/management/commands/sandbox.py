@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from connections.sandbox.world import WorldError, load_world
+from sandbox.world import WorldError, load_world
 
 
 class Command(BaseCommand):
@@ -39,7 +39,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {exc}") from None
 
     def _generate(self, *, seed, days, platforms, scale, out, **_):
-        from connections.sandbox.generator import DEFAULT_PLATFORMS, generate
+        from sandbox.generator import DEFAULT_PLATFORMS, generate
         try:
             world, truth = generate(seed=seed, days=days, platforms=platforms or DEFAULT_PLATFORMS,
                                     scale=scale, out_prefix=out)
@@ -54,8 +54,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{world}: valid tieout.world/1 ({counts})")
 
     def _serve(self, *, world, port, webhook_url, faults, initial_sync_delay, **_):
-        from connections.sandbox.faults import parse_faults
-        from connections.sandbox.server import SandboxServer
+        from sandbox.faults import parse_faults
+        from sandbox.server import SandboxServer
         try:
             faults = parse_faults(faults)
         except ValueError as exc:

@@ -1,4 +1,4 @@
-from reconciliation.engine.scoring import score
+from sandbox.scoring import score
 
 TRUTH = {
     "format": "tieout.truth/1",

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from reconciliation.engine import reconcile
-from reconciliation.engine.worldfile import export, inputs_from_world
+from sandbox.worldfile import export, inputs_from_world
 
 ARRIVAL = 1741564800  # 2025-03-10 00:00 UTC
 

@@ -9,9 +9,6 @@ from dataclasses import dataclass, field
 from .collection import Collection
 from .world import PlaidItem, RutterConnection, StripeAccount, World
 
-# Rutter platforms whose connections carry no payout objects: /payouts is "not supported".
-NO_PAYOUT_PLATFORMS = frozenset({"WOO_COMMERCE", "BIG_COMMERCE", "SQUARESPACE", "ETSY"})
-
 
 @dataclass
 class Credentials:

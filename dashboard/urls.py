@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reconciliation.views import connect, entry, overview, review, transactions
+from dashboard.views import connect, entry, overview, review, transactions
 
 app_name = "dashboard"
 

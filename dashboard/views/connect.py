@@ -20,14 +20,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from companies.models import Company
 from connections.selectors import sync_progress
-from reconciliation.embed import embed_entry, embed_view, frame_ancestors, requires_write
-from reconciliation.views.common import render_page
+from dashboard.embed import embed_entry, embed_view, frame_ancestors, requires_write
+from dashboard.views.common import render_page
+from ledger.platforms import linkable_platforms
 
 STATE_SALT = "tieout.embed.connect"
 STATE_MAX_AGE = 15 * 60
 PROVIDERS = ("rutter", "stripe", "plaid")
-STORE_PLATFORMS = ("SHOPIFY", "AMAZON", "WOO_COMMERCE", "BIG_COMMERCE", "SQUARESPACE", "SQUARE", "ETSY",
-                   "EBAY", "WIX", "MAGENTO")
 
 
 def _link_url(setting: str, base_setting: str, strip: str = "") -> str:
@@ -44,7 +43,7 @@ def connections_page(request, company):
     c = request.embed.company
     rows = sync_progress(company=c)
     busy = any(r["syncing"] or r["status"] == "pending_initial_sync" for r in rows)
-    context = {"rows": rows, "syncing": busy, "platforms": STORE_PLATFORMS}
+    context = {"rows": rows, "syncing": busy, "platforms": linkable_platforms()}
     if request.htmx and request.headers.get("HX-Target") == "connection-list":
         return render(request, "dashboard/connections/_list.html", {**context, "c": c.public_id})
     return render_page(request, "dashboard/connections/page.html", context, tab="connections")

@@ -11,11 +11,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from ledger.money import quantize
-from ledger.selectors import payout_platforms, payout_search
-from reconciliation.embed import embed_view, requires_write
-from reconciliation.models import MatchStatus
-from reconciliation.selectors.dashboard import (
+from dashboard.embed import embed_view, requires_write
+from dashboard.selectors import (
     applied_match_list,
     bank_transaction_get,
     match_get,
@@ -23,9 +20,12 @@ from reconciliation.selectors.dashboard import (
     unapplied_payouts,
     unmatched_deposit_list,
 )
+from dashboard.views.common import parse_amount, render_page
+from ledger.money import quantize
+from ledger.selectors import payout_platforms, payout_search
+from reconciliation.models import MatchStatus
 from reconciliation.services import match_accept, match_manual, match_reject, match_undo
 from reconciliation.services.errors import ReconciliationError
-from reconciliation.views.common import parse_amount, render_page
 
 
 def _who(request) -> str:

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django import template
 
+from ledger.platforms import display_name
+
 register = template.Library()
 
 
@@ -27,4 +29,4 @@ def percent(value):
 
 @register.filter
 def platform_name(value: str) -> str:
-    return (value or "").replace("_", " ").title()
+    return display_name(value or "")

@@ -7,6 +7,9 @@ from decimal import Decimal
 
 from django.views.decorators.http import require_GET
 
+from dashboard.embed import embed_view
+from dashboard.views import charts
+from dashboard.views.common import render_page
 from ledger.selectors import (
     deposits_by_month,
     payouts_by_month,
@@ -14,9 +17,6 @@ from ledger.selectors import (
     platform_item_totals,
     unreconciled_deposit_summary,
 )
-from reconciliation.embed import embed_view
-from reconciliation.views import charts
-from reconciliation.views.common import render_page
 
 ZERO = Decimal("0.00")
 FEE_KINDS = ("fee", "commission")

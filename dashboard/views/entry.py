@@ -11,15 +11,15 @@ from django.views.decorators.http import require_http_methods
 
 from companies.models import Company, EmbedSession
 from companies.services import embed_session_create
-from reconciliation.embed import (
+from dashboard.embed import (
     embed_context_issue,
     embed_entry,
     embed_secret_redeem,
     embed_session_for_secret,
     refusal,
 )
-from reconciliation.views.overview import overview_render
-from reconciliation.views.transactions import transactions_render
+from dashboard.views.overview import overview_render
+from dashboard.views.transactions import transactions_render
 
 PAGES = {"overview": overview_render, "transactions": transactions_render}
 

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reconciliation.engine.scoring import score
+from sandbox.scoring import score
 
 
 class Command(BaseCommand):

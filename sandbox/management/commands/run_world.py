@@ -6,15 +6,15 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from companies.services import company_create, partner_create
-from connections.sandbox.server import SandboxServer
-from connections.sandbox.world import WorldError, load_world
-from connections.services.sandbox_onboarding import (
+from reconciliation.selectors.export import reconciliation_export
+from reconciliation.services import reconcile_company
+from sandbox.onboarding import (
     connections_sync_all,
     using_sandbox,
     world_connections_link,
 )
-from reconciliation.selectors.export import reconciliation_export
-from reconciliation.services import reconcile_company
+from sandbox.server import SandboxServer
+from sandbox.world import WorldError, load_world
 
 
 class Command(BaseCommand):

@@ -23,14 +23,14 @@ from django.core.management.base import BaseCommand
 
 from companies.models import Company
 from companies.services import api_key_create, company_create, partner_create
-from connections.sandbox.server import SandboxServer
-from connections.services.sandbox_onboarding import (
+from dashboard.partner_page import PartnerPageServer, mint_embed_url
+from reconciliation.services import reconcile_company
+from sandbox.onboarding import (
     connections_sync_all,
     sandbox_provider_settings,
     world_connections_link,
 )
-from reconciliation.embed_partner_page import PartnerPageServer, mint_embed_url
-from reconciliation.services import reconcile_company
+from sandbox.server import SandboxServer
 
 APP = "http://127.0.0.1:8000"
 PARTNER_PORT = 8001

@@ -1,0 +1,1 @@
+"""The embedded dashboard: plain function views, authenticated by dashboard.embed."""

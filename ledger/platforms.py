@@ -1,0 +1,109 @@
+"""The platform catalogue: everything Tieout knows about each commerce platform, in one table.
+
+Django-free, in the lowest app that may be read by every other one: the sync asks it which Rutter
+endpoints a platform has, the books which kind of fee a sale carries, the dashboard what to call a
+platform and which stores a user may connect, and the reconciliation engine receives its bank
+descriptor keywords as data (`descriptor_keywords`).
+
+Endpoint support follows Rutter's API reference (the `x-supported-platforms` of each operation in
+Rutter's OpenAPI, as published in speakeasy-sdks/rutter-ts, and docs.rutter.com): `/orders` for
+every commerce platform; `/transactions` not for BigCommerce or Squarespace; `/payouts` only for
+platforms that pay out on a rail of their own (Shopify, Amazon, eBay, Square, Walmart, PayPal,
+Stripe). A platform without payouts is paid through a gateway, and its deposits are inferred.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+ORDERS, TRANSACTIONS, PAYOUTS = "orders", "transactions", "payouts"
+_ALL = frozenset({ORDERS, TRANSACTIONS, PAYOUTS})
+_NO_PAYOUTS = frozenset({ORDERS, TRANSACTIONS})
+_ORDERS_ONLY = frozenset({ORDERS})
+
+# Payment gateways that pay out for stores without a payout rail of their own: a deposit from one
+# of them may belong to such a store.
+GATEWAYS = ("STRIPE", "PAYPAL", "BRAINTREE", "SQUARE", "AUTHORIZE.NET", "ADYEN", "WOOPAYMENTS")
+
+
+@dataclass(frozen=True)
+class Platform:
+    code: str  # Rutter's platform enum ("STRIPE" for accounts linked directly through Connect)
+    name: str  # what a person calls it
+    marketplace: bool  # the fee taken from a sale is a commission, not card processing
+    endpoints: frozenset[str]  # the Rutter list endpoints it supports
+    keywords: tuple[str, ...]  # what its own ACH originator is called in bank descriptors
+    paid_by_gateway: bool = False  # no payout rail of its own: paid out by one of GATEWAYS
+    linkable: bool = False  # offered when a user connects a store through Rutter Link
+
+    @property
+    def has_payouts(self) -> bool:
+        return PAYOUTS in self.endpoints
+
+
+def _p(code, name, marketplace, endpoints, keywords, paid_by_gateway=False, linkable=False):
+    return Platform(code, name, marketplace, endpoints, tuple(keywords), paid_by_gateway, linkable)
+
+
+CATALOGUE: dict[str, Platform] = {p.code: p for p in (
+    _p("SHOPIFY", "Shopify", False, _ALL, ["SHOPIFY"], linkable=True),
+    _p("AMAZON", "Amazon", True, _ALL, ["AMAZON", "AMZN"], linkable=True),
+    _p("EBAY", "eBay", True, _ALL, ["EBAY"], linkable=True),
+    _p("SQUARE", "Square", False, _ALL, ["SQUARE", "SQ *", "SQ*", "SQUAREUP", "BLOCK INC"], linkable=True),
+    _p("ETSY", "Etsy", True, _NO_PAYOUTS, ["ETSY"], linkable=True),
+    _p("WOO_COMMERCE", "WooCommerce", False, _NO_PAYOUTS,
+       ["WOOCOMMERCE", "WOOPAYMENTS", "WOO PAYMENTS", "WCPAY"], paid_by_gateway=True, linkable=True),
+    _p("BIG_COMMERCE", "BigCommerce", False, _ORDERS_ONLY, ["BIGCOMMERCE"],
+       paid_by_gateway=True, linkable=True),
+    _p("SQUARESPACE", "Squarespace", False, _ORDERS_ONLY, ["SQUARESPACE", "SQSP"],
+       paid_by_gateway=True, linkable=True),
+    _p("WIX", "Wix", False, _NO_PAYOUTS, ["WIX"], paid_by_gateway=True, linkable=True),
+    _p("MAGENTO", "Magento", False, _NO_PAYOUTS, ["MAGENTO"], paid_by_gateway=True, linkable=True),
+    _p("PRESTASHOP", "PrestaShop", False, _NO_PAYOUTS, ["PRESTASHOP"], paid_by_gateway=True),
+    _p("WALMART", "Walmart", True, _ALL, ["WALMART", "WAL-MART"]),
+    _p("MERCADO_LIBRE", "Mercado Libre", True, _ALL, ["MERCADO", "MERCADOLIBRE", "MERCADOPAGO"]),
+    _p("SHOPEE", "Shopee", True, _ALL, ["SHOPEE"]),
+    _p("TIKTOK_SHOP", "TikTok Shop", False, _ALL, ["TIKTOK"]),
+    _p("FAIRE", "Faire", True, _ALL, ["FAIRE"]),
+    _p("GUMROAD", "Gumroad", False, _ALL, ["GUMROAD"]),
+    _p("PAYPAL", "PayPal", False, _ALL, ["PAYPAL"]),
+    _p("STRIPE", "Stripe", False, frozenset({PAYOUTS, TRANSACTIONS}), ["STRIPE"]),
+)}
+
+
+@lru_cache(maxsize=256)
+def platform(code: str) -> Platform:
+    """The catalogue's entry; an unknown platform is a store with every endpoint, named after its
+    code (Rutter adds platforms faster than we write them down)."""
+    code = (code or "").upper()
+    known = CATALOGUE.get(code)
+    if known is not None:
+        return known
+    return _p(code, code.replace("_", " ").title(), False, _ALL, [code.replace("_", " ")])
+
+
+def has_payout_objects(code: str) -> bool:
+    return platform(code).has_payouts
+
+
+def supports(code: str, endpoint: str) -> bool:
+    return endpoint in platform(code).endpoints
+
+
+def fee_category(code: str) -> str:
+    return "marketplace" if platform(code).marketplace else "processing"
+
+
+def display_name(code: str) -> str:
+    return platform(code).name if code else ""
+
+
+def linkable_platforms() -> tuple[Platform, ...]:
+    return tuple(p for p in CATALOGUE.values() if p.linkable)
+
+
+def descriptor_keywords() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """platform -> (its own originator keywords, the gateways that may pay for it): the engine's
+    `Inputs.platform_keywords`."""
+    return {p.code: (p.keywords, GATEWAYS if p.paid_by_gateway else ()) for p in CATALOGUE.values()}

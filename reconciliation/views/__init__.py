@@ -1,1 +1,0 @@
-"""The embedded dashboard: plain function views, authenticated by reconciliation.embed."""
