@@ -43,6 +43,7 @@ bench: install wrk
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf var/*.sqlite3* .pytest_cache

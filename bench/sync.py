@@ -64,18 +64,6 @@ def _split(transactions: int) -> tuple[int, int, int]:
     return n_rutter, (n_rutter + PER_PAYOUT - 1) // PER_PAYOUT, transactions - n_rutter
 
 
-def bench_world(transactions: int) -> dict:
-    """The bench world as a dict (small sizes; write_world streams the same world to a file)."""
-    n_rutter, n_payouts, n_bank = _split(transactions)
-    return {
-        "format": "tieout.world/1", "company": {"name": "Bench Co", "currency": "USD"},
-        "rutter": [{**RUTTER, "transactions": [_txn(i) for i in range(n_rutter)],
-                    "payouts": [_payout(k, n_rutter) for k in range(n_payouts)]}],
-        "stripe": [],
-        "plaid": [{**PLAID, "transactions": [_bank(i) for i in range(n_bank)]}],
-    }
-
-
 RUTTER = {"connection_id": "bbbbbbbb-0000-4000-8000-000000000001", "access_token": "tok-bench",
           "public_token": "pub-bench", "platform": "SHOPIFY", "store_name": "Bench Shop", "orders": []}
 PLAID = {"item_id": "item-bench", "access_token": "access-sandbox-bench", "public_token": "public-sandbox-bench",

@@ -9,7 +9,6 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from companies.scoping import scoped, tenant_rows
 from ledger.models import (
-    Account,
     BankAccount,
     BankTransaction,
     EntryStatus,
@@ -23,11 +22,6 @@ from ledger.models import (
     Refund,
 )
 from ledger.money import ZERO
-
-
-@scoped
-def account_list(*, company):
-    return tenant_rows(Account, company).order_by("code")
 
 
 @scoped

@@ -5,9 +5,8 @@ from functools import lru_cache
 
 from ledger.money import quantize
 from ledger.platforms import fee_category
+from ledger.services.settlement import UNSETTLED_WORDS
 from reconciliation import engine as E
-
-UNSETTLED_WORDS = ("pend", "fail", "void", "cancel", "declin", "error")  # in a provider status
 
 
 @lru_cache(maxsize=256)  # statuses are a small vocabulary; a million rows repeat them

@@ -12,11 +12,6 @@ class MappingError(ValueError):
     """A provider object that cannot be turned into a row (e.g. no currency at all)."""
 
 
-def source_ref(provider: str, connection_id: str) -> str:
-    """The connection reference of world.md: rutter:<connection_id>, stripe:<acct>, plaid:<item>."""
-    return f"{provider}:{connection_id}"
-
-
 def currency_of(value: str | None, default: str | None = None) -> str:
     for candidate in (value, default):
         if candidate:

@@ -61,10 +61,6 @@ _TYPES: dict[str, tuple[str, int | None]] = {
 }
 
 
-def transaction_kind(provider_type: str | None) -> str:
-    return _TYPES.get((provider_type or "").lower(), ("other", None))[0]
-
-
 def transaction_row(
     txn: dict[str, Any],
     *,

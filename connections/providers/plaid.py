@@ -135,9 +135,6 @@ class PlaidClient(ProviderClient):
             "item/public_token/exchange", {"public_token": public_token}, idempotent=False
         )
 
-    def item_get(self, access_token: str) -> dict[str, Any]:
-        return self._post("item/get", {"access_token": access_token})
-
     def accounts_get(self, access_token: str) -> dict[str, Any]:
         """POST /accounts/get -> {accounts: [...], item: {...}, request_id}."""
         return self._post("accounts/get", {"access_token": access_token})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from connections.mapping.plaid import bank_account_row, bank_transaction_row, removed_row
 from connections.services.context import SyncContext, ahead, page_size
-from ledger.services import ingest
+from ledger.services import bank_feed
 
 ENTITY = "transactions"
 
@@ -19,7 +19,7 @@ def plaid_accounts_sync(ctx: SyncContext) -> int:
     currency = ctx.company.base_currency
     rows = [bank_account_row(a, source=ctx.source, default_currency=currency)
             for a in payload.get("accounts") or []]
-    return ingest.bank_account_upsert_many(company=ctx.company, rows=rows)
+    return bank_feed.bank_account_upsert_many(company=ctx.company, rows=rows)
 
 
 def plaid_sync(ctx: SyncContext) -> None:
@@ -41,8 +41,8 @@ def plaid_sync(ctx: SyncContext) -> None:
                 fetched_with=page.cursor, since=None, finished=not page.has_more,
                 # Plaid's cursor is never reset; an empty next_cursor ("no data yet") keeps ours.
                 next_cursor=page.next_cursor or page.cursor,
-                write=lambda upserts=upserts: ingest.bank_transaction_upsert_many(company=ctx.company, rows=upserts),
-                deleted=lambda removed=removed: ingest.bank_transaction_delete_many(
+                write=lambda upserts=upserts: bank_feed.bank_transaction_upsert_many(company=ctx.company, rows=upserts),
+                deleted=lambda removed=removed: bank_feed.bank_transaction_delete_many(
                     company=ctx.company, source=ctx.source, external_ids=removed),
                 # Pages re-sent after a mutation-during-pagination restart start behind our cursor.
                 check_cursor=not page.restarted,

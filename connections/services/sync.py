@@ -23,7 +23,7 @@ from connections.services.plaid_sync import plaid_sync
 from connections.services.rutter_sync import rutter_refresh_object, rutter_sync
 from connections.services.stripe_sync import stripe_refresh_payout, stripe_sync
 from connections.signals import books_changed
-from ledger.services import ingest
+from ledger.bulk import analyze_grown
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def connection_sync(
     with client_for(connection.provider) as client, relaxed_commits():
         ctx = SyncContext(connection=connection, run=run, client=client, on_page=on_page)
         run = _guarded(connection, run, lambda: PASSES[connection.provider](ctx))
-    ingest.analyze_grown()  # statistics for what reads the synced tables next
+    analyze_grown()  # statistics for what reads the synced tables next
     return run
 
 

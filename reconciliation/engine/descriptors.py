@@ -86,16 +86,6 @@ def tokens(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def identifier_hit(identifiers: tuple[str, ...], descriptor_tokens: frozenset[str]) -> str | None:
-    """The first payout identifier printed in the descriptor. Short ids (< 6 characters) are
-    ignored: a 4-digit payout number collides with dates, check numbers and store ids."""
-    for ident in identifiers:
-        ident_u = ident.upper().strip()
-        if len(ident_u) >= 6 and ident_u in descriptor_tokens:
-            return ident
-    return None
-
-
 _PRINTED = re.compile(r"(?<![A-Z])([A-Z]{3}) ?(-?\d[\d,]*(?:\.\d{1,3})?)(?![\d.])")
 
 

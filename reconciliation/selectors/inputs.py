@@ -154,8 +154,3 @@ def engine_inputs(*, company, settings: E.Settings | None = None) -> E.Inputs:
         platform_keywords=descriptor_keywords(),
     )
 
-
-@scoped
-def connection_platforms(*, company) -> dict[str, str]:
-    """Connection reference -> platform (upper case), for every store connection."""
-    return {c.ref: c.platform for c in _connections(company)}

@@ -18,32 +18,16 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection, transaction
-from django.db.models import (
-    Case,
-    F,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce
+from django.db import transaction
 from django.utils.timezone import now
 
 from connections.models import Connection
 from ledger.models import (
     AccountRole,
     BankTransaction,
-    Expense,
     ExpenseCategory,
-    Invoice,
-    InvoiceStatus,
     JournalEntry,
-    Payment,
     Payout,
-    Refund,
 )
 from ledger.money import ZERO
 from ledger.services import (
@@ -53,9 +37,15 @@ from ledger.services import (
     journal_entries_post_many,
     journal_entry_reverse,
 )
+from ledger.services.settlement import (
+    expenses_create_many,
+    invoice_documents_create,
+    payout_items_link_entries,
+    unbooked_item_sums,
+)
 from reconciliation import engine as E
 from reconciliation.engine.breakdown import breakdown_of
-from reconciliation.rows import UNSETTLED_WORDS, kind_total
+from reconciliation.rows import kind_total
 
 R = AccountRole
 OTHER_ROLES = {
@@ -126,38 +116,17 @@ def _item_lines(books: Books, source: str, b: E.Breakdown, items: Sequence[E.Pla
     return lines
 
 
-# What a run books, and on which day, as SQL shared by the GROUP BY and the UPDATEs that link the
-# items to their entries (one definition, so an item is linked to the entry that counted it):
-# settled platform transactions not booked yet (pending or failed ones wait until they settle),
-_UNBOOKED_SQL = "i.company_id = %s AND i.booked_entry_id IS NULL AND i.kind <> 'payout' AND " + " AND ".join(
-    f"LOWER(i.status) NOT LIKE '%%{word}%%'" for word in UNSETTLED_WORDS
-)
-# and the day an item settled ('YYYY-MM-DD'), its group's day while no explicit payout names it.
-_SETTLED_DAY_SQL = {
-    "postgresql": "to_char(COALESCE(i.available_on, CAST(i.occurred_at AT TIME ZONE 'UTC' AS date)), 'YYYY-MM-DD')",
-    "sqlite": "COALESCE(i.available_on, date(i.occurred_at))",
-}
-
-
 def _decimal(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))  # SQLite sums are floats
 
 
 def _groups(company):
-    """Per (connection, currency, payout or day): the sums of each kind of item, in SQL.
+    """Per (connection, currency, payout or day): the sums of each kind of item.
 
-    Explicit payouts are booked on their arrival date, anything else on its settlement day.
-    Grouped on the items' own columns (no join, so no plan depends on statistics); the items of
-    one explicit payout are then one group whatever days they settled on.
+    Explicit payouts are booked on their arrival date, anything else on its settlement day; the
+    items of one explicit payout are one group whatever days they settled on.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT i.source, i.currency, i.payout_id, {_SETTLED_DAY_SQL[connection.vendor]}, i.kind,
-                       SUM(i.amount), SUM(i.fee), SUM(i.net), COUNT(*)
-                  FROM ledger_payoutitem i WHERE {_UNBOOKED_SQL} GROUP BY 1, 2, 3, 4, 5""",
-            [company.pk],
-        )
-        rows = cursor.fetchall()
+    rows = unbooked_item_sums(company=company)
     payouts = Payout.objects.filter(company=company, is_inferred=False).in_bulk({row[2] for row in rows if row[2]})
     sums = defaultdict(dict)  # group key -> kind -> [gross, fee, net, count]
     for source, currency, payout_id, day, kind, gross, fee, net, count in rows:
@@ -222,72 +191,17 @@ def items_book(*, company, by: str) -> int:
         ))
     entries = journal_entries_post_many(company=company, entries=specs)
     counted = sum(count for _, _, _, count, _ in plan)
-    linked = _link_items(company, [key for *_, key in plan], entries)
+    linked = payout_items_link_entries(company=company, keys=[key for *_, key in plan], entries=entries)
     if linked != counted:  # a transaction synced or settled between the GROUP BY and the link
         raise ItemsChangedWhileBooking(f"{counted} platform transactions counted, {linked} linked")
     _expenses_create(company, plan, entries)
-    _invoice_documents_create(company, min(entry.pk for entry in entries)) if entries else None
+    if entries:
+        invoice_documents_create(company=company, first_entry_id=min(entry.pk for entry in entries))
     return counted
 
 
 class ItemsChangedWhileBooking(RuntimeError):
     """Rolls the booking back (nothing half-booked); the next run books the new state."""
-
-
-_EXPLICIT_SQL = "EXISTS (SELECT 1 FROM ledger_payout p WHERE p.id = i.payout_id AND NOT p.is_inferred)"
-_LINK_BATCH = 500
-
-
-def _link_rows(rows: list[tuple], types: tuple[str, ...]):
-    """(FROM clause, params) chunks naming `rows` as v(column1, column2, …): on PostgreSQL one
-    chunk of arrays unnested (one UPDATE, one pass over the items, whatever the number of groups),
-    elsewhere VALUES lists of `_LINK_BATCH` rows."""
-    columns = ", ".join(f"column{n}" for n in range(1, len(types) + 1))
-    if connection.vendor == "postgresql":
-        arrays = ", ".join(f"CAST(%s AS {t}[])" for t in types)
-        yield f"unnest({arrays}) AS v({columns})", [list(column) for column in zip(*rows, strict=True)]
-        return
-    row_sql = "(" + ", ".join(f"CAST(%s AS {t})" for t in types) + ")"
-    for start in range(0, len(rows), _LINK_BATCH):
-        batch = rows[start:start + _LINK_BATCH]
-        yield f"(VALUES {', '.join([row_sql] * len(batch))}) AS v", [value for row in batch for value in row]
-
-
-def _link_items(company, keys, entries) -> int:
-    """Point every item booked now at its group's entry: set-based UPDATEs joined to the list of
-    (group → entry), on the same conditions as the GROUP BY of `_groups`.
-
-    No index covers `booked_entry_id`, so on PostgreSQL this is a HOT update (see ledger
-    migration 0006): only heap pages are written, not the table's indexes. Returns how many items
-    were linked.
-    """
-    linked = 0
-    pairs = list(zip(keys, entries, strict=True))
-    by_payout = [(payout_id, source, currency, entry.pk)
-                 for (source, currency, payout_id, _), entry in pairs if payout_id]
-    by_day = [(source, currency, str(day), entry.pk)
-              for (source, currency, payout_id, day), entry in pairs if not payout_id]
-    day = _SETTLED_DAY_SQL[connection.vendor]
-    with connection.cursor() as cursor:
-        if by_payout:
-            for values, params in _link_rows(by_payout, ("BIGINT", "TEXT", "TEXT", "BIGINT")):
-                cursor.execute(
-                    f"""UPDATE ledger_payoutitem AS i SET booked_entry_id = v.column4 FROM {values}
-                         WHERE i.payout_id = v.column1 AND i.source = v.column2 AND i.currency = v.column3
-                           AND {_UNBOOKED_SQL}""",
-                    [*params, company.pk],
-                )
-                linked += cursor.rowcount
-        if by_day:
-            for values, params in _link_rows(by_day, ("TEXT", "TEXT", "TEXT", "BIGINT")):
-                cursor.execute(
-                    f"""UPDATE ledger_payoutitem AS i SET booked_entry_id = v.column4 FROM {values}
-                         WHERE i.source = v.column1 AND i.currency = v.column2 AND {day} = v.column3
-                           AND {_UNBOOKED_SQL} AND NOT {_EXPLICIT_SQL}""",
-                    [*params, company.pk],
-                )
-                linked += cursor.rowcount
-    return linked
 
 
 def _expenses_create(company, plan, entries):
@@ -296,58 +210,12 @@ def _expenses_create(company, plan, entries):
         for category, field in EXPENSE_BUCKETS:
             amount = -getattr(b, field)
             if amount:
-                rows.append(Expense(
-                    company=company, source=source, external_id=f"{category}:{entry.pk}",
-                    payout=payout, journal_entry=entry, category=category, date=entry.date,
-                    currency=b.currency, amount=amount, description=f"{category.label}: {b.payout_ref}",
+                rows.append(dict(
+                    source=source, external_id=f"{category}:{entry.pk}", payout=payout,
+                    journal_entry=entry, category=category, date=entry.date, currency=b.currency,
+                    amount=amount, description=f"{category.label}: {b.payout_ref}",
                 ))
-    Expense.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
-
-
-_ITEM_DAY_SQL = {"postgresql": "CAST(i.occurred_at AT TIME ZONE 'UTC' AS date)", "sqlite": "date(i.occurred_at)"}
-
-
-def _invoice_documents_create(company, first_entry_id: int) -> None:
-    """Payment / Refund rows for the invoices that items booked from `first_entry_id` on paid or
-    refunded, inserted straight from the items (INSERT…SELECT), then the invoices' status."""
-    day = _ITEM_DAY_SQL[connection.vendor]
-    for model, kind in ((Payment, "sale"), (Refund, "refund")):
-        table = model._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""INSERT INTO {table} (company_id, source, external_id, invoice_id, payout_item_id,
-                        journal_entry_id, date, currency, amount)
-                    SELECT i.company_id, i.source, i.external_id || '@' || CAST(i.booked_entry_id AS TEXT),
-                           inv.id, i.id, i.booked_entry_id, {day}, i.currency, ABS(i.amount)
-                      FROM ledger_payoutitem i
-                      JOIN ledger_invoice inv ON inv.company_id = i.company_id AND inv.source = i.source
-                                             AND inv.external_id = i.order_external_id
-                     WHERE i.company_id = %s AND i.kind = %s AND i.booked_entry_id >= %s
-                       AND i.order_external_id <> ''""",
-                [company.pk, kind, first_entry_id],
-            )
-    touched = Invoice.objects.filter(company=company).filter(
-        Q(pk__in=Payment.objects.filter(company=company, journal_entry_id__gte=first_entry_id).values("invoice_id"))
-        | Q(pk__in=Refund.objects.filter(company=company, journal_entry_id__gte=first_entry_id).values("invoice_id"))
-    )
-    invoices_refresh(company=company, invoices=touched)
-
-
-def invoices_refresh(*, company, invoices):
-    """Recompute paid/refunded amounts and status from bookings that still stand (set-based)."""
-    live = Q(journal_entry__reversed_by__isnull=True)
-    paid = Payment.objects.filter(live, invoice=OuterRef("pk")).values("invoice").annotate(s=Sum("amount")).values("s")
-    refunded = Refund.objects.filter(live, invoice=OuterRef("pk")).values("invoice").annotate(s=Sum("amount")).values("s")
-    ids = list(invoices.filter(company=company).values_list("pk", flat=True))
-    batch = Invoice.objects.filter(company=company, pk__in=ids)
-    batch.update(amount_paid=Coalesce(Subquery(paid), Value(ZERO)),
-                 amount_refunded=Coalesce(Subquery(refunded), Value(ZERO)))
-    batch.update(status=Case(
-        When(amount_refunded__gt=0, amount_refunded__gte=F("total"), then=Value(InvoiceStatus.REFUNDED)),
-        When(amount_paid__gt=0, amount_paid__gte=F("total"), then=Value(InvoiceStatus.PAID)),
-        When(amount_paid__gt=0, then=Value(InvoiceStatus.PARTIALLY_PAID)),
-        default=Value(InvoiceStatus.OPEN),
-    ))
+    expenses_create_many(company=company, rows=rows)
 
 
 def deposit_spec(*, books: Books, match, bank_transaction: BankTransaction, payouts: Sequence[Payout], by: str) -> EntrySpec | None:

@@ -7,9 +7,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.timezone import now
 
-from ledger.bulk import bulk_set_many
 from ledger.models import BankTransaction, BankTransactionStatus, Payout, PayoutItem, PayoutStatus
 from ledger.services import journal_entries_post_many
+from ledger.services.settlement import (
+    bank_transactions_status_set,
+    inferred_payout_cancel,
+    inferred_payouts_create,
+)
 from reconciliation import engine as E
 from reconciliation.engine.breakdown import breakdown_of
 from reconciliation.models import Match, MatchPayout, MatchStatus
@@ -82,15 +86,13 @@ def _inferred_payouts(books: Books, matches: Sequence[Match]) -> None:
             items=items, inferred=True,
         ))
         payouts.append(payout)
-    Payout.objects.bulk_create(payouts)
-    links, item_payouts = [], []
-    for match, payout in zip(matches, payouts, strict=True):
-        links.append(MatchPayout(company=books.company, match=match, payout=payout, status=match.status))
-        item_payouts += [(rows[ref][0], payout.pk) for ref in match.inferred_items]
-    MatchPayout.objects.bulk_create(links)
-    external = {payout.pk: payout.external_id for payout in payouts}
-    bulk_set_many(PayoutItem, ["payout", "payout_external_id"],
-                  [(pk, payout_id, external[payout_id]) for pk, payout_id in item_payouts])
+    inferred_payouts_create(payouts=payouts, items=[
+        (rows[ref][0], payout) for match, payout in zip(matches, payouts, strict=True) for ref in match.inferred_items
+    ])
+    MatchPayout.objects.bulk_create([
+        MatchPayout(company=books.company, match=match, payout=payout, status=match.status)
+        for match, payout in zip(matches, payouts, strict=True)
+    ])
 
 
 def matches_book(*, company, matches: Sequence[Match], by: str) -> None:
@@ -130,8 +132,7 @@ def bank_status_refresh(*, company, bank_ids) -> None:
                BankTransactionStatus.SUGGESTED if status == MatchStatus.SUGGESTED else BankTransactionStatus.UNRECONCILED)
         groups[key].append(bank_id)
     for status, members in groups.items():
-        for start in range(0, len(members), 5000):
-            BankTransaction.objects.filter(company=company, pk__in=members[start:start + 5000]).update(status=status)
+        bank_transactions_status_set(company=company, ids=members, status=status)
 
 
 def _locked_bank(match: Match) -> BankTransaction:
@@ -194,9 +195,7 @@ def match_undo(*, match: Match, by: str, reason: str = "") -> Match:
     match.match_payouts.update(status=MatchStatus.UNDONE)
     # An inferred payout was only this match's grouping: its items are free for another deposit.
     for payout in Payout.objects.filter(match_links__match=match, is_inferred=True):
-        payout.items.update(payout=None, payout_external_id="")
-        payout.status = PayoutStatus.CANCELED
-        payout.save(update_fields=["status"])
+        inferred_payout_cancel(payout=payout)
     bank_status_refresh(company=match.company, bank_ids=[match.bank_transaction_id])
     return match
 

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils.timezone import now
 
 from companies.models import Company
-from ledger.bulk import bulk_set_many
 from ledger.models import BankTransaction, Payout
+from ledger.services.settlement import payout_breakdowns_save
 from reconciliation import engine as E
 from reconciliation.models import Match, MatchStatus, ReconciliationRun
 from reconciliation.selectors.inputs import engine_inputs
@@ -43,7 +43,7 @@ def _store_breakdowns(company, result: E.Result, payouts: dict[str, Payout]) -> 
         payout_breakdown_store(payout, b)
         if [getattr(payout, f) for f in BREAKDOWN_FIELDS] != before:
             changed.append(payout)
-    bulk_set_many(Payout, BREAKDOWN_FIELDS, ([p.pk, *(getattr(p, f) for f in BREAKDOWN_FIELDS)] for p in changed))
+    payout_breakdowns_save(payouts=changed, fields=BREAKDOWN_FIELDS)
     return changed
 
 

@@ -58,13 +58,13 @@ def test_a_failure_inside_a_multi_page_commit_rolls_its_pages_back_with_their_cu
     """Pages of one commit share its fate: a write failing on the 2nd page of the 2nd commit
     leaves exactly the first commit's rows and cursor; the next sync completes the books."""
     from connections.services import plaid_sync
-    from ledger.services import ingest
+    from ledger.services import bank_feed
 
     world = sync_world()
     live_world(world, sync_settings={"SYNC_PAGE_SIZE": 10, "SYNC_COMMIT_ROWS": 30})
     link_all(alice.company, world)
     connection = Connection.objects.get(company=alice.company, provider="plaid")
-    real, calls = ingest.bank_transaction_upsert_many, []
+    real, calls = bank_feed.bank_transaction_upsert_many, []
 
     def failing(**kwargs):
         calls.append(1)
@@ -72,14 +72,14 @@ def test_a_failure_inside_a_multi_page_commit_rolls_its_pages_back_with_their_cu
             raise RuntimeError("database went away")
         return real(**kwargs)
 
-    monkeypatch.setattr(plaid_sync.ingest, "bank_transaction_upsert_many", failing)
+    monkeypatch.setattr(plaid_sync.bank_feed, "bank_transaction_upsert_many", failing)
     with pytest.raises(RuntimeError):
         connection_sync(connection=connection)
     assert L.BankTransaction.objects.filter(company=alice.company).count() == 30
     state = SyncState.objects.get(connection=connection, entity="transactions")
     assert state.records == 30 and state.cursor and not state.initial_done
 
-    monkeypatch.setattr(plaid_sync.ingest, "bank_transaction_upsert_many", real)
+    monkeypatch.setattr(plaid_sync.bank_feed, "bank_transaction_upsert_many", real)
     assert connection_sync(connection=connection).status == "succeeded"
     clean = CompanyFactory()
     link_all(clean, world)
