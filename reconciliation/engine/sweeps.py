@@ -1,0 +1,92 @@
+"""Commit rules of the fixpoint: which confident answers wait a round, and why.
+
+Inferred payouts of one connection sweep its balance in order (Sweeps), and an answer is committed
+only when it is its deposit's strongest reading (waiting_answers)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+
+from .assignment import Candidate, Resolution
+from .types import PlatformItem
+
+OUT_OF_ORDER = (
+    "another deposit of this connection on a different day took transactions on the other side "
+    "of these: a balance is swept in order, so this is not applied"
+)
+FIFO_FACTOR = 0.85
+
+
+class Sweeps:
+    """Inferred payouts of one connection sweep its balance in order: of two deposits on
+    different days, the earlier one took the earlier transactions. A grouping that would break
+    that order against a committed one is at best a suggestion; of two confident groupings that
+    break it against each other in one round, the weaker (or both, when equally strong) waits."""
+
+    def __init__(self, items_by_conn: dict[str, list[PlatformItem]], day_of: dict[str, object]):
+        self.position = {it.ref: k for lst in items_by_conn.values() for k, it in enumerate(lst)}
+        self.day_of = day_of  # bank line ref -> its date
+        self.taken: dict[str, list[tuple]] = defaultdict(list)  # connection -> (day, first, last)
+
+    def _span(self, c: Candidate) -> tuple | None:
+        """(connection, deposit day, first and last position) of an inferred answer, else None."""
+        if c.inferred is None:
+            return None
+        positions = [self.position[r] for r in c.inferred.item_refs if r in self.position]
+        if not positions:
+            return None
+        return c.inferred.connection_ref, self.day_of[c.bank_ref], min(positions), max(positions)
+
+    @staticmethod
+    def _crossed(day, first, last, others) -> bool:
+        return any(
+            (d < day and f > last) or (d > day and e < first) for d, f, e in others
+        )
+
+    def demote(self, cands: list[Candidate]) -> list[Candidate]:
+        """Candidates that break the order of committed sweeps step down below confidence."""
+        out = []
+        for c in cands:
+            span = self._span(c)
+            if span is not None and self._crossed(*span[1:], self.taken.get(span[0], ())):
+                c = replace(c, score=c.score * FIFO_FACTOR, reasons=c.reasons + (OUT_OF_ORDER,))
+            out.append(c)
+        return out
+
+    def held(self, new: list[Resolution]) -> set[int]:
+        """ids of this round's confident inferred answers that wait (crossed by one at least as strong)."""
+        spanned = [(r.candidate, span) for r in new if (span := self._span(r.candidate)) is not None]
+        return {
+            id(c)
+            for c, (conn, *mine) in spanned
+            if self._crossed(*mine, [
+                other[1:] for o, other in spanned
+                if o is not c and other[0] == conn and o.score >= c.score
+            ])
+        }
+
+    def commit(self, c: Candidate) -> None:
+        span = self._span(c)
+        if span is not None:
+            self.taken[span[0]].append(span[1:])
+
+
+STRONGER_READING = (
+    "a stronger reading of this deposit lost only to answers that are not applied: this one "
+    "depends on them, so it is not applied"
+)
+
+
+def waiting_answers(confident: list[Resolution], cands: list[Candidate], sweeps: Sweeps) -> dict[int, str]:
+    """Confident answers that are not committed this round, with why. An answer is committed only
+    when it is its deposit's strongest reading (a weaker one chosen because the packing gave the
+    stronger reading's payouts or transactions to other lines is committed once those lines are)
+    and does not break the order of its connection's sweeps."""
+    best: dict[str, float] = defaultdict(float)
+    for c in cands:
+        best[c.bank_ref] = max(best[c.bank_ref], c.score)
+    out = {id(r.candidate): STRONGER_READING for r in confident if best[r.candidate.bank_ref] > r.candidate.score + 1e-9}
+    for key in sweeps.held(confident):
+        out.setdefault(key, OUT_OF_ORDER)
+    return out
