@@ -19,6 +19,7 @@ from ledger.models import (
     Payment,
     Payout,
     PayoutItem,
+    PayoutStatus,
     Refund,
 )
 from ledger.money import ZERO
@@ -219,3 +220,12 @@ def payout_list_with_items(*, company):
 @scoped
 def expense_list(*, company):
     return tenant_rows(Expense, company).order_by("-date", "-id")
+
+
+@scoped
+def payout_unsettled_since(*, company, source: str):
+    """When the oldest payout of `source` that may still change (pending or in transit) was
+    created, or None: a sync whose list can only be filtered by creation time reads from there."""
+    open_statuses = (PayoutStatus.PENDING, PayoutStatus.IN_TRANSIT)
+    return (tenant_rows(Payout, company).filter(source=source, status__in=open_statuses, is_inferred=False)
+            .order_by("created_on").values_list("created_on", flat=True).first())

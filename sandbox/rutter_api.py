@@ -8,9 +8,10 @@ until the connection's initial sync is done, and 500 requests / 10 s per organiz
 from __future__ import annotations
 
 import hmac
+import json
 from typing import TYPE_CHECKING
 
-from ledger.platforms import has_payout_objects
+from ledger.platforms import supports
 
 from .httpkit import (
     Request,
@@ -33,8 +34,11 @@ MAX_LIMIT = 500
 # list endpoint -> (object kind, response key)
 LISTS = {"/orders": ("order", "orders"), "/transactions": ("transaction", "transactions"),
          "/payouts": ("payout", "payouts"), "/customers": ("customer", "customers")}
-SINGLE_KEYS = {"order": "order", "transaction": "transaction", "payout": "payout",
-               "customer": "customer"}
+SINGLES = ("/orders", "/customers")  # the only GET-one endpoints in Rutter's OpenAPI
+SINGLE_KEYS = {"order": "order", "customer": "customer"}
+# The catalogue's endpoint names, by object kind (customers come with orders).
+ENDPOINTS = {"order": "orders", "customer": "orders", "transaction": "transactions", "payout": "payouts"}
+ORG_ID = "7a1e3b52-5d0c-4a7e-9a53-3f0c2b9d8e61"  # the sandbox's Rutter organization
 FORCE_FETCH_KINDS = {"order", "transaction"}  # the docs: force_fetch works for these two only
 TIME_FILTERS = ("created_at", "updated_at", "arrival_at")
 
@@ -67,9 +71,15 @@ def server_error(status: int) -> Response:
 def handle(server: SandboxServer, req: Request) -> Response:
     creds = server.credentials
     auth = req.basic_auth()
-    if req.method == "POST" and req.path == "/item/public_token/exchange" and auth is None:
+    if req.method == "POST" and req.path.rstrip("/") == "/item/public_token/exchange":
+        # The exchange is authenticated by its body (ExchangeTokenBody: client_id, secret,
+        # public_token, all required), not by the Basic header of the other calls.
         body = req.json() or {}
-        auth = (str(body.get("client_id", "")), str(body.get("secret", "")))
+        missing = [f for f in ("client_id", "secret", "public_token") if not body.get(f)]
+        if missing:
+            return bad_request("MISSING_REQUIRED_FIELDS",
+                               f"The request body is missing {', '.join(missing)}.")
+        auth = (str(body["client_id"]), str(body["secret"]))
     if server.rutter_limiter is not None:
         wait = server.rutter_limiter.allow(auth[0] if auth else "anonymous")
         if wait is not None:
@@ -104,7 +114,7 @@ def _route(server: SandboxServer, req: Request) -> Response:
     if path in LISTS:
         return _list(server, req, *LISTS[path])
     head, _, object_id = path.rpartition("/")
-    if head in LISTS and object_id:
+    if head in SINGLES and object_id:  # Rutter has no GET of one transaction or payout
         return _single(server, req, LISTS[head][0], object_id)
     return _not_found(path)
 
@@ -156,9 +166,12 @@ def _gate(server: SandboxServer, req: Request, kind: str) -> RutterState | Respo
     if not rs.ready and not force:
         return error(409, "CONNECTION_ERROR", "PRODUCT_NOT_READY",
                      "the requested product is not yet ready. please try the request again later")
-    if kind == "payout" and not has_payout_objects(rs.conn.platform) and not rs.conn.payouts:
+    if not supports(rs.conn.platform, ENDPOINTS[kind]):
+        # Rutter: 404 = "an endpoint is not implemented or is not supported for a given platform"
+        # (docs.rutter.com/rest/2023-03-14/errors); support per platform is the OpenAPI's
+        # x-supported-platforms, which the platform catalogue holds.
         return error(404, "INVALID_REQUEST", "ENDPOINT_NOT_SUPPORTED",
-                     f"Payouts are not supported for {rs.conn.platform}.")
+                     f"/{ENDPOINTS[kind]} is not supported for {rs.conn.platform}.")
     return rs
 
 
@@ -170,7 +183,9 @@ def _single(server: SandboxServer, req: Request, kind: str, object_id: str) -> R
     i = coll.position.get(object_id)
     if i is None:
         return error(410, "INVALID_REQUEST", "RESOURCE_NOT_FOUND", f"No {kind} with id {object_id}.")
-    return raw_json_response(200, b'{"' + SINGLE_KEYS[kind].encode() + b'":' + coll.encoded(i) + b"}")
+    envelope = json.dumps({"id": rs.conn.connection_id, "orgId": ORG_ID, "platform": rs.conn.platform})
+    return raw_json_response(200, b'{"connection":' + envelope.encode() + b',"' + SINGLE_KEYS[kind].encode()
+                             + b'":' + coll.encoded(i) + b"}")
 
 
 def _list(server: SandboxServer, req: Request, kind: str, key: str) -> Response:
@@ -201,7 +216,9 @@ def _list(server: SandboxServer, req: Request, kind: str, key: str) -> Response:
             continue
         picked.append(coll.encoded(i))
     cursor_json = b"null" if next_cursor is None else b'"' + next_cursor.encode() + b'"'
-    body = b'{"' + key.encode() + b'":[' + b",".join(picked) + b'],"next_cursor":' + cursor_json + b"}"
+    envelope = json.dumps({"id": rs.conn.connection_id, "orgId": ORG_ID, "platform": rs.conn.platform})
+    body = (b'{"connection":' + envelope.encode() + b',"' + key.encode() + b'":[' + b",".join(picked)
+            + b'],"next_cursor":' + cursor_json + b"}")
     return raw_json_response(200, body)
 
 

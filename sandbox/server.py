@@ -88,6 +88,8 @@ class SandboxServer:
         self.webhook_url = webhook_url.rstrip("/") if webhook_url else None
         self.plaid_signer = PlaidSigner()
         self.emitted: list[tuple[str, dict]] = []  # every webhook payload, delivered or not
+        # Called with (provider, request, response) after each API exchange: contract checks.
+        self.observers: list = []
         self._deliverer: Deliverer | None = None
         self._initial_update_sent: set[str] = set()
         self._timers: list[threading.Timer] = []
@@ -224,7 +226,10 @@ class SandboxServer:
                     faulted = self._fault(provider)
                     if faulted is not None:
                         return faulted
-                return handler(self, req)
+                resp = handler(self, req)
+                for observe in self.observers:
+                    observe(prefix.strip("/").split("/")[0].split("-")[0], req, resp)
+                return resp
         return Response(404, b'{"error":"not found"}')
 
     def _fault(self, provider) -> Response | None:

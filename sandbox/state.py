@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from . import rutter_shapes as shapes
 from .collection import Collection
 from .world import PlaidItem, RutterConnection, StripeAccount, World
 
@@ -24,20 +25,18 @@ class Credentials:
 class RutterState:
     def __init__(self, conn: RutterConnection, ready: bool):
         self.conn = conn
-        self.orders = Collection(conn.orders, "id")
-        self.transactions = Collection(conn.transactions, "id")
+        self.orders = Collection(conn.orders, "id", serve=shapes.order)
+        self.transactions = Collection(conn.transactions, "id", serve=shapes.transaction)
         self.payouts = Collection(conn.payouts, "id", serve=self._serve_payout)
-        self.customers = Collection(conn.customers, "id")
+        self.customers = Collection(conn.customers, "id", serve=shapes.customer)
         self.ready = ready
         self.exchanged = False
         self.created_at = "2025-01-01T00:00:00.000Z"
 
     def _serve_payout(self, payout: dict) -> dict:
         # The world stores transaction_ids; Rutter embeds the transactions themselves.
-        served = {k: v for k, v in payout.items() if k != "transaction_ids"}
         txns = (self.transactions.get(t) for t in payout.get("transaction_ids") or ())
-        served["transactions"] = [t for t in txns if t is not None]
-        return served
+        return shapes.payout(payout, [t for t in txns if t is not None])
 
     def collection(self, kind: str) -> Collection:
         return {"order": self.orders, "transaction": self.transactions,

@@ -140,8 +140,15 @@ def order_row(
     customer = order.get("customer") or None
     lines = []
     for line in order.get("line_items") or []:
+        # Rutter: `price` is "the total cost of all of the variants associated with this line
+        # item", `unit_cost` "the price per unit" (nullable) — LineItem in Rutter's OpenAPI
+        # (speakeasy-sdks/rutter-ts rutter.yaml).
         quantity = Decimal(str(line.get("quantity") or 0))
-        unit_price = money(line.get("price"), currency)
+        amount = money(line.get("price"), currency)
+        if line.get("unit_cost") is not None:
+            unit_price = money(line["unit_cost"], currency)
+        else:
+            unit_price = money(amount / quantity, currency) if quantity else amount
         lines.append(
             {
                 "external_id": line.get("id"),
@@ -149,7 +156,7 @@ def order_row(
                 "title": line.get("title") or "",
                 "quantity": quantity,
                 "unit_price": unit_price,
-                "amount": money(unit_price * quantity, currency),
+                "amount": amount,
             }
         )
     return {
@@ -160,7 +167,10 @@ def order_row(
         "payment_status": order.get("payment_status"),
         "currency": currency,
         "total": money(order.get("total_price"), currency),
-        "subtotal": money(order.get("total_line_items_price"), currency),
+        # total_line_items_price is Shopify's alone; elsewhere the lines add up to the subtotal.
+        "subtotal": money(order.get("total_line_items_price"), currency)
+        if order.get("total_line_items_price") is not None
+        else sum((line["amount"] for line in lines), money(0, currency)),
         "tax": money(order.get("total_tax"), currency),
         "discount": money(order.get("total_discount"), currency),
         "shipping": money(order.get("total_shipping"), currency),

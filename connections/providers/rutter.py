@@ -1,11 +1,18 @@
 """Rutter's versioned REST API (https://docs.rutter.com/rest/<version>/...).
 
 Auth is HTTP Basic client_id:client_secret on every call, plus the `X-Rutter-Version` header;
-each connection is addressed by its `access_token` query parameter. Lists paginate with
-`cursor` / `next_cursor` and accept `limit`; time filters are Unix milliseconds. Errors carry
-`error_type` / `error_code` / `error_message`; `PRODUCT_NOT_READY` means the connection's
-initial sync has not finished (wait for the INITIAL_UPDATE webhook, or pass `force_fetch=True`
-on orders and transactions for possibly incomplete data).
+each connection is addressed by its `access_token` query parameter. The token exchange is the
+exception: its body carries `client_id`, `secret` and `public_token` (ExchangeTokenBody in Rutter's
+OpenAPI, speakeasy-sdks/rutter-ts rutter.yaml; docs.rutter.com/rest/2024-08-31/tokens). Lists
+paginate with `cursor` / `next_cursor` and accept `limit`; time filters are Unix milliseconds, and
+each list has its own (orders and transactions `updated_at_*`; payouts only `created_at_*` and
+`arrival_at_*`). There is no GET of one transaction or payout: they are re-read through their
+lists. Errors carry `error_type` / `error_code` / `error_message`; Rutter documents 404 as "an
+endpoint is not implemented or is not supported for a given platform" and 410 as "the requested
+resource is not found" (docs.rutter.com/rest/2023-03-14/errors), so only a 410 means gone.
+`PRODUCT_NOT_READY` means the connection's initial sync has not finished (wait for the
+INITIAL_UPDATE webhook, or pass `force_fetch=True` on orders and transactions for possibly
+incomplete data).
 
 Rutter allows 500 requests per 10 s per organization; every client for one client_id shares one
 sliding-window limiter (see ratelimit.py).
@@ -92,6 +99,7 @@ class RutterClient(ProviderClient):
         **transport_options,
     ):
         self.client_id = client_id
+        self._secret = client_secret
         self.version = version
         if limiter is None:
             limiter = shared_limiter(
@@ -121,7 +129,7 @@ class RutterClient(ProviderClient):
         return self.transport.request_json(
             "POST",
             "item/public_token/exchange",
-            json={"public_token": public_token},
+            json={"client_id": self.client_id, "secret": self._secret, "public_token": public_token},
             idempotent=False,
         )
 
@@ -150,20 +158,20 @@ class RutterClient(ProviderClient):
         )
 
     def iter_payouts(self, access_token: str, **filters) -> Iterator[Page]:
+        if filters.get("updated_at_min") is not None or filters.get("updated_at_max") is not None:
+            raise ValueError("Rutter's /payouts has no updated_at filter: use created_at or arrival_at")
         return self._pages("payouts", "payouts", access_token, **filters)
 
     def iter_customers(self, access_token: str, **filters) -> Iterator[Page]:
         return self._pages("customers", "customers", access_token, **filters)
 
-    def get_object(self, kind: str, object_id: str, access_token: str) -> dict[str, Any]:
-        """GET /<kind>s/<id> (order, transaction, payout, customer) -> the object itself.
-
-        A deleted object answers 404/410 RESOURCE_NOT_FOUND (a ProviderError with that code).
-        """
+    def get_order(self, order_id: str, access_token: str) -> dict[str, Any]:
+        """GET /orders/<id> -> the order. A 410 means it is gone; a 404 that the platform does
+        not support the endpoint (never read as a deletion)."""
         payload = self.transport.request_json(
-            "GET", f"{kind}s/{object_id}", params={"access_token": access_token}
+            "GET", f"orders/{order_id}", params={"access_token": access_token}
         )
-        return payload.get(kind, payload)
+        return payload.get("order", payload)
 
     def _pages(
         self,
@@ -176,10 +184,10 @@ class RutterClient(ProviderClient):
         updated_at_max: datetime | int | None = None,
         created_at_min: datetime | int | None = None,
         created_at_max: datetime | int | None = None,
+        arrival_at_min: datetime | int | None = None,
         cursor: str | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
         force_fetch: bool = False,
-        expand_platform_data: bool = False,
     ) -> Iterator[Page]:
         """Yield pages until `next_cursor` is null; pass a saved cursor back to resume."""
         if force_fetch and not force_fetch_allowed:
@@ -192,13 +200,12 @@ class RutterClient(ProviderClient):
             ("updated_at_max", updated_at_max),
             ("created_at_min", created_at_min),
             ("created_at_max", created_at_max),
+            ("arrival_at_min", arrival_at_min),
         ):
             if value is not None:
                 base[name] = to_unix_ms(value)
         if force_fetch:
             base["force_fetch"] = "true"
-        if expand_platform_data:
-            base["expand"] = "platform_data"
         while True:
             params = dict(base, cursor=cursor) if cursor else base
             payload = self.transport.request_json("GET", path, params=params)

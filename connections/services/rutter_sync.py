@@ -1,6 +1,12 @@
 """Rutter: transactions -> payout items, payouts (+ embedded transactions) -> payouts and linked
-items, orders -> invoices with lines and customers. Incremental passes ask for objects updated
-since the entity's high-water mark minus the overlap window."""
+items, orders -> invoices with lines and customers.
+
+Which lists a connection has is the platform catalogue's word (ledger.platforms: Rutter's
+`x-supported-platforms`), never an error's: BigCommerce and Squarespace have orders only, WooCommerce
+and Etsy no payouts. Orders and transactions passes ask for objects updated since the entity's
+high-water mark minus the overlap window; /payouts can only be filtered by creation (or arrival)
+time, so its pass asks from the older of its creation high-water mark and the oldest payout we
+hold that may still change (pending, in transit)."""
 
 from __future__ import annotations
 
@@ -8,15 +14,19 @@ from connections.mapping.common import parse_datetime
 from connections.mapping.rutter import order_row, payout_row, transaction_row
 from connections.providers.errors import ProviderError
 from connections.services.context import SyncContext, ahead, latest, page_size
+from ledger.platforms import supports
+from ledger.selectors import payout_unsettled_since
 from ledger.services import ingest
 
-# Rutter answers this for platforms that have no payout objects (WooCommerce, Etsy, …).
-NOT_SUPPORTED = "ENDPOINT_NOT_SUPPORTED"
-GONE = {"RESOURCE_NOT_FOUND", "NOT_FOUND"}
+GONE = 410  # Rutter: "the requested resource is not found"; a 404 is "not supported", never gone
 
 
 def _updated(obj: dict):
     return parse_datetime(obj.get("updated_at") or obj.get("created_at"))
+
+
+def _created(obj: dict):
+    return parse_datetime(obj.get("created_at"))
 
 
 def transaction_rows(ctx: SyncContext, objects: list[dict]) -> list[dict]:
@@ -50,60 +60,64 @@ def store_orders(ctx: SyncContext, rows: list[dict], read_back: ingest.ReadBack 
 
 
 ENTITIES = (
-    # entity, client iterator, mapper, writer. Payouts first: they write their embedded
-    # transactions already linked, so the transactions pass then finds most items unchanged and
-    # rewrites nothing (each item is written once, not inserted and then updated to set its payout).
-    ("payouts", "iter_payouts", payout_rows, store_payouts),
-    ("transactions", "iter_transactions", transaction_rows, store_transactions),
-    ("orders", "iter_orders", order_rows, store_orders),
+    # entity, client iterator, mapper, writer, the time its filter and high-water mark read.
+    # Payouts first: they write their embedded transactions already linked, so the transactions
+    # pass then finds most items unchanged and rewrites nothing (each item is written once, not
+    # inserted and then updated to set its payout).
+    ("payouts", "iter_payouts", payout_rows, store_payouts, _created),
+    ("transactions", "iter_transactions", transaction_rows, store_transactions, _updated),
+    ("orders", "iter_orders", order_rows, store_orders, _updated),
 )
-WRITERS = {"transaction": (transaction_rows, store_transactions), "payout": (payout_rows, store_payouts),
-           "order": (order_rows, store_orders)}
+
+
+def _since(ctx: SyncContext, entity: str):
+    since = ctx.pass_since(entity)
+    if entity != "payouts" or ctx.state(entity).cursor is not None:
+        return since
+    unsettled = payout_unsettled_since(company=ctx.company, source=ctx.source)
+    return min(since, unsettled) if since and unsettled else since
+
+
+def _filters(entity: str, since) -> dict:
+    if since is None:
+        return {}
+    return {"created_at_min": since} if entity == "payouts" else {"updated_at_min": since}
 
 
 def rutter_sync(ctx: SyncContext) -> None:
-    token = ctx.connection.access_token
-    for entity, method, rows_of, store in ENTITIES:
+    token, platform = ctx.connection.access_token, ctx.connection.platform
+    for entity, method, rows_of, store, stamp in ENTITIES:
+        if not supports(platform, entity):
+            continue  # the platform has no such list (its deposits are inferred)
         state = ctx.state(entity)
-        since = ctx.pass_since(entity)
-        pages = getattr(ctx.client, method)(token, cursor=state.cursor, updated_at_min=since,
-                                            page_size=page_size(500))
+        since = _since(ctx, entity)
+        pages = getattr(ctx.client, method)(token, cursor=state.cursor, page_size=page_size(500),
+                                            **_filters(entity, since))
 
-        def prepare(page, rows_of=rows_of):
+        def prepare(page, rows_of=rows_of, stamp=stamp):
             # In the fetching thread: map the page while the previous one is being written.
-            return page, rows_of(ctx, page.objects), latest(_updated(o) for o in page.objects)
+            return page, rows_of(ctx, page.objects), latest(stamp(o) for o in page.objects)
 
         read_back = ingest.ReadBack()
-        try:
-            with ctx.pages(entity) as commit:
-                for page, rows, high_water in ahead(pages, prepare=prepare):
-                    commit(
-                        fetched_with=page.cursor, next_cursor=page.next_cursor, since=since,
-                        write=lambda rows=rows, store=store, read_back=read_back: store(ctx, rows, read_back),
-                        high_water=high_water,
-                    )
-        except ProviderError as exc:
-            if entity == "payouts" and exc.code == NOT_SUPPORTED:
-                continue  # reconciliation infers this platform's payouts from its transactions
-            raise
+        with ctx.pages(entity) as commit:
+            for page, rows, high_water in ahead(pages, prepare=prepare):
+                commit(
+                    fetched_with=page.cursor, next_cursor=page.next_cursor, since=since,
+                    write=lambda rows=rows, store=store, read_back=read_back: store(ctx, rows, read_back),
+                    high_water=high_water,
+                )
 
 
-def rutter_refresh_object(ctx: SyncContext, *, kind: str, object_id: str) -> int:
-    """Re-fetch one object a webhook named and write its current state (or its deletion)."""
+def rutter_refresh_order(ctx: SyncContext, *, order_id: str) -> int:
+    """Re-fetch one order a webhook named (GET /orders/<id>) and write its current state, or its
+    deletion when Rutter answers 410. Transactions and payouts have no such endpoint: a webhook
+    naming one is answered with an incremental sync of the lists."""
     try:
-        obj = ctx.client.get_object(kind, object_id, ctx.connection.access_token)
+        obj = ctx.client.get_order(order_id, ctx.connection.access_token)
     except ProviderError as exc:
-        if exc.code not in GONE and exc.status not in (404, 410):
+        if exc.status != GONE:
             raise
-        if kind == "order":
-            return ingest.invoice_mark_deleted(company=ctx.company, source=ctx.source, external_id=object_id)
-        if kind == "transaction":
-            return ingest.payout_item_delete_many(company=ctx.company, source=ctx.source, external_ids=[object_id])
-        return 0
-    writer = WRITERS.get(kind)
-    if writer is None:
-        return 0
-    rows_of, store = writer
-    records = store(ctx, rows_of(ctx, [obj]))
-    ctx.progress(entity=f"{kind}s", records=records)
+        return ingest.invoice_mark_deleted(company=ctx.company, source=ctx.source, external_id=order_id)
+    records = store_orders(ctx, order_rows(ctx, [obj]))
+    ctx.progress(entity="orders", records=records)
     return records

@@ -20,7 +20,7 @@ from connections.providers.errors import ConnectionDisabled, NeedsReauth, NotRea
 from connections.services.clients import client_for
 from connections.services.context import ConcurrentSync, SyncContext, relaxed_commits
 from connections.services.plaid_sync import plaid_sync
-from connections.services.rutter_sync import rutter_refresh_object, rutter_sync
+from connections.services.rutter_sync import rutter_refresh_order, rutter_sync
 from connections.services.stripe_sync import stripe_refresh_payout, stripe_sync
 from connections.signals import books_changed
 from ledger.bulk import analyze_grown
@@ -142,7 +142,7 @@ def connections_sync_many(
 
 
 def connection_refresh_object(*, connection: Connection, kind: str, object_id: str) -> SyncRun:
-    """Re-fetch one object a webhook named (Rutter order/transaction/payout, Stripe payout)."""
+    """Re-fetch one object a webhook named (a Rutter order, a Stripe payout)."""
     connection = Connection.objects.select_related("company").get(pk=connection.pk)
     run = _run_start(connection, "webhook")
     with client_for(connection.provider) as client:
@@ -150,7 +150,7 @@ def connection_refresh_object(*, connection: Connection, kind: str, object_id: s
         if connection.provider == "stripe":
             work = lambda: stripe_refresh_payout(ctx, payout_id=object_id)  # noqa: E731
         else:
-            work = lambda: rutter_refresh_object(ctx, kind=kind, object_id=object_id)  # noqa: E731
+            work = lambda: rutter_refresh_order(ctx, order_id=object_id)  # noqa: E731
         return _guarded(connection, run, work)
 
 

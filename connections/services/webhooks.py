@@ -68,8 +68,12 @@ def _dedupe_key(provider: str, body: bytes, payload: dict, headers: dict[str, st
         # JWT (fresh iat, randomized signature) is what identifies one delivery.
         return "plaid:" + hashlib.sha256(headers.get("plaid-verification", "").encode()).hexdigest()
     # Rutter sends no event id; the body names the object and its state, and processing re-reads
-    # that object anyway, so an identical body is the same notification.
-    return f"{provider}:" + hashlib.sha256(body).hexdigest()
+    # it anyway, so an identical body received within the hour is a redelivery. The same body later
+    # is a new notification (a second CONNECTION_NEEDS_UPDATE months after the first): the key
+    # carries the hour of receipt, so dedupe is bounded. A retry that straddles the hour is
+    # processed twice, which re-reads the same state: harmless.
+    hour = timezone.now().strftime("%Y%m%d%H")
+    return f"{provider}:{hour}:" + hashlib.sha256(body).hexdigest()
 
 
 def _event_type(provider: str, payload: dict) -> str:
@@ -135,10 +139,10 @@ def _process_rutter(connection: Connection, payload: dict) -> None:
         return
     entity = kind.lower()
     obj = payload.get(entity) or {}
-    if connection.status != ConnectionStatus.READY or entity not in ("order", "transaction", "payout"):
-        connection_sync(connection=connection)
-    elif obj.get("id"):
+    if connection.status == ConnectionStatus.READY and entity == "order" and obj.get("id"):
         connection_refresh_object(connection=connection, kind=entity, object_id=obj["id"])
+    else:  # transactions and payouts are re-read through their lists (Rutter has no GET of one)
+        connection_sync(connection=connection)
 
 
 def _process_stripe(connection: Connection, payload: dict) -> None:

@@ -117,6 +117,11 @@ class RutterGenerator:
         moment = iso(at(d, second))
         order_id = f"{self.prefix}-ord-{n}"
         price = to_float(total)
+        # Rutter's line item `price` is the line's total and `unit_cost` the price of one unit
+        # (LineItem in Rutter's OpenAPI); every third order sells two units when the total splits.
+        cents = int(total * 100)
+        quantity = 2 if self.seq % 3 == 0 and cents % 2 == 0 else 1
+        unit_cost = to_float(total / quantity)
         self._emit("order", {
             "id": order_id, "platform_id": n, "order_number": n, "name": f"#{n}", "source_name": "web",
             "tags": [], "status": "active", "payment_status": "paid", "fulfillment_status": "fulfilled",
@@ -125,9 +130,9 @@ class RutterGenerator:
             "total_tax": 0, "billing_address": None, "shipping_address": None, "customer": None,
             "fulfillments": [], "refunds": [],
             "line_items": [{"id": f"{order_id}-li1", "platform_id": None, "product_id": "prod-1",
-                            "variant_id": None, "price": price, "quantity": 1,
+                            "variant_id": None, "price": price, "quantity": quantity,
                             "iso_currency_code": self.currency, "sku": "SKU-1", "title": "Goods",
-                            "unit_cost": None, "created_at": moment, "updated_at": moment}],
+                            "unit_cost": unit_cost, "created_at": moment, "updated_at": moment}],
             "cancelled_at": None, "created_at": moment, "updated_at": moment}, d)
         return order_id, n
 

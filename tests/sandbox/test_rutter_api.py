@@ -122,10 +122,33 @@ def test_it_embeds_payout_transactions_that_sum_to_the_payout(rutter):
     assert round(net, 2) == payout["amount"]
 
 
-def test_it_fetches_single_objects_and_410s_unknown_ids(rutter):
-    assert rutter.get("/orders/o5", params=TOKEN).json()["order"]["id"] == "o5"
-    assert rutter.get("/payouts/p1", params=TOKEN).json()["payout"]["transactions"]
+def test_it_fetches_single_orders_and_410s_unknown_ids(rutter):
+    one = rutter.get("/orders/o5", params=TOKEN).json()
+    assert one["order"]["id"] == "o5" and one["connection"]["id"] == SHOP
     assert rutter.get("/orders/nope", params=TOKEN).status_code == 410
+
+
+@pytest.mark.parametrize("path", ["/transactions/t1", "/payouts/p1"])
+def test_it_has_no_get_of_one_transaction_or_payout(rutter, path):
+    """Rutter's OpenAPI has GET /orders/:id and /customers/:id only; anything else is a 404."""
+    resp = rutter.get(path, params=TOKEN)
+    assert resp.status_code == 404
+    assert resp.json()["error_code"] == "ENDPOINT_NOT_FOUND"
+
+
+def test_it_refuses_a_token_exchange_without_credentials_in_the_body(sandbox):
+    """ExchangeTokenBody requires client_id, secret and public_token; Basic auth is not enough."""
+    c = sandbox.credentials
+    resp = httpx.post(sandbox.rutter_base_url + "/item/public_token/exchange",
+                      json={"public_token": "pub-shop"}, auth=(c.rutter_client_id, c.rutter_client_secret),
+                      headers={"X-Rutter-Version": "2024-08-31"})
+    assert resp.status_code == 400
+    assert resp.json() == {"error_type": "INVALID_REQUEST", "error_code": "MISSING_REQUIRED_FIELDS",
+                           "error_message": "The request body is missing client_id, secret."}
+    wrong = httpx.post(sandbox.rutter_base_url + "/item/public_token/exchange",
+                       json={"client_id": c.rutter_client_id, "secret": "nope", "public_token": "pub-shop"},
+                       headers={"X-Rutter-Version": "2024-08-31"})
+    assert wrong.status_code == 401 and wrong.json()["error_code"] == "INVALID_CREDENTIALS"
 
 
 def test_it_has_no_payouts_endpoint_for_platforms_without_payouts(rutter):
@@ -153,7 +176,9 @@ def test_it_becomes_ready_after_the_initial_sync_delay(world):
         c = sb.credentials
         with httpx.Client(base_url=sb.rutter_base_url, auth=(c.rutter_client_id, c.rutter_client_secret),
                           headers={"X-Rutter-Version": "2024-08-31"}) as client:
-            exchanged = client.post("/item/public_token/exchange", json={"public_token": "pub-shop"}).json()
+            exchanged = client.post("/item/public_token/exchange", json={
+                "client_id": c.rutter_client_id, "secret": c.rutter_client_secret, "public_token": "pub-shop",
+            }).json()
             assert exchanged["is_ready"] is False
             assert client.get("/orders", params=TOKEN).status_code == 409
             time.sleep(0.5)

@@ -68,8 +68,9 @@ def test_it_exchanges_a_public_token(scripted, client):
 
     result = client.exchange_public_token("pub-1")
     assert result["access_token"] == "at" and result["connection_id"] == "cid-1"
+    # ExchangeTokenBody: the body carries the credentials with the token.
     assert scripted.seen("/versioned/item/public_token/exchange")[0].json == {
-        "public_token": "pub-1"
+        "client_id": "cid", "secret": "csecret", "public_token": "pub-1"
     }
 
 

@@ -25,6 +25,7 @@ from connections.services import (
 from ledger import models as L
 from sandbox.server import SandboxServer
 from sandbox.world import world_from_dict
+from tests.contracts.rutter_contract import RutterContract
 
 MISSION = Path(__file__).resolve().parents[2] / "data" / "mission-example.world.json"
 SHOP, WOO, ACCT, ITEM = "cccccccc-0000-4000-8000-000000000001", "cccccccc-0000-4000-8000-000000000002", "acct_1SyncTest", "item-sync-1"
@@ -52,7 +53,7 @@ def sync_world() -> dict:
               for i in range(80)]
     txns = [rutter_txn(i, 1 + i % 20, fee=0.59) for i in range(80)]
     txns += [rutter_txn(500, 5, "refund", 4.0), rutter_txn(501, 6, "fee", -2.5),
-             rutter_txn(502, 7, "brand_new_type", -1.25)]
+             rutter_txn(502, 7, "other", -1.25)]
     payouts = []
     for n, (lo, hi) in enumerate(((0, 40), (40, 80))):
         ids = [f"t{i}" for i in range(lo, hi)] + (["t500", "t501", "t502"] if n == 0 else [])
@@ -154,6 +155,8 @@ class Live:
         self._settings = None
 
     def __enter__(self):
+        self.contract = RutterContract()
+        self.server.observers.append(self.contract)
         self.server.start()
         self._settings = override_settings(**settings_for(self.server, **self.sync_settings))
         self._settings.enable()
@@ -179,6 +182,8 @@ def live_world():
     yield start
     for live in reversed(started):
         live.__exit__(None, None, None)
+    violations = [v for live in started for v in live.contract.violations]
+    assert not violations, "Rutter contract broken:\n" + "\n".join(dict.fromkeys(violations))
 
 
 def link_all(company, world: dict) -> list[Connection]:

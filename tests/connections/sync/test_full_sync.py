@@ -91,14 +91,16 @@ def test_it_changes_nothing_when_synced_again(page_size, alice, bob, live_world)
     assert snapshot(bob.company) == bobs
 
 
-def test_it_keeps_unknown_types_visible(alice, live_world):
+def test_it_keeps_rutters_catch_all_type_visible(alice, live_world):
+    """Rutter's Transaction.type is sale | refund | void | payout | fee | other: "other" keeps
+    the platform's sign and its raw type."""
     world = sync_world()
     live_world(world)
     link_all(alice.company, world)
     sync_all(alice.company)
 
     odd = L.PayoutItem.objects.get(company=alice.company, external_id="t502")
-    assert (odd.kind, odd.provider_type, odd.amount) == ("other", "brand_new_type", Decimal("-1.25"))
+    assert (odd.kind, odd.provider_type, odd.amount) == ("other", "other", Decimal("-1.25"))
     assert odd.payout.external_id == "p0"
 
 
