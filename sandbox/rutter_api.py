@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ledger.platforms import supports
 
+from . import rutter_shapes as shapes
 from .httpkit import (
     Request,
     Response,
@@ -205,6 +206,12 @@ def _list(server: SandboxServer, req: Request, kind: str, key: str) -> Response:
         return bad_request("INVALID_PARAMETER", str(exc))
     if not 1 <= limit <= MAX_LIMIT:
         return bad_request("INVALID_PARAMETER", f"limit must be between 1 and {MAX_LIMIT}.")
+    expand = None
+    if q.get("expand"):
+        # ListOrdersQuery.expand: "transactions" is its only value, and only /orders has it.
+        if kind != "order" or q["expand"] != "transactions":
+            return bad_request("INVALID_PARAMETER", f"expand={q['expand']} is not supported on /{key}.")
+        expand = rs.transactions_by_order()
     coll = rs.collection(kind)
     picked: list[bytes] = []
     next_cursor = None
@@ -214,7 +221,7 @@ def _list(server: SandboxServer, req: Request, kind: str, key: str) -> Response:
             break
         if bounds and not _within(coll, i, bounds):
             continue
-        picked.append(coll.encoded(i))
+        picked.append(coll.encoded(i) if not expand else _with_transactions(coll.items[i], expand))
     cursor_json = b"null" if next_cursor is None else b'"' + next_cursor.encode() + b'"'
     envelope = json.dumps({"id": rs.conn.connection_id, "orgId": ORG_ID, "platform": rs.conn.platform})
     body = (b'{"connection":' + envelope.encode() + b',"' + key.encode() + b'":[' + b",".join(picked)
@@ -228,3 +235,10 @@ def _within(coll, i: int, bounds: dict) -> bool:
         if value is None or (low is not None and value < low) or (high is not None and value > high):
             return False
     return True
+
+
+def _with_transactions(order: dict, by_order: dict[str, list[dict]]) -> bytes:
+    """An order with its `transactions` (Order.transactions, "included if you pass the
+    expand=transactions query parameter")."""
+    served = {**shapes.order(order), "transactions": [shapes.transaction(t) for t in by_order.get(order["id"], ())]}
+    return json.dumps(served, separators=(",", ":")).encode()

@@ -38,6 +38,14 @@ class RutterState:
         txns = (self.transactions.get(t) for t in payout.get("transaction_ids") or ())
         return shapes.payout(payout, [t for t in txns if t is not None])
 
+    def transactions_by_order(self) -> dict[str, list[dict]]:
+        by_order: dict[str, list[dict]] = {}
+        for i in self.transactions.scan(0):
+            txn = self.transactions.items[i]
+            if txn.get("order_id"):
+                by_order.setdefault(txn["order_id"], []).append(txn)
+        return by_order
+
     def collection(self, kind: str) -> Collection:
         return {"order": self.orders, "transaction": self.transactions,
                 "payout": self.payouts, "customer": self.customers}[kind]

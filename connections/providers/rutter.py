@@ -149,8 +149,11 @@ class RutterClient(ProviderClient):
 
     # -- commerce lists -----------------------------------------------------------------------
 
-    def iter_orders(self, access_token: str, **filters) -> Iterator[Page]:
-        return self._pages("orders", "orders", access_token, force_fetch_allowed=True, **filters)
+    def iter_orders(self, access_token: str, *, expand_transactions: bool = False, **filters) -> Iterator[Page]:
+        """Orders; with `expand_transactions` each carries its `transactions` (the only value of
+        ListOrdersQuery.expand) — how the payments of a platform without /transactions are read."""
+        extra = {"expand": "transactions"} if expand_transactions else {}
+        return self._pages("orders", "orders", access_token, force_fetch_allowed=True, extra=extra, **filters)
 
     def iter_transactions(self, access_token: str, **filters) -> Iterator[Page]:
         return self._pages(
@@ -188,6 +191,7 @@ class RutterClient(ProviderClient):
         cursor: str | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
         force_fetch: bool = False,
+        extra: dict[str, str] | None = None,
     ) -> Iterator[Page]:
         """Yield pages until `next_cursor` is null; pass a saved cursor back to resume."""
         if force_fetch and not force_fetch_allowed:
@@ -206,6 +210,7 @@ class RutterClient(ProviderClient):
                 base[name] = to_unix_ms(value)
         if force_fetch:
             base["force_fetch"] = "true"
+        base.update(extra or {})
         while True:
             params = dict(base, cursor=cursor) if cursor else base
             payload = self.transport.request_json("GET", path, params=params)

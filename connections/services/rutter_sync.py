@@ -2,8 +2,8 @@
 items, orders -> invoices with lines and customers.
 
 Which lists a connection has is the platform catalogue's word (ledger.platforms: Rutter's
-`x-supported-platforms`), never an error's: BigCommerce and Squarespace have orders only, WooCommerce
-and Etsy no payouts. Orders and transactions passes ask for objects updated since the entity's
+`x-supported-platforms`), never an error's: BigCommerce and Squarespace have orders only (their
+payments are read from the orders, with expand=transactions), WooCommerce and Etsy no payouts. Orders and transactions passes ask for objects updated since the entity's
 high-water mark minus the overlap window; /payouts can only be filtered by creation (or arrival)
 time, so its pass asks from the older of its creation high-water mark and the oldest payout we
 hold that may still change (pending, in transit)."""
@@ -51,12 +51,24 @@ def store_payouts(ctx: SyncContext, rows: list[dict], read_back: ingest.ReadBack
 
 
 def order_rows(ctx: SyncContext, objects: list[dict]) -> list[dict]:
+    """Invoices, each with the payout items of the transactions embedded in its order (asked
+    with expand=transactions where the platform has no /transactions of its own)."""
     currency = ctx.company.base_currency
-    return [order_row(o, source=ctx.source, default_currency=currency) for o in objects]
+    rows = []
+    for o in objects:
+        row = order_row(o, source=ctx.source, default_currency=currency)
+        row["items"] = [transaction_row(t, source=ctx.source, default_currency=row["currency"])
+                        for t in o.get("transactions") or ()]
+        rows.append(row)
+    return rows
 
 
 def store_orders(ctx: SyncContext, rows: list[dict], read_back: ingest.ReadBack | None = None) -> int:
-    return ingest.invoice_upsert_many(company=ctx.company, rows=rows)
+    written = ingest.invoice_upsert_many(company=ctx.company, rows=rows)
+    items = [item for row in rows for item in row["items"]]
+    if items:
+        written += ingest.payout_item_upsert_many(company=ctx.company, rows=items)
+    return written
 
 
 ENTITIES = (
@@ -78,10 +90,13 @@ def _since(ctx: SyncContext, entity: str):
     return min(since, unsettled) if since and unsettled else since
 
 
-def _filters(entity: str, since) -> dict:
-    if since is None:
-        return {}
-    return {"created_at_min": since} if entity == "payouts" else {"updated_at_min": since}
+def _filters(ctx: SyncContext, entity: str, since) -> dict:
+    filters = {}
+    if entity == "orders" and not supports(ctx.connection.platform, "transactions"):
+        filters["expand_transactions"] = True  # the orders carry the platform's payments
+    if since is not None:
+        filters["created_at_min" if entity == "payouts" else "updated_at_min"] = since
+    return filters
 
 
 def rutter_sync(ctx: SyncContext) -> None:
@@ -92,7 +107,7 @@ def rutter_sync(ctx: SyncContext) -> None:
         state = ctx.state(entity)
         since = _since(ctx, entity)
         pages = getattr(ctx.client, method)(token, cursor=state.cursor, page_size=page_size(500),
-                                            **_filters(entity, since))
+                                            **_filters(ctx, entity, since))
 
         def prepare(page, rows_of=rows_of, stamp=stamp):
             # In the fetching thread: map the page while the previous one is being written.

@@ -27,21 +27,27 @@ def _paths(live) -> list[str]:
 
 def test_it_asks_an_orders_only_platform_for_orders_alone(alice, live_world):
     """BigCommerce has /orders but neither /transactions nor /payouts (x-supported-platforms):
-    the sync asks only what the platform has, and the sandbox refuses the rest with a 404."""
+    the sync asks only /orders, with expand=transactions so the payments come with them, and the
+    sandbox refuses the rest with a 404."""
     world = sync_world()
     world["rutter"].append({
         "connection_id": BIG, "access_token": "tok-big", "public_token": "pub-big",
         "platform": "BIG_COMMERCE", "store_name": "Big Store",
-        "orders": copy.deepcopy(world["rutter"][0]["orders"][:3]), "transactions": [], "payouts": []})
+        "orders": copy.deepcopy(world["rutter"][0]["orders"][:3]),
+        "transactions": [rutter_txn(i, 2, fee=0.59) for i in range(3)], "payouts": []})
     live = live_world(world)
-    seen = _paths(live)
+    seen = []
+    live.server.observers.append(lambda provider, req, resp: seen.append((provider, req.path, dict(req.query))))
     connection = connection_link_rutter(company=alice.company, public_token="pub-big")
 
     run = connection_sync(connection=connection)
 
     assert run.status == SyncRunStatus.SUCCEEDED
     assert {path for provider, path, _ in seen if provider == "rutter"} == {"/item/public_token/exchange", "/orders"}
+    assert all(query.get("expand") == "transactions" for _, path, query in seen if path == "/orders")
     assert L.Invoice.objects.filter(company=alice.company, source=connection.ref).count() == 3
+    sales = L.PayoutItem.objects.filter(company=alice.company, source=connection.ref)
+    assert sorted(sales.values_list("external_id", "fee")) == [(f"t{i}", Decimal("0.59")) for i in range(3)]
     refused = live.server.dispatch(_get(live, "/rutter/versioned/transactions", "tok-big"))
     assert refused.status == 404 and json.loads(refused.body)["error_code"] == "ENDPOINT_NOT_SUPPORTED"
 
