@@ -106,9 +106,10 @@ def _bank_lines(company, settled) -> tuple[E.BankLine, ...]:
 
 
 def _priors(company, settled_matches) -> tuple[E.PriorDecision, ...]:
-    """Applied, manual and rejected decisions: the engine respects them on every run."""
+    """Applied, manual and rejected decisions: the engine respects them on every run. A match a
+    person undid is a rejection of that answer: the next run must not apply it again."""
     matches = tenant_rows(Match, company).filter(
-        status__in=[MatchStatus.APPLIED, MatchStatus.REJECTED]
+        status__in=[MatchStatus.APPLIED, MatchStatus.REJECTED, MatchStatus.UNDONE]
     ).exclude(pk__in=settled_matches.values("pk"))
     payout_refs: dict[int, list[str]] = {}
     for match_id, source, ext in tenant_rows(MatchPayout, company).filter(
@@ -121,7 +122,7 @@ def _priors(company, settled_matches) -> tuple[E.PriorDecision, ...]:
         "id", "status", "created_by", "confidence", "is_inferred", "inferred_connection",
         "inferred_items", "bank_transaction__source", "bank_transaction__external_id",
     ):
-        if status == MatchStatus.REJECTED:
+        if status in (MatchStatus.REJECTED, MatchStatus.UNDONE):
             state = "rejected"
         else:
             state = "applied" if created_by == "engine" else "manual"

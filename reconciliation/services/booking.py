@@ -46,6 +46,7 @@ from ledger.services.settlement import (
 from reconciliation import engine as E
 from reconciliation.engine.breakdown import breakdown_of
 from reconciliation.rows import kind_total
+from reconciliation.services.errors import ReconciliationError
 
 R = AccountRole
 OTHER_ROLES = {
@@ -228,6 +229,15 @@ def deposit_spec(*, books: Books, match, bank_transaction: BankTransaction, payo
         lines.append(LineSpec(account=books.clearing(payout.source), currency=payout.currency,
                               credit=payout.amount, description=f"{payout.platform} payout {payout.external_id}"))
         per_currency[payout.currency] -= payout.amount
+    if not payouts:
+        raise ReconciliationError("does_not_add_up", "There is no payout behind this deposit.")
+    payout_currencies = {payout.currency for payout in payouts}
+    if bank_transaction.currency in payout_currencies and per_currency[bank_transaction.currency]:
+        # Same currency: the payouts must be the deposit to the cent. FX gain/loss is only ever
+        # the difference of a conversion between two currencies, never a plug.
+        raise ReconciliationError(
+            "does_not_add_up", f"The payouts do not add up to the deposit: "
+            f"{per_currency[bank_transaction.currency]} {bank_transaction.currency} apart.")
     for currency, difference in per_currency.items():
         if difference:
             lines.append(LineSpec(account=books.role(R.FX_GAIN_LOSS), currency=currency, credit=difference,

@@ -56,13 +56,36 @@ def test_it_records_who_undid_and_leaves_the_line_unreconciled(synced_world):
     assert err.value.code == "not_applied"
 
 
-def test_it_does_not_rematch_an_undone_line_automatically_twice(synced_world):
+def test_an_undone_match_stays_undone(synced_world):
+    """Unmatch sticks: the next automatic run does not apply the same answer again."""
     company = synced_world()
     reconcile_company(company=company)
     match_undo(match=_applied(company, "bank-txn-1"), by="user:ann")
-    reconcile_company(company=company)  # the engine may propose it again, booked once
-    assert Match.objects.filter(company=company, bank_transaction__external_id="bank-txn-1", status=MatchStatus.APPLIED).count() <= 1
+    reconcile_company(company=company)
+    reconcile_company(company=company)
+    assert not Match.objects.filter(company=company, bank_transaction__external_id="bank-txn-1",
+                                    status=MatchStatus.APPLIED).exists()
+    assert _bank(company, "bank-txn-1").status == BankTransactionStatus.UNRECONCILED
     assert books_balanced(company=company)
+
+
+def test_a_suggestion_that_does_not_add_up_cannot_be_accepted(synced_world):
+    """A same-currency suggestion whose payouts are not the deposit is refused, and nothing is
+    booked (it was once booked as Dr Bank / Cr FX gain/loss)."""
+    company = synced_world()
+    bank = _bank(company, "bank-txn-1")  # 3,850.00 from Shopify
+    before = account_balances(company=company)
+    suggestion = match_create(company=company, bank_transaction=bank, status=MatchStatus.SUGGESTED,
+                              payouts=[_payout(company, "amz-po-9001")], confidence=0.6)  # 2,100.00
+    with pytest.raises(ReconciliationError) as err:
+        match_accept(match=suggestion, by="user:ann")
+    assert err.value.code == "does_not_add_up"
+    suggestion.refresh_from_db()
+    assert suggestion.status == MatchStatus.SUGGESTED
+    assert account_balances(company=company) == before
+    nothing = match_create(company=company, bank_transaction=bank, status=MatchStatus.SUGGESTED, confidence=0.6)
+    with pytest.raises(ReconciliationError):
+        match_accept(match=nothing, by="user:ann")
 
 
 def test_it_accepts_a_suggestion_and_books_it(synced_world):
