@@ -202,6 +202,10 @@ RUTTER_BASE_URL = env("RUTTER_BASE_URL", "https://production.rutterapi.com/versi
 RUTTER_CLIENT_ID = env("RUTTER_CLIENT_ID", "")
 RUTTER_CLIENT_SECRET = env("RUTTER_CLIENT_SECRET", "")
 RUTTER_VERSION = env("RUTTER_VERSION", "2024-08-31")
+# Rutter Link runs in the browser: the organization's public key (Rutter dashboard) and the SDK's
+# script (https://docs.rutter.com/rutter-link/javascript); the sandbox serves a stand-in of it.
+RUTTER_PUBLIC_KEY = env("RUTTER_PUBLIC_KEY", "")
+RUTTER_LINK_JS_URL = env("RUTTER_LINK_JS_URL", "https://cdn.jsdelivr.net/npm/@rutter/rutter-link@latest")
 STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
 STRIPE_CONNECT_BASE = env("STRIPE_CONNECT_BASE", "https://connect.stripe.com")
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
@@ -210,10 +214,9 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "")
 PLAID_BASE_URL = env("PLAID_BASE_URL", "https://production.plaid.com")
 PLAID_CLIENT_ID = env("PLAID_CLIENT_ID", "")
 PLAID_SECRET = env("PLAID_SECRET", "")
-# Where the dashboard sends a user to link a store / bank. Empty = "<provider base>/link" (the
-# sandbox's stand-in pages); in production, the URL of your Rutter Link / Plaid Link host page.
-RUTTER_LINK_URL = env("RUTTER_LINK_URL", "")
-PLAID_LINK_URL = env("PLAID_LINK_URL", "")
+# Plaid Link's script "must always be loaded directly from https://cdn.plaid.com"
+# (plaid.com/docs/link/web); the sandbox serves a stand-in with the same interface.
+PLAID_LINK_JS_URL = env("PLAID_LINK_JS_URL", "https://cdn.plaid.com/link/v2/stable/link-initialize.js")
 
 # Sync (docs/sync.md). Incremental passes re-ask for this many seconds before the high-water mark
 # (late-arriving updates); SYNC_PAGE_SIZE caps each provider's page size (0 = each provider's max:
@@ -232,6 +235,9 @@ SYNC_COMMIT_ROWS = env_int("SYNC_COMMIT_ROWS", 2000)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# Rutter Link and Plaid Link answer the page that opened their window by postMessage: the opener
+# must keep its popups ("same-origin-allow-popups", docs.rutter.com/rutter-link/overview).
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin-allow-popups"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)

@@ -21,4 +21,6 @@ urlpatterns = [
     path("<uuid:company>/review/deposit/<int:pk>/", review.manual_match, name="manual"),
     path("<uuid:company>/connections/", connect.connections_page, name="connections"),
     path("<uuid:company>/connections/<str:provider>/start/", connect.connect_start, name="connect_start"),
+    path("<uuid:company>/connections/plaid/link-token/", connect.plaid_link_token, name="plaid_link_token"),
+    path("<uuid:company>/connections/<str:provider>/link/", connect.connection_link, name="connection_link"),
 ]

@@ -2,6 +2,9 @@
 hosted connect page (Rutter Link, Stripe OAuth, Plaid Link stand-ins), then the same linking
 and sync services production uses. Used by `run_world` and `make demo`."""
 
+import html
+import json
+import re
 import time
 from contextlib import contextmanager
 from urllib.parse import parse_qs, urlparse
@@ -30,7 +33,8 @@ def sandbox_provider_settings(server) -> dict[str, str]:
         "STRIPE_CONNECT_BASE": server.stripe_connect_base, "STRIPE_SECRET_KEY": c.stripe_secret_key,
         "STRIPE_CLIENT_ID": c.stripe_client_id, "STRIPE_WEBHOOK_SECRET": c.stripe_webhook_secret,
         "PLAID_BASE_URL": server.plaid_base_url, "PLAID_CLIENT_ID": c.plaid_client_id,
-        "PLAID_SECRET": c.plaid_secret,
+        "PLAID_SECRET": c.plaid_secret, "RUTTER_PUBLIC_KEY": c.rutter_public_key,
+        "RUTTER_LINK_JS_URL": f"{server.base_url}/rutter/link/rutter-link.js",
     }
 
 
@@ -51,12 +55,22 @@ def _hosted_page(url: str, form: dict) -> dict[str, str]:
     return {key: values[0] for key, values in query.items()}
 
 
+def _rutter_link(server, connection_id: str) -> str:
+    """What Rutter Link's window hands its opener (postMessage), read from the window's page."""
+    key = server.credentials.rutter_public_key
+    page = httpx.post(f"{server.base_url}/rutter/linkstart/{key}", timeout=10,
+                      data={"connection": connection_id, "origin": "http://127.0.0.1", "nonce": "00000"})
+    page.raise_for_status()
+    found = re.search(r'<script type="application/json" id="link-result">(.*?)</script>', page.text)
+    return json.loads(html.unescape(found.group(1)))["publicToken"]
+
+
 def world_connections_link(*, company, server) -> list[Connection]:
     """Link every Rutter store, Stripe account and bank item of the sandbox's world."""
     linked = []
     for connection_id in list(server.state.rutter):
-        back = _hosted_page(f"{server.base_url}/rutter/link", {"connection": connection_id, "redirect_uri": CALLBACK})
-        linked.append(connection_link_rutter(company=company, public_token=back["public_token"]))
+        public_token = _rutter_link(server, connection_id)
+        linked.append(connection_link_rutter(company=company, public_token=public_token))
     for account_id in list(server.state.stripe):
         start = stripe_oauth_start_url(company=company, redirect_uri=CALLBACK)
         back = _hosted_page(start, {"account": account_id})

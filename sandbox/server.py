@@ -19,7 +19,7 @@ from . import control, plaid_api, rutter_api, stripe_api
 from .events import apply_events, plaid_sync_webhook, rutter_connection_webhook
 from .faults import FaultInjector, Faults, SlidingWindowLimiter, parse_faults
 from .httpkit import Request, Response
-from .link_pages import rutter_link
+from .link_pages import rutter_link_js, rutter_linkstart
 from .state import Credentials, SandboxState
 from .webhooks import Deliverer, Delivery, PlaidSigner, rutter_signature, stripe_signature
 from .world import World, load_world
@@ -210,8 +210,10 @@ class SandboxServer:
         if path.startswith("/_sandbox/") or path == "/_sandbox":
             req.path = path[len("/_sandbox"):] or "/"
             return control.handle(self, req)
-        if path.rstrip("/") == "/rutter/link":
-            return rutter_link(self, req)
+        if path == "/rutter/link/rutter-link.js":
+            return rutter_link_js(self, req)
+        if path.startswith("/rutter/linkstart/"):
+            return rutter_linkstart(self, req, path[len("/rutter/linkstart/"):].strip("/"))
         for prefix, handler, provider in (
                 ("/rutter/versioned", rutter_api.handle, rutter_api),
                 ("/stripe-connect", stripe_api.handle_connect, None),

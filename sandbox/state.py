@@ -15,6 +15,7 @@ from .world import PlaidItem, RutterConnection, StripeAccount, World
 class Credentials:
     rutter_client_id: str = "rutter_sandbox_client_id"
     rutter_client_secret: str = "rutter_sandbox_client_secret"
+    rutter_public_key: str = "rutter_sandbox_public_key"
     stripe_secret_key: str = "sk_test_tieout_sandbox_platform_key"
     stripe_client_id: str = "ca_tieout_sandbox_client"
     stripe_webhook_secret: str = "whsec_tieout_sandbox_webhook_secret"

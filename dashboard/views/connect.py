@@ -1,40 +1,44 @@
-"""Connections: status, last sync, live progress, and the three connect flows.
+"""Connections: status, last sync, live progress, and the three connect flows, each the way its
+provider documents it.
 
-"Connect" asks the server (with the token) for a provider URL carrying a signed `state`; the user
-follows it in a new window (Stripe's authorize page cannot be framed; Rutter Link and Plaid Link
-stand-ins behave the same way). The provider sends the window back to `connect_callback`, which
-trusts only that signed state, links through connections.services, queues the initial sync and
-tells the dashboard (window.opener, same origin) to refresh.
+- Rutter Link and Plaid Link run in the browser (their JS, or the sandbox's stand-ins with the same
+  interface): the frame opens them, their `onSuccess` hands over a public token, and the frame
+  posts it here (`connection_link`), authenticated by the embed token like every other write.
+  Plaid Link first needs a `link_token` the server creates (`plaid_link_token`).
+- Stripe Connect OAuth cannot be framed: `connect_start` gives the authorize URL (one fixed,
+  registered redirect URI; our data rides in Stripe's signed `state`) for a new window; Stripe
+  sends that window to `connect_callback`, which links and tells the frame (its opener).
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.conf import settings
-from django.core import signing
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_q.tasks import async_task
 
 from companies.models import Company
 from connections.selectors import sync_progress
+from connections.services.linking import (
+    LinkError,
+    connection_link_plaid,
+    connection_link_rutter,
+    connection_link_stripe,
+    plaid_link_token_create,
+    stripe_oauth_start_url,
+    stripe_oauth_state_read,
+)
 from dashboard.embed import embed_entry, embed_view, frame_ancestors, requires_write
 from dashboard.views.common import render_page
 from ledger.platforms import linkable_platforms
 
-STATE_SALT = "tieout.embed.connect"
-STATE_MAX_AGE = 15 * 60
-PROVIDERS = ("rutter", "stripe", "plaid")
+LINKERS = {"rutter": connection_link_rutter, "plaid": connection_link_plaid}
 
 
-def _link_url(setting: str, base_setting: str, strip: str = "") -> str:
-    explicit = getattr(settings, setting, "")
-    if explicit:
-        return explicit
-    base = getattr(settings, base_setting).rstrip("/")
-    return (base[: -len(strip)] if strip and base.endswith(strip) else base) + "/link"
+def _link_config() -> dict:
+    return {"rutter": {"publicKey": settings.RUTTER_PUBLIC_KEY, "js": settings.RUTTER_LINK_JS_URL},
+            "plaid": {"js": settings.PLAID_LINK_JS_URL}}
 
 
 @embed_view
@@ -43,71 +47,86 @@ def connections_page(request, company):
     c = request.embed.company
     rows = sync_progress(company=c)
     busy = any(r["syncing"] or r["status"] == "pending_initial_sync" for r in rows)
-    context = {"rows": rows, "syncing": busy, "platforms": linkable_platforms()}
+    context = {"rows": rows, "syncing": busy, "platforms": linkable_platforms(), "link": _link_config()}
     if request.htmx and request.headers.get("HX-Target") == "connection-list":
         return render(request, "dashboard/connections/_list.html", {**context, "c": c.public_id})
     return render_page(request, "dashboard/connections/page.html", context, tab="connections")
+
+
+def _linked(request, connection=None, error: str = "", status: int = 200):
+    if connection is not None:
+        async_task("connections.tasks.initial_sync", connection.pk)
+    response = render(request, "dashboard/connections/_linked.html",
+                      {"connection": connection, "error": error}, status=status)
+    if connection is not None:
+        response["HX-Trigger"] = "tieout-connected"
+    return response
+
+
+@embed_view
+@require_POST
+@requires_write
+def connection_link(request, company, provider: str):
+    """A public token from Rutter Link's or Plaid Link's onSuccess, exchanged and linked."""
+    linker = LINKERS.get(provider)
+    if linker is None:
+        raise Http404
+    public_token = request.POST.get("public_token", "")
+    if not public_token:
+        return _linked(request, error="The connection was not completed.", status=400)
+    try:
+        connection = linker(company=request.embed.company, public_token=public_token)
+    except LinkError as exc:
+        return _linked(request, error=str(exc), status=400)
+    except Exception as exc:  # the provider refused the token: say so
+        return _linked(request, error=f"The provider refused the connection ({type(exc).__name__}).", status=502)
+    return _linked(request, connection)
+
+
+@embed_view
+@require_POST
+@requires_write
+def plaid_link_token(request, company):
+    """Plaid Link needs a link_token made for this company (products, webhook URL)."""
+    try:
+        token = plaid_link_token_create(company=request.embed.company)
+    except Exception as exc:
+        return JsonResponse({"error": f"The bank connection could not start ({type(exc).__name__})."}, status=502)
+    return JsonResponse({"link_token": token})
 
 
 @embed_view
 @require_POST
 @requires_write
 def connect_start(request, company, provider: str):
-    if provider not in PROVIDERS:
+    if provider != "stripe":
         raise Http404
-    c = request.embed.company
-    state = signing.dumps({"c": c.pk, "p": provider}, salt=STATE_SALT, compress=True)
-    callback = request.build_absolute_uri(reverse("dashboard:connect_callback", args=[provider]))
-    if provider == "stripe":
-        from connections.services.linking import stripe_oauth_start_url
-
-        # Stripe's state is theirs (bound to the company); ours rides in the callback URL.
-        url = stripe_oauth_start_url(company=c, redirect_uri=f"{callback}?{urlencode({'s': state})}")
-    elif provider == "rutter":
-        platform = request.POST.get("platform", "")
-        query = {"redirect_uri": callback, "state": state, **({"platform": platform} if platform else {})}
-        url = _link_url("RUTTER_LINK_URL", "RUTTER_BASE_URL", "/versioned") + "?" + urlencode(query)
-    else:
-        url = _link_url("PLAID_LINK_URL", "PLAID_BASE_URL") + "?" + urlencode({"redirect_uri": callback, "state": state})
+    url = stripe_oauth_start_url(company=request.embed.company, extra={"p": "stripe"})
     return render(request, "dashboard/connections/_start.html", {"provider": provider, "url": url})
 
 
 @embed_entry
 @require_GET
 def connect_callback(request, provider: str):
-    """The provider's redirect back: our signed state says which company (and that it may write)."""
-    from connections.services.linking import (
-        LinkError,
-        connection_link_plaid,
-        connection_link_rutter,
-        connection_link_stripe,
-    )
-
-    raw_state = request.GET.get("s") if provider == "stripe" else request.GET.get("state")
+    """Stripe's redirect back: its signed state says which company; linked only for that one."""
+    if provider != "stripe":
+        raise Http404
     try:
-        state = signing.loads(raw_state or "", salt=STATE_SALT, max_age=STATE_MAX_AGE)
-    except signing.BadSignature:
-        return _done(request, None, error="This connect link has expired. Start again from the dashboard.", status=400)
+        state = stripe_oauth_state_read(request.GET.get("state", ""))
+    except LinkError as exc:
+        return _done(request, None, error=str(exc), status=400)
     company = Company.objects.select_related("partner").filter(pk=state.get("c")).first()
-    if company is None or state.get("p") != provider:
+    if company is None or state.get("p") != "stripe":
         return _done(request, None, error="This connect link is not valid.", status=400)
     if request.GET.get("error"):
         return _done(request, company, error=request.GET.get("error_description") or "The connection was cancelled.")
     try:
-        if provider == "rutter":
-            connection = connection_link_rutter(company=company, public_token=request.GET.get("public_token", ""))
-        elif provider == "plaid":
-            connection = connection_link_plaid(company=company, public_token=request.GET.get("public_token", ""))
-        else:
-            connection = connection_link_stripe(state=request.GET.get("state", ""), code=request.GET.get("code", ""))
-            if connection.company_id != company.pk:
-                return _done(request, company, error="This Stripe link belongs to another company.", status=400)
+        connection = connection_link_stripe(company=company, state=request.GET.get("state", ""),
+                                            code=request.GET.get("code", ""))
     except LinkError as exc:
         return _done(request, company, error=str(exc), status=400)
-    except Exception as exc:  # the provider refused the token: say so, do not crash the window
-        return _done(request, company, error=f"The provider refused the connection ({type(exc).__name__}).", status=502)
-    from django_q.tasks import async_task
-
+    except Exception as exc:  # Stripe refused the code: say so, do not crash the window
+        return _done(request, company, error=f"Stripe refused the connection ({type(exc).__name__}).", status=502)
     async_task("connections.tasks.initial_sync", connection.pk)
     return _done(request, company, connection=connection)
 

@@ -70,14 +70,73 @@
     sendHeight();
   });
 
-  // The connect window (same origin as this frame) reports back; refresh the connections list.
-  window.addEventListener("message", function (evt) {
-    if (evt.origin !== window.location.origin || !evt.data || evt.data.type !== "tieout:connected") return;
+  function refreshConnections() {
     var list = document.getElementById("connection-list");
     var tab = document.querySelector('[data-tab="connections"]');
     if (list && tab) htmx.ajax("GET", tab.getAttribute("href"), { target: "#connection-list", swap: "outerHTML" });
+  }
+  // The Stripe window (same origin as this frame) reports back; refresh the connections list.
+  window.addEventListener("message", function (evt) {
+    if (evt.origin !== window.location.origin || !evt.data || evt.data.type !== "tieout:connected") return;
+    refreshConnections();
     var next = document.getElementById("connect-next");
     if (next) next.textContent = "Connected. Syncing now…";
+  });
+  document.body.addEventListener("tieout-connected", refreshConnections);  // HX-Trigger of a link
+
+  // Rutter Link and Plaid Link: the providers' own scripts (or the sandbox's stand-ins, same
+  // interface), loaded when first needed; their onSuccess public token is posted to us.
+  var scripts = {};
+  function loadScript(src) {
+    if (!scripts[src]) {
+      scripts[src] = new Promise(function (resolve, reject) {
+        var el = document.createElement("script");
+        el.src = src; el.async = true; el.onload = resolve;
+        el.onerror = function () { reject(new Error("could not load " + src)); };
+        document.head.appendChild(el);
+      });
+    }
+    return scripts[src];
+  }
+  function say(text) {
+    var next = document.getElementById("connect-next");
+    if (next) { next.textContent = ""; var p = document.createElement("p"); p.className = "error"; p.textContent = text; next.appendChild(p); }
+  }
+  function linked(button, publicToken) {
+    htmx.ajax("POST", button.dataset.post, { source: button, target: "#connect-next", swap: "innerHTML",
+                                             values: { public_token: publicToken } });
+  }
+  function embedToken() { return JSON.parse(document.body.getAttribute("hx-headers"))["X-Embed-Token"]; }
+  var openers = {
+    rutter: function (button, config) {
+      var platform = document.getElementById("store-platform").value;
+      return loadScript(config.rutter.js).then(function () {
+        window.Rutter.create({
+          publicKey: config.rutter.publicKey,
+          onSuccess: function (publicToken) { linked(button, publicToken); },
+          onExit: function (error) { if (error) say("The store was not connected."); }
+        }).open({ platform: platform });
+      });
+    },
+    plaid: function (button, config) {
+      return fetch(button.dataset.token, { method: "POST", headers: { "X-Embed-Token": embedToken() } })
+        .then(function (r) { return r.json().then(function (body) { if (!r.ok) throw new Error(body.error); return body; }); })
+        .then(function (body) {
+          return loadScript(config.plaid.js).then(function () {
+            window.Plaid.create({
+              token: body.link_token,
+              onSuccess: function (publicToken) { linked(button, publicToken); },
+              onExit: function (error) { if (error) say("The bank was not connected."); }
+            }).open();
+          });
+        });
+    }
+  };
+  document.body.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("[data-link]");
+    if (!button || expired) return;
+    var config = JSON.parse(document.getElementById("link-config").textContent);
+    openers[button.dataset.link](button, config).catch(function (e) { say(e.message || "Could not connect."); });
   });
 
   post({ type: "tieout:ready" });
