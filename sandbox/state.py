@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from . import plaid_shapes
 from .collection import Collection
 from .world import PlaidItem, RutterConnection, StripeAccount, World
 
@@ -88,13 +89,14 @@ class PlaidState:
 
     def __init__(self, item: PlaidItem):
         self.item = item
-        self.accounts = item.accounts
+        self.accounts = [plaid_shapes.account(a) for a in item.accounts]  # as plaid-python needs them
         self.live: dict[str, dict] = {}
         self.log: list[tuple[str, dict]] = []  # ("added"|"modified"|"removed", transaction)
         for txn in item.transactions:  # file order is history order
             self.upsert(txn)
 
     def upsert(self, txn: dict) -> str:
+        txn = plaid_shapes.transaction(txn)
         txn_id = txn["transaction_id"]
         kind = "modified" if txn_id in self.live else "added"
         self.live[txn_id] = txn
