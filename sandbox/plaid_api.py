@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import base64
 import hmac
 import secrets
 from typing import TYPE_CHECKING
@@ -122,21 +123,52 @@ def _sync(server: SandboxServer, body: dict) -> Response:
                      f"count must be an integer between 1 and {MAX_SYNC_COUNT}")
     cursor = body.get("cursor") or ""
     try:
-        start = decode_cursor(cursor) if cursor else 0
+        start, upto = _read_cursor(cursor) if cursor else (0, None)
     except ValueError:
         return error(400, "INVALID_REQUEST", "INVALID_FIELD", "cursor is not a valid cursor")
-    if start > len(item.log):
+    if start > len(item.log) or (upto is not None and start > upto):
         return error(400, "INVALID_REQUEST", "INVALID_FIELD", "cursor is not a valid cursor")
-    page = item.log[start:start + count]
+    if upto is not None and upto != len(item.log):
+        # A mid-update cursor names the update it belongs to; once the log has moved on, Plaid
+        # refuses it and the client must restart from the update's first cursor
+        # (https://plaid.com/docs/errors/transactions/, plaid-openapi /transactions/sync).
+        return error(400, "TRANSACTIONS_ERROR", "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION",
+                     "Underlying transaction data changed since last page was fetched. "
+                     "Please restart pagination from last update.")
+    upto = len(item.log) if upto is None else upto  # an update covers the log as it was at its start
+    page = item.log[start:min(start + count, upto)]
     added = [t for kind, t in page if kind == "added"]
     modified = [t for kind, t in page if kind == "modified"]
     removed = [{"transaction_id": t["transaction_id"], "account_id": t["account_id"]}
                for kind, t in page if kind == "removed"]
     end = start + len(page)
+    has_more = end < upto
     return json_response(200, {
         "accounts": item.accounts, "added": added, "modified": modified, "removed": removed,
-        "next_cursor": encode_cursor(end), "has_more": end < len(item.log),
+        "next_cursor": _mid_cursor(end, upto) if has_more else encode_cursor(end), "has_more": has_more,
         "transactions_update_status": "HISTORICAL_UPDATE_COMPLETE", "request_id": _request_id()})
+
+
+def _mid_cursor(position: int, upto: int) -> str:
+    """A cursor inside an update (has_more was true): valid only while the log is unchanged."""
+    return base64.urlsafe_b64encode(f"upd:{position}:{upto}".encode()).decode().rstrip("=")
+
+
+def _read_cursor(cursor: str) -> tuple[int, int | None]:
+    """(position, end of the update it is inside, or None for a cursor that ended an update)."""
+    try:
+        return decode_cursor(cursor), None
+    except ValueError:
+        pass
+    try:
+        text = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("invalid cursor") from None
+    prefix, _, rest = text.partition(":")
+    position, _, upto = rest.partition(":")
+    if prefix != "upd" or not position.isdigit() or not upto.isdigit():
+        raise ValueError("invalid cursor")
+    return int(position), int(upto)
 
 
 def _verification_key(server: SandboxServer, body: dict) -> Response:

@@ -2,7 +2,9 @@
 
 Plaid's cursor is a position in a change log, so it is kept forever (never reset between
 passes): added and modified lines are upserted, removed ones deleted (unless reconciled), and a
-posted line that replaces a pending one removes the pending row in the same transaction.
+posted line that replaces a pending one removes the pending row in the same transaction. Pages
+are committed as they come, but the cursor saved with them is the update's first one until the
+update's last page: a crash mid-update restarts the update, as Plaid requires.
 """
 
 from __future__ import annotations
@@ -35,15 +37,22 @@ def plaid_sync(ctx: SyncContext) -> None:
                    for t in [*page.added, *page.modified]]
         return page, upserts, [removed_row(t, source=ctx.source)["external_id"] for t in page.removed]
 
+    # The saved cursor stays the update's first cursor until its last page (has_more false) is
+    # committed. Plaid: "track ... the original cursor from the first call in which has_more was
+    # true; if a call fails ... (e.g. TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION), the entire
+    # pagination request loop must be restarted beginning with the cursor for the first page of
+    # the update" (plaid-openapi 2020-09-14.yml, /transactions/sync). A mid-update cursor saved
+    # by a killed sync would be refused after any change and never recover; the first cursor
+    # re-sends pages we already hold, which are idempotent upserts and deletes by transaction_id.
+    start = state.cursor
     with ctx.pages(ENTITY) as commit:
         for page, upserts, removed in ahead(pages, prepare=prepare):
+            last = not page.has_more
             commit(
-                fetched_with=page.cursor, since=None, finished=not page.has_more,
-                # Plaid's cursor is never reset; an empty next_cursor ("no data yet") keeps ours.
-                next_cursor=page.next_cursor or page.cursor,
+                fetched_with=start, since=None, finished=last,
+                # An empty next_cursor ("no data yet") keeps ours: Plaid's cursor is never reset.
+                next_cursor=(page.next_cursor or start) if last else start,
                 write=lambda upserts=upserts: bank_feed.bank_transaction_upsert_many(company=ctx.company, rows=upserts),
                 deleted=lambda removed=removed: bank_feed.bank_transaction_delete_many(
                     company=ctx.company, source=ctx.source, external_ids=removed),
-                # Pages re-sent after a mutation-during-pagination restart start behind our cursor.
-                check_cursor=not page.restarted,
             )

@@ -97,3 +97,19 @@ def test_it_refuses_invalid_api_keys(served):
     assert caught.value.status == 400
     assert (body["error_type"], body["error_code"]) == ("INVALID_INPUT", "INVALID_API_KEYS")
     assert body["error_message"] == "invalid client_id or secret provided" and body["display_message"] is None
+
+
+def test_it_refuses_a_mid_update_cursor_after_a_mutation(served):
+    server, item = served
+    sdk = sdk_for(server)
+    first = sdk.transactions_sync(TransactionsSyncRequest(access_token=item["access_token"], count=1))
+    assert first.has_more
+    with server.state.lock:  # a new line arrives while the client pages through the update
+        server.state.plaid[item["item_id"]].upsert({**item["transactions"][0], "transaction_id": "late-1"})
+    with pytest.raises(plaid.ApiException) as caught:
+        sdk.transactions_sync(TransactionsSyncRequest(access_token=item["access_token"], cursor=first.next_cursor))
+    body = _error(caught.value)
+    assert caught.value.status == 400
+    assert (body["error_type"], body["error_code"]) == ("TRANSACTIONS_ERROR", "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION")
+    seen, _ = sync_all(sdk, item["access_token"])  # restarted from the update's first cursor
+    assert "late-1" in seen
