@@ -214,6 +214,15 @@ PLAID_SECRET = env("PLAID_SECRET", "")
 # sandbox's stand-in pages); in production, the URL of your Rutter Link / Plaid Link host page.
 RUTTER_LINK_URL = env("RUTTER_LINK_URL", "")
 PLAID_LINK_URL = env("PLAID_LINK_URL", "")
+# Plaid Link (docs/sync.md "Going live"): the link token Tieout creates names the app, the
+# user's countries and language, and the item's webhook (<TIEOUT_PUBLIC_URL>/webhooks/plaid);
+# PLAID_REDIRECT_URI only for OAuth institutions (must be on Plaid's allowed redirect URIs).
+# PLAID_LINK_JS_URL is where pages load Link's JS from (the sandbox serves a stand-in).
+PLAID_CLIENT_NAME = env("PLAID_CLIENT_NAME", "Tieout")
+PLAID_LANGUAGE = env("PLAID_LANGUAGE", "en")
+PLAID_COUNTRY_CODES = env_list("PLAID_COUNTRY_CODES", ["US"])
+PLAID_REDIRECT_URI = env("PLAID_REDIRECT_URI", "")
+PLAID_LINK_JS_URL = env("PLAID_LINK_JS_URL", "https://cdn.plaid.com/link/v2/stable/link-initialize.js")
 
 # Sync (docs/sync.md). Incremental passes re-ask for this many seconds before the high-water mark
 # (late-arriving updates); SYNC_PAGE_SIZE caps each provider's page size (0 = each provider's max:

@@ -8,17 +8,9 @@ import base64
 import hmac
 import secrets
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
 
-from .httpkit import (
-    Request,
-    Response,
-    decode_cursor,
-    encode_cursor,
-    html_response,
-    json_response,
-    redirect,
-)
+from . import plaid_link
+from .httpkit import Request, Response, decode_cursor, encode_cursor, json_response
 
 if TYPE_CHECKING:
     from .server import SandboxServer
@@ -54,7 +46,9 @@ def server_error(status: int) -> Response:
 def handle(server: SandboxServer, req: Request) -> Response:
     path = req.path.rstrip("/")
     if path == "/link" and req.method in ("GET", "POST"):
-        return _link(server, req)
+        return plaid_link.link_page(server, req)
+    if path == plaid_link.JS_PATH and req.method in ("GET", "HEAD"):
+        return plaid_link.link_js()
     if req.method != "POST":
         return error(404, "INVALID_REQUEST", "NOT_FOUND", f"unknown endpoint {req.path}")
     body = req.json()
@@ -84,6 +78,9 @@ def _exchange(server: SandboxServer, body: dict) -> Response:
         return error(400, "INVALID_INPUT", "INVALID_PUBLIC_TOKEN",
                      "provided public token is in an invalid format. expected format: "
                      "public-<environment>-<identifier>")
+    link = server.state.plaid_public_links.get(str(body.get("public_token", "")))
+    if link is not None and link.webhook:  # Plaid sets the item's webhook from the link token
+        item.webhook = link.webhook
     server.on_plaid_exchange(item)
     return json_response(200, {"access_token": item.item.access_token, "item_id": item.item.item_id,
                                "request_id": _request_id()})
@@ -99,7 +96,7 @@ def _item(server: SandboxServer, body: dict):
 
 
 def _item_json(item) -> dict:
-    return {"item_id": item.item.item_id, "institution_id": "ins_sandbox", "webhook": "",
+    return {"item_id": item.item.item_id, "institution_id": "ins_sandbox", "webhook": item.webhook,
             "error": None, "available_products": [], "billed_products": ["transactions"],
             "products": ["transactions"], "consent_expiration_time": None,
             "update_type": "background"}
@@ -178,26 +175,14 @@ def _verification_key(server: SandboxServer, body: dict) -> Response:
     return json_response(200, {"key": server.plaid_signer.jwk(), "request_id": _request_id()})
 
 
+def _link_token_create(server: SandboxServer, body: dict) -> Response:
+    return plaid_link.link_token_create(server, body, error)
+
+
 ROUTES = {
+    "/link/token/create": _link_token_create,
     "/item/public_token/exchange": _exchange,
     "/transactions/sync": _sync,
     "/accounts/get": _accounts,
     "/webhook_verification_key/get": _verification_key,
 }
-
-
-def _link(server: SandboxServer, req: Request) -> Response:
-    """A stand-in for Plaid Link: pick the bank item, get sent back with a public_token."""
-    params = {**req.query, **(req.form() if req.method == "POST" else {})}
-    redirect_uri = params.get("redirect_uri", "")
-    if req.method == "POST" and params.get("item"):
-        item = server.state.plaid.get(params["item"])
-        if item is None:
-            return html_response(400, "<h1>Unknown item</h1>")
-        sep = "&" if "?" in redirect_uri else "?"
-        back = {"public_token": item.item.public_token, "state": params.get("state", "")}
-        return redirect(redirect_uri + sep + urlencode(back))
-    from .link_pages import choose_page
-    choices = [(i.item.item_id, (i.accounts[0].get("official_name") or i.accounts[0].get("name", i.item.item_id))
-                if i.accounts else i.item.item_id) for i in server.state.plaid.values()]
-    return html_response(200, choose_page("Connect your bank (Plaid Link sandbox)", choices, "item", params))

@@ -68,7 +68,12 @@ def connect_start(request, company, provider: str):
         query = {"redirect_uri": callback, "state": state, **({"platform": platform} if platform else {})}
         url = _link_url("RUTTER_LINK_URL", "RUTTER_BASE_URL", "/versioned") + "?" + urlencode(query)
     else:
-        url = _link_url("PLAID_LINK_URL", "PLAID_BASE_URL") + "?" + urlencode({"redirect_uri": callback, "state": state})
+        from connections.services.linking import plaid_link_token_create
+
+        # Plaid Link opens only with a link token made server-side; the Link page gets it.
+        token = plaid_link_token_create(company=c)
+        query = {"token": token, "redirect_uri": callback, "state": state}
+        url = _link_url("PLAID_LINK_URL", "PLAID_BASE_URL") + "?" + urlencode(query)
     return render(request, "dashboard/connections/_start.html", {"provider": provider, "url": url})
 
 

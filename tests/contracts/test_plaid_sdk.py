@@ -9,13 +9,20 @@ headers, not in the body.
 """
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import plaid
 import pytest
 from plaid.api import plaid_api
 from plaid.model.accounts_get_request import AccountsGetRequest
+from plaid.model.country_code import CountryCode
 from plaid.model.item_public_token_exchange_request import ItemPublicTokenExchangeRequest
+from plaid.model.link_token_create_request import LinkTokenCreateRequest
+from plaid.model.link_token_create_request_user import LinkTokenCreateRequestUser
+from plaid.model.products import Products
 from plaid.model.transactions_sync_request import TransactionsSyncRequest
 from plaid.model.webhook_verification_key_get_request import WebhookVerificationKeyGetRequest
 
@@ -59,6 +66,23 @@ def sync_all(sdk, access_token: str, cursor: str = "", count: int = 7) -> tuple[
         cursor = page.next_cursor
         if not page.has_more:
             return seen, cursor
+
+
+def test_it_creates_a_link_token_whose_link_session_yields_an_exchangeable_public_token(served):
+    server, item = served
+    sdk = sdk_for(server)
+    created = sdk.link_token_create(LinkTokenCreateRequest(
+        client_name="Tieout", language="en", country_codes=[CountryCode("US")],
+        user=LinkTokenCreateRequestUser(client_user_id="company-1"), products=[Products("transactions")],
+        webhook="https://tieout.example/webhooks/plaid"))
+    assert created.link_token.startswith("link-sandbox-") and created.expiration > datetime.now(UTC)
+    back = httpx.post(server.plaid_base_url + "/link", data={
+        "token": created.link_token, "item": item["item_id"], "redirect_uri": "http://app.test/cb"})
+    public_token = parse_qs(urlsplit(back.headers["location"]).query)["public_token"][0]
+    exchanged = sdk.item_public_token_exchange(ItemPublicTokenExchangeRequest(public_token=public_token))
+    assert exchanged.item_id == item["item_id"]
+    accounts = sdk.accounts_get(AccountsGetRequest(access_token=exchanged.access_token))
+    assert accounts.item.webhook == "https://tieout.example/webhooks/plaid"
 
 
 def test_it_exchanges_a_public_token_and_reads_accounts(served):

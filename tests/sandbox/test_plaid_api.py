@@ -1,4 +1,3 @@
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -73,13 +72,6 @@ def test_it_serves_the_webhook_verification_key_as_a_jwk(plaid, sandbox):
     key = plaid.post("/webhook_verification_key/get", key_id=kid).json()["key"]
     assert key["kid"] == kid and key["alg"] == "ES256" and key["crv"] == "P-256" and key["kty"] == "EC"
     assert plaid.post("/webhook_verification_key/get", key_id="other").status_code == 400
-
-
-def test_it_hands_back_a_public_token_from_the_link_page(sandbox):
-    page = httpx.get(sandbox.plaid_base_url + "/link", params={"redirect_uri": "http://app.test/cb"})
-    assert page.status_code == 200 and "item-test-1" in page.text
-    resp = httpx.post(sandbox.plaid_base_url + "/link", data={"item": "item-test-1", "redirect_uri": "http://app.test/cb"})
-    assert parse_qs(urlsplit(resp.headers["location"]).query)["public_token"] == ["public-sandbox-test"]
 
 
 def test_it_refuses_a_mid_update_cursor_once_the_transactions_changed(plaid, sandbox):
