@@ -9,7 +9,7 @@ import hmac
 import secrets
 from typing import TYPE_CHECKING
 
-from . import plaid_link
+from . import plaid_link, plaid_shapes
 from .httpkit import Request, Response, decode_cursor, encode_cursor, json_response
 
 if TYPE_CHECKING:
@@ -134,8 +134,9 @@ def _sync(server: SandboxServer, body: dict) -> Response:
                      "Please restart pagination from last update.")
     upto = len(item.log) if upto is None else upto  # an update covers the log as it was at its start
     page = item.log[start:min(start + count, upto)]
-    added = [t for kind, t in page if kind == "added"]
-    modified = [t for kind, t in page if kind == "modified"]
+    # Completed per page, not at load: a world of minimal lines stays small in memory.
+    added = [plaid_shapes.transaction(t) for kind, t in page if kind == "added"]
+    modified = [plaid_shapes.transaction(t) for kind, t in page if kind == "modified"]
     removed = [{"transaction_id": t["transaction_id"], "account_id": t["account_id"]}
                for kind, t in page if kind == "removed"]
     end = start + len(page)

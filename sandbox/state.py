@@ -97,7 +97,6 @@ class PlaidState:
             self.upsert(txn)
 
     def upsert(self, txn: dict) -> str:
-        txn = plaid_shapes.transaction(txn)
         txn_id = txn["transaction_id"]
         kind = "modified" if txn_id in self.live else "added"
         self.live[txn_id] = txn
