@@ -214,8 +214,15 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "")
 PLAID_BASE_URL = env("PLAID_BASE_URL", "https://production.plaid.com")
 PLAID_CLIENT_ID = env("PLAID_CLIENT_ID", "")
 PLAID_SECRET = env("PLAID_SECRET", "")
-# Plaid Link's script "must always be loaded directly from https://cdn.plaid.com"
+# Plaid Link (docs/sync.md "Going live"): the link token Tieout creates names the app, the
+# user's countries and language, and the item's webhook (<TIEOUT_PUBLIC_URL>/webhooks/plaid);
+# PLAID_REDIRECT_URI only for OAuth institutions (must be on Plaid's allowed redirect URIs).
+# Link's script "must always be loaded directly from https://cdn.plaid.com"
 # (plaid.com/docs/link/web); the sandbox serves a stand-in with the same interface.
+PLAID_CLIENT_NAME = env("PLAID_CLIENT_NAME", "Tieout")
+PLAID_LANGUAGE = env("PLAID_LANGUAGE", "en")
+PLAID_COUNTRY_CODES = env_list("PLAID_COUNTRY_CODES", ["US"])
+PLAID_REDIRECT_URI = env("PLAID_REDIRECT_URI", "")
 PLAID_LINK_JS_URL = env("PLAID_LINK_JS_URL", "https://cdn.plaid.com/link/v2/stable/link-initialize.js")
 
 # Sync (docs/sync.md). Incremental passes re-ask for this many seconds before the high-water mark

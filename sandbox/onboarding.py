@@ -17,6 +17,7 @@ from connections.services.linking import (
     connection_link_plaid,
     connection_link_rutter,
     connection_link_stripe,
+    plaid_link_token_create,
     stripe_oauth_start_url,
 )
 from connections.services.sync import connection_sync
@@ -33,7 +34,8 @@ def sandbox_provider_settings(server) -> dict[str, str]:
         "STRIPE_CONNECT_BASE": server.stripe_connect_base, "STRIPE_SECRET_KEY": c.stripe_secret_key,
         "STRIPE_CLIENT_ID": c.stripe_client_id, "STRIPE_WEBHOOK_SECRET": c.stripe_webhook_secret,
         "PLAID_BASE_URL": server.plaid_base_url, "PLAID_CLIENT_ID": c.plaid_client_id,
-        "PLAID_SECRET": c.plaid_secret, "RUTTER_PUBLIC_KEY": c.rutter_public_key,
+        "PLAID_SECRET": c.plaid_secret, "PLAID_LINK_JS_URL": server.plaid_link_js_url,
+        "RUTTER_PUBLIC_KEY": c.rutter_public_key,
         "RUTTER_LINK_JS_URL": f"{server.base_url}/rutter/link/rutter-link.js",
     }
 
@@ -76,7 +78,9 @@ def world_connections_link(*, company, server) -> list[Connection]:
         back = _hosted_page(start, {"account": account_id})
         linked.append(connection_link_stripe(state=back["state"], code=back["code"]))
     for item_id in list(server.state.plaid):
-        back = _hosted_page(f"{server.base_url}/plaid/link", {"item": item_id, "redirect_uri": CALLBACK})
+        # Link opens only with a link token made server-side, as with Plaid.
+        form = {"item": item_id, "token": plaid_link_token_create(company=company), "redirect_uri": CALLBACK}
+        back = _hosted_page(f"{server.base_url}/plaid/link", form)
         linked.append(connection_link_plaid(company=company, public_token=back["public_token"]))
     return linked
 

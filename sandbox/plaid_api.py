@@ -4,20 +4,13 @@
 
 from __future__ import annotations
 
+import base64
 import hmac
 import secrets
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
 
-from .httpkit import (
-    Request,
-    Response,
-    decode_cursor,
-    encode_cursor,
-    html_response,
-    json_response,
-    redirect,
-)
+from . import plaid_link, plaid_shapes
+from .httpkit import Request, Response, decode_cursor, encode_cursor, json_response
 
 if TYPE_CHECKING:
     from .server import SandboxServer
@@ -53,7 +46,9 @@ def server_error(status: int) -> Response:
 def handle(server: SandboxServer, req: Request) -> Response:
     path = req.path.rstrip("/")
     if path == "/link" and req.method in ("GET", "POST"):
-        return _link(server, req)
+        return plaid_link.link_page(server, req)
+    if path == plaid_link.JS_PATH and req.method in ("GET", "HEAD"):
+        return plaid_link.link_js()
     if req.method != "POST":
         return error(404, "INVALID_REQUEST", "NOT_FOUND", f"unknown endpoint {req.path}")
     body = req.json()
@@ -83,6 +78,9 @@ def _exchange(server: SandboxServer, body: dict) -> Response:
         return error(400, "INVALID_INPUT", "INVALID_PUBLIC_TOKEN",
                      "provided public token is in an invalid format. expected format: "
                      "public-<environment>-<identifier>")
+    link = server.state.plaid_public_links.get(str(body.get("public_token", "")))
+    if link is not None and link.webhook:  # Plaid sets the item's webhook from the link token
+        item.webhook = link.webhook
     server.on_plaid_exchange(item)
     return json_response(200, {"access_token": item.item.access_token, "item_id": item.item.item_id,
                                "request_id": _request_id()})
@@ -98,7 +96,7 @@ def _item(server: SandboxServer, body: dict):
 
 
 def _item_json(item) -> dict:
-    return {"item_id": item.item.item_id, "institution_id": "ins_sandbox", "webhook": "",
+    return {"item_id": item.item.item_id, "institution_id": "ins_sandbox", "webhook": item.webhook,
             "error": None, "available_products": [], "billed_products": ["transactions"],
             "products": ["transactions"], "consent_expiration_time": None,
             "update_type": "background"}
@@ -122,21 +120,53 @@ def _sync(server: SandboxServer, body: dict) -> Response:
                      f"count must be an integer between 1 and {MAX_SYNC_COUNT}")
     cursor = body.get("cursor") or ""
     try:
-        start = decode_cursor(cursor) if cursor else 0
+        start, upto = _read_cursor(cursor) if cursor else (0, None)
     except ValueError:
         return error(400, "INVALID_REQUEST", "INVALID_FIELD", "cursor is not a valid cursor")
-    if start > len(item.log):
+    if start > len(item.log) or (upto is not None and start > upto):
         return error(400, "INVALID_REQUEST", "INVALID_FIELD", "cursor is not a valid cursor")
-    page = item.log[start:start + count]
-    added = [t for kind, t in page if kind == "added"]
-    modified = [t for kind, t in page if kind == "modified"]
+    if upto is not None and upto != len(item.log):
+        # A mid-update cursor names the update it belongs to; once the log has moved on, Plaid
+        # refuses it and the client must restart from the update's first cursor
+        # (https://plaid.com/docs/errors/transactions/, plaid-openapi /transactions/sync).
+        return error(400, "TRANSACTIONS_ERROR", "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION",
+                     "Underlying transaction data changed since last page was fetched. "
+                     "Please restart pagination from last update.")
+    upto = len(item.log) if upto is None else upto  # an update covers the log as it was at its start
+    page = item.log[start:min(start + count, upto)]
+    # Completed per page, not at load: a world of minimal lines stays small in memory.
+    added = [plaid_shapes.transaction(t) for kind, t in page if kind == "added"]
+    modified = [plaid_shapes.transaction(t) for kind, t in page if kind == "modified"]
     removed = [{"transaction_id": t["transaction_id"], "account_id": t["account_id"]}
                for kind, t in page if kind == "removed"]
     end = start + len(page)
+    has_more = end < upto
     return json_response(200, {
         "accounts": item.accounts, "added": added, "modified": modified, "removed": removed,
-        "next_cursor": encode_cursor(end), "has_more": end < len(item.log),
+        "next_cursor": _mid_cursor(end, upto) if has_more else encode_cursor(end), "has_more": has_more,
         "transactions_update_status": "HISTORICAL_UPDATE_COMPLETE", "request_id": _request_id()})
+
+
+def _mid_cursor(position: int, upto: int) -> str:
+    """A cursor inside an update (has_more was true): valid only while the log is unchanged."""
+    return base64.urlsafe_b64encode(f"upd:{position}:{upto}".encode()).decode().rstrip("=")
+
+
+def _read_cursor(cursor: str) -> tuple[int, int | None]:
+    """(position, end of the update it is inside, or None for a cursor that ended an update)."""
+    try:
+        return decode_cursor(cursor), None
+    except ValueError:
+        pass
+    try:
+        text = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("invalid cursor") from None
+    prefix, _, rest = text.partition(":")
+    position, _, upto = rest.partition(":")
+    if prefix != "upd" or not position.isdigit() or not upto.isdigit():
+        raise ValueError("invalid cursor")
+    return int(position), int(upto)
 
 
 def _verification_key(server: SandboxServer, body: dict) -> Response:
@@ -146,26 +176,14 @@ def _verification_key(server: SandboxServer, body: dict) -> Response:
     return json_response(200, {"key": server.plaid_signer.jwk(), "request_id": _request_id()})
 
 
+def _link_token_create(server: SandboxServer, body: dict) -> Response:
+    return plaid_link.link_token_create(server, body, error)
+
+
 ROUTES = {
+    "/link/token/create": _link_token_create,
     "/item/public_token/exchange": _exchange,
     "/transactions/sync": _sync,
     "/accounts/get": _accounts,
     "/webhook_verification_key/get": _verification_key,
 }
-
-
-def _link(server: SandboxServer, req: Request) -> Response:
-    """A stand-in for Plaid Link: pick the bank item, get sent back with a public_token."""
-    params = {**req.query, **(req.form() if req.method == "POST" else {})}
-    redirect_uri = params.get("redirect_uri", "")
-    if req.method == "POST" and params.get("item"):
-        item = server.state.plaid.get(params["item"])
-        if item is None:
-            return html_response(400, "<h1>Unknown item</h1>")
-        sep = "&" if "?" in redirect_uri else "?"
-        back = {"public_token": item.item.public_token, "state": params.get("state", "")}
-        return redirect(redirect_uri + sep + urlencode(back))
-    from .link_pages import choose_page
-    choices = [(i.item.item_id, (i.accounts[0].get("official_name") or i.accounts[0].get("name", i.item.item_id))
-                if i.accounts else i.item.item_id) for i in server.state.plaid.values()]
-    return html_response(200, choose_page("Connect your bank (Plaid Link sandbox)", choices, "item", params))

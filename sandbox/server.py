@@ -102,6 +102,8 @@ class SandboxServer:
         self.stripe_api_base = self.base_url + "/stripe"
         self.stripe_connect_base = self.base_url + "/stripe-connect"
         self.plaid_base_url = self.base_url + "/plaid"
+        # The Link JS stand-in (settings.PLAID_LINK_JS_URL in the sandbox; Plaid's CDN in production).
+        self.plaid_link_js_url = self.plaid_base_url + plaid_api.plaid_link.JS_PATH
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -221,7 +223,7 @@ class SandboxServer:
                 ("/plaid", plaid_api.handle, plaid_api)):
             if path == prefix or path.startswith(prefix + "/"):
                 req.path = path[len(prefix):] or "/"
-                is_page = req.path.rstrip("/") in ("/link", "/oauth/authorize")
+                is_page = req.path.rstrip("/") in ("/link", "/oauth/authorize", plaid_api.plaid_link.JS_PATH)
                 if provider is None and req.path.rstrip("/") == "/oauth/token":
                     provider = stripe_api
                 if provider is not None and not is_page:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from . import plaid_shapes
 from . import rutter_shapes as shapes
 from .collection import Collection
 from .world import PlaidItem, RutterConnection, StripeAccount, World
@@ -96,7 +97,8 @@ class PlaidState:
 
     def __init__(self, item: PlaidItem):
         self.item = item
-        self.accounts = item.accounts
+        self.webhook = ""  # set by exchanging a public token minted for a link token with a webhook
+        self.accounts = [plaid_shapes.account(a) for a in item.accounts]  # as plaid-python needs them
         self.live: dict[str, dict] = {}
         self.log: list[tuple[str, dict]] = []  # ("added"|"modified"|"removed", transaction)
         for txn in item.transactions:  # file order is history order
@@ -136,7 +138,10 @@ class SandboxState:
         self.stripe_by_code = {s.acct.oauth_code: s for s in self.stripe.values() if s.acct.oauth_code}
         self.plaid = {p.item_id: PlaidState(p) for p in self.world.plaid}
         self.plaid_by_token = {s.item.access_token: s for s in self.plaid.values()}
+        # World public tokens stand for /sandbox/public_token/create; Link mints more (plaid_link.py).
         self.plaid_by_public = {s.item.public_token: s for s in self.plaid.values() if s.item.public_token}
+        self.plaid_link_tokens: dict = {}  # link_token -> plaid_link.LinkToken
+        self.plaid_public_links: dict = {}  # public_token minted by Link -> its LinkToken
         self.events_applied = 0
 
     @property

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from connections.mapping import rutter as rutter_map
 from connections.mapping import stripe as stripe_map
+from connections.mapping.plaid import unofficial_currency
 from ledger.money import quantize
 from ledger.platforms import descriptor_keywords, fee_category, has_payout_objects
 from reconciliation.engine import (
@@ -162,8 +163,13 @@ def _stripe(acct: dict, out: dict) -> None:
 def _plaid(item: dict, out: dict) -> None:
     txns = item.get("transactions") or []
     superseded = {t.get("pending_transaction_id") for t in txns if not t.get("pending")}
+    # As the sync: accounts and lines in unofficial currencies (BTC, USDT…) are not booked.
+    unofficial = {a.get("account_id") for a in item.get("accounts") or []
+                  if unofficial_currency(a.get("balances") or {})}
     for t in txns:
         if t.get("pending") and t["transaction_id"] in superseded:
+            continue
+        if t.get("account_id") in unofficial or unofficial_currency(t):
             continue
         cur = str(t.get("iso_currency_code") or t.get("unofficial_currency_code") or "USD").upper()
         out["bank_lines"].append(

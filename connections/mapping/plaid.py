@@ -10,8 +10,12 @@ Bank transaction row (`bank_transaction_row`):
     account_external_id             account_id
     amount                          Decimal, + deposit / − withdrawal
     currency                        iso_currency_code, upper case. An unofficial currency
-                                    (crypto, loyalty points) that is not ISO 4217 raises
-                                    MappingError: it must not be booked as some other money
+                                    (`iso_currency_code` null, `unofficial_currency_code` set:
+                                    crypto such as BTC or USDT, loyalty points) raises
+                                    MappingError, even when its code looks like ISO 4217 (BTC):
+                                    it must not be booked as some other money, and its minor
+                                    unit is unknown (BTC has 8 decimals). The sync skips such
+                                    accounts and lines (`unofficial_currency`) instead
     date                            posted (or pending) date
     authorized_date                 date or None
     occurred_at                     aware datetime when Plaid knows it, else None
@@ -30,11 +34,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from connections.mapping.common import currency_of, money, negate, parse_date, parse_datetime
+from connections.mapping.common import (
+    MappingError,
+    currency_of,
+    money,
+    negate,
+    parse_date,
+    parse_datetime,
+)
+
+
+def unofficial_currency(obj: dict[str, Any]) -> str | None:
+    """The `unofficial_currency_code` of an account's balances or of a transaction, when it has no
+    ISO 4217 code. Plaid: `iso_currency_code` is "always null if unofficial_currency_code is
+    non-null" (plaid-python 46.0.0 `transaction_base.py`, `account_balance.py`)."""
+    if obj.get("iso_currency_code"):
+        return None
+    return obj.get("unofficial_currency_code") or None
 
 
 def _currency(obj: dict[str, Any], default: str | None) -> str:
-    return currency_of(obj.get("iso_currency_code") or obj.get("unofficial_currency_code"), default)
+    unofficial = unofficial_currency(obj)
+    if unofficial:
+        raise MappingError(f"unofficial currency {unofficial!r} is not an ISO 4217 currency")
+    return currency_of(obj.get("iso_currency_code"), default)
 
 
 def bank_transaction_row(

@@ -1,4 +1,5 @@
-"""Plaid's API: every call is a JSON POST with `client_id` and `secret` in the body.
+"""Plaid's API: every call is a JSON POST with `client_id` and `secret` in the body (Plaid also
+takes them as PLAID-CLIENT-ID / PLAID-SECRET headers, which is what plaid-python sends).
 
 Errors are `{error_type, error_code, error_message, display_message, request_id}`.
 `/transactions/sync` is cursor-driven: start with no cursor, apply `added` / `modified` /
@@ -128,6 +129,38 @@ class PlaidClient(ProviderClient):
         return self.transport.request_json("POST", path, json=payload, idempotent=idempotent)
 
     # -- items --------------------------------------------------------------------------------
+
+    def link_token_create(
+        self,
+        *,
+        client_name: str,
+        client_user_id: str,
+        country_codes: list[str],
+        language: str = "en",
+        products: list[str] | None = None,
+        webhook: str | None = None,
+        redirect_uri: str | None = None,
+        access_token: str | None = None,
+    ) -> dict[str, Any]:
+        """POST /link/token/create -> {link_token, expiration, request_id}.
+
+        Plaid Link opens only with a link token made server-side (plaid-openapi
+        `LinkTokenCreateRequest`: client_name, language, country_codes and user.client_user_id
+        required). `webhook` becomes the item's webhook URL; `access_token` opens Link in update
+        mode for that item (re-authentication), where `products` must be left out.
+        """
+        body: dict[str, Any] = {"client_name": client_name, "language": language,
+                                "country_codes": list(country_codes),
+                                "user": {"client_user_id": client_user_id}}
+        if access_token:
+            body["access_token"] = access_token
+        else:
+            body["products"] = list(products or ["transactions"])
+        if webhook:
+            body["webhook"] = webhook
+        if redirect_uri:
+            body["redirect_uri"] = redirect_uri
+        return self._post("link/token/create", body)
 
     def exchange_public_token(self, public_token: str) -> dict[str, Any]:
         """POST /item/public_token/exchange -> {access_token, item_id, request_id}."""

@@ -6,6 +6,7 @@ from connections.services.linking import (
     connection_link_plaid,
     connection_link_rutter,
     connection_link_stripe,
+    plaid_link_token_create,
     stripe_oauth_start_url,
 )
 from connections.services.sync import (
@@ -21,6 +22,6 @@ from connections.services.webhooks import Received, webhook_process, webhook_rec
 __all__ = [
     "LinkError", "Received", "connection_disconnect", "connection_link_plaid", "connection_link_rutter",
     "connection_link_stripe", "connection_refresh_object", "connection_set_status",
-    "connection_sync", "connections_sync_many", "books_changed_announce", "stripe_oauth_start_url", "token_decrypt",
+    "connection_sync", "connections_sync_many", "books_changed_announce", "plaid_link_token_create", "stripe_oauth_start_url", "token_decrypt",
     "token_encrypt", "webhook_process", "webhook_receive",
 ]

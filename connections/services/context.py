@@ -80,6 +80,15 @@ class SyncContext:
         """`with ctx.pages(entity) as commit: commit(page…)` — see PageCommits."""
         return PageCommits(self, entity, commit_rows_setting() if commit_rows is None else commit_rows)
 
+    def warn(self, message: str) -> None:
+        """Note something the sync left out on purpose in the run's `errors` (the run still
+        succeeds); no-op without a run (linking). Saved at once, outside any page transaction."""
+        run = self.run
+        if run is None or message in run.errors:
+            return
+        run.errors = [*run.errors, message[:2000]]
+        run.save(update_fields=["errors"])
+
     def progress(self, *, entity: str, records: int, deleted: int = 0, pages: int = 1) -> None:
         run = self.run
         run.pages += pages

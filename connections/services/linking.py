@@ -8,6 +8,7 @@ idempotent: the same connection is updated, never duplicated.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core import signing
 from django.db import transaction
 
@@ -99,6 +100,30 @@ def connection_link_stripe(*, state: str, code: str) -> Connection:
         company=company, provider=Provider.STRIPE, external_id=account_id, platform="STRIPE",
         display_name=name, access_token="", status=ConnectionStatus.READY,
     )
+
+
+def plaid_webhook_url() -> str | None:
+    """Where Plaid sends this deployment's item webhooks: <TIEOUT_PUBLIC_URL>/webhooks/plaid."""
+    public = (getattr(settings, "TIEOUT_PUBLIC_URL", "") or "").rstrip("/")
+    return f"{public}/webhooks/plaid" if public else None
+
+
+def plaid_link_token_create(*, company: Company) -> str:
+    """A Plaid `link_token` to open Link with for `company` (valid 4 hours).
+
+    Plaid Link cannot open without one (https://plaid.com/docs/link/web/). The token asks for
+    the `transactions` product, names the company only by its opaque public id
+    (`user.client_user_id`, which Plaid says must not be PII) and carries the item's webhook URL
+    when TIEOUT_PUBLIC_URL is set, so Plaid's SYNC_UPDATES_AVAILABLE reaches /webhooks/plaid.
+    """
+    with client_for("plaid") as client:
+        result = client.link_token_create(
+            client_name=settings.PLAID_CLIENT_NAME, language=settings.PLAID_LANGUAGE,
+            country_codes=list(settings.PLAID_COUNTRY_CODES), client_user_id=str(company.public_id),
+            products=["transactions"], webhook=plaid_webhook_url(),
+            redirect_uri=settings.PLAID_REDIRECT_URI or None,
+        )
+    return result["link_token"]
 
 
 def connection_link_plaid(*, company: Company, public_token: str) -> Connection:

@@ -153,11 +153,18 @@ def _process_stripe(connection: Connection, payload: dict) -> None:
         connection_sync(connection=connection)
 
 
+# ITEM webhooks that only the user can resolve, in Link's update mode (plaid-openapi 2020-09-14.yml):
+# ERROR (e.g. ITEM_LOGIN_REQUIRED), PENDING_EXPIRATION (EU/UK consent expires in 7 days),
+# PENDING_DISCONNECT (its US/CA counterpart), USER_PERMISSION_REVOKED.
+PLAID_REAUTH_CODES = ("ERROR", "PENDING_EXPIRATION", "PENDING_DISCONNECT", "USER_PERMISSION_REVOKED")
+
+
 def _process_plaid(connection: Connection, payload: dict) -> None:
-    if payload.get("webhook_type") == "ITEM" and payload.get("webhook_code") in ("ERROR", "PENDING_EXPIRATION"):
+    if payload.get("webhook_type") == "ITEM" and payload.get("webhook_code") in PLAID_REAUTH_CODES:
         connection_set_status(connection=connection, status=ConnectionStatus.NEEDS_REAUTH,
                               error=json.dumps(payload.get("error") or payload.get("webhook_code")))
         return
+    # TRANSACTIONS SYNC_UPDATES_AVAILABLE (and ITEM LOGIN_REPAIRED, …): re-read with /transactions/sync.
     connection_sync(connection=connection)
 
 

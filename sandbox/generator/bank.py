@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from ..plaid_shapes import empty_location, empty_payment_meta
 from .common import Context, Settlement, add_business_days, at, is_business_day, money, to_float
 
 # Bank conversion of foreign payouts into the USD account: (low, high) USD per unit, minus spread.
@@ -59,7 +60,8 @@ class BankGenerator:
                "name": name, "merchant_name": None, "original_description": None, "payment_channel": "other",
                "pending": pending, "pending_transaction_id": replaces, "personal_finance_category": None,
                "category": None, "category_id": None, "account_owner": None, "check_number": None,
-               "location": {}, "payment_meta": {}, "counterparties": [], "merchant_entity_id": None,
+               "location": empty_location(), "payment_meta": empty_payment_meta(), "counterparties": [],
+               "merchant_entity_id": None,
                "transaction_code": None, "transaction_type": "special", "logo_url": None, "website": None}
         if d == self.ctx.last_day and not pending:
             self.ctx.event(at(d, 80000), "plaid", self.item_id, "bank_transaction", txn)

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from connections.mapping.common import MappingError
-from connections.mapping.plaid import bank_account_row, bank_transaction_row, removed_row
+from connections.mapping.plaid import (
+    bank_account_row,
+    bank_transaction_row,
+    removed_row,
+    unofficial_currency,
+)
 
 WORLD = json.loads((Path(__file__).parents[1] / "data" / "mission-example.world.json").read_text())
 SRC = "plaid:item-1"
@@ -65,16 +70,20 @@ def test_it_carries_the_pending_transaction_a_posted_one_replaces():
     assert row["pending_transaction_external_id"] == "pend" and row["category"] == "INCOME"
 
 
-def test_it_refuses_an_unofficial_currency_rather_than_booking_it_as_another():
+@pytest.mark.parametrize("code", ["USDC", "BTC"])  # BTC looks like ISO 4217 but is not money we book
+def test_it_refuses_an_unofficial_currency_rather_than_booking_it_as_another(code):
     txn = {
         "transaction_id": "t",
         "amount": -1,
         "iso_currency_code": None,
-        "unofficial_currency_code": "USDC",
+        "unofficial_currency_code": code,
         "date": "2025-03-02",
     }
+    assert unofficial_currency(txn) == code
     with pytest.raises(MappingError):
         bank_transaction_row(txn, source=SRC, default_currency="USD")
+    with pytest.raises(MappingError):
+        bank_account_row({"account_id": "a", "balances": {**txn, "current": 1}}, source=SRC)
 
 
 def test_it_maps_removed_transactions_and_accounts():

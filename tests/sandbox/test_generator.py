@@ -174,3 +174,15 @@ def test_it_serves_a_generated_world_whose_stripe_payouts_sum_over_http(worlds):
                 after = page["data"][-1]["id"]
         assert sum(b["net"] for b in data if b["type"] != "payout") == payout["amount"]
         assert [b["source"] for b in data if b["type"] == "payout"] == [payout["id"]]
+
+
+def test_it_writes_bank_lines_with_every_location_and_payment_meta_key(worlds):
+    """plaid-python requires all eight keys of both objects (null allowed); `{}` is rejected."""
+    from sandbox.plaid_shapes import LOCATION_KEYS, PAYMENT_META_KEYS
+
+    world = load_world(worlds[0][1])
+    txns = [t for item in world.plaid for t in item.transactions]
+    assert txns
+    for txn in txns:
+        assert set(txn["location"]) == set(LOCATION_KEYS)
+        assert set(txn["payment_meta"]) == set(PAYMENT_META_KEYS)

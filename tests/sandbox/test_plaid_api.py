@@ -1,4 +1,3 @@
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -75,8 +74,19 @@ def test_it_serves_the_webhook_verification_key_as_a_jwk(plaid, sandbox):
     assert plaid.post("/webhook_verification_key/get", key_id="other").status_code == 400
 
 
-def test_it_hands_back_a_public_token_from_the_link_page(sandbox):
-    page = httpx.get(sandbox.plaid_base_url + "/link", params={"redirect_uri": "http://app.test/cb"})
-    assert page.status_code == 200 and "item-test-1" in page.text
-    resp = httpx.post(sandbox.plaid_base_url + "/link", data={"item": "item-test-1", "redirect_uri": "http://app.test/cb"})
-    assert parse_qs(urlsplit(resp.headers["location"]).query)["public_token"] == ["public-sandbox-test"]
+def test_it_refuses_a_mid_update_cursor_once_the_transactions_changed(plaid, sandbox):
+    """Plaid: TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION (HTTP 400, TRANSACTIONS_ERROR); the
+    update must restart from its first cursor, which still works, as does a finished update's."""
+    first = plaid.post("/transactions/sync", access_token=TOKEN, count=7).json()
+    assert first["has_more"] is True
+    assert plaid.post("/transactions/sync", access_token=TOKEN, cursor=first["next_cursor"], count=7).status_code == 200
+    sandbox.apply_events()
+    resp = plaid.post("/transactions/sync", access_token=TOKEN, cursor=first["next_cursor"], count=7)
+    body = resp.json()
+    assert resp.status_code == 400
+    assert (body["error_type"], body["error_code"]) == ("TRANSACTIONS_ERROR", "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION")
+    assert body["error_message"] == ("Underlying transaction data changed since last page was fetched. "
+                                     "Please restart pagination from last update.")
+    assert body["display_message"] is None and body["request_id"]
+    added, removed, _ = _sync_all(plaid)  # restarting from the update's first cursor ("") works
+    assert "post-1" in added and "pend-1" not in added

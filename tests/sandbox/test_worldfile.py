@@ -180,3 +180,17 @@ def test_it_reads_rutter_signs_from_the_type_not_the_amount():
         Decimal("48.25"),
         "USD",
     )
+
+
+def test_it_leaves_out_plaid_accounts_and_lines_in_unofficial_currencies():
+    world = _world()
+    item = world["plaid"][0]
+    item["accounts"] = [*item.get("accounts", []), {"account_id": "wallet", "balances": {
+        "iso_currency_code": None, "unofficial_currency_code": "USDT"}}]
+    item["transactions"] += [
+        {"transaction_id": "usdt-1", "account_id": "wallet", "amount": -5, "date": "2025-03-03",
+         "iso_currency_code": None, "unofficial_currency_code": "USDT", "pending": False},
+        {"transaction_id": "btc-1", "account_id": "other", "amount": -5, "date": "2025-03-03",
+         "iso_currency_code": None, "unofficial_currency_code": "BTC", "pending": False}]
+    refs = {b.ref for b in inputs_from_world(world).bank_lines}
+    assert "plaid:posted" in refs and not refs & {"plaid:usdt-1", "plaid:btc-1"}

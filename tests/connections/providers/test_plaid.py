@@ -182,3 +182,20 @@ def test_it_fetches_a_webhook_verification_key(client, scripted):
 
     assert client.webhook_verification_key_get("k1") == key
     assert scripted.seen("/plaid/webhook_verification_key/get")[0].json["key_id"] == "k1"
+
+
+def test_it_creates_link_tokens_for_new_items_and_for_update_mode(client, scripted):
+    answer = {"link_token": "link-sandbox-1", "expiration": "2025-03-01T04:00:00Z", "request_id": "rq"}
+    scripted.script("POST", "/plaid/link/token/create", Reply(200, answer))
+    assert client.link_token_create(client_name="Tieout", client_user_id="u1", country_codes=["US"],
+                                    webhook="https://t.example/webhooks/plaid") == answer
+    client.link_token_create(client_name="Tieout", client_user_id="u1", country_codes=["US", "CA"],
+                             language="fr", access_token="access-1", redirect_uri="https://t.example/oauth")
+    new, update = (seen.json for seen in scripted.seen("/plaid/link/token/create"))
+    assert new == {"client_id": "pcid", "secret": "psecret", "client_name": "Tieout", "language": "en",
+                   "country_codes": ["US"], "user": {"client_user_id": "u1"}, "products": ["transactions"],
+                   "webhook": "https://t.example/webhooks/plaid"}
+    # Update mode names the item by its access token and leaves products out.
+    assert "products" not in update and "webhook" not in update
+    assert (update["access_token"], update["language"], update["redirect_uri"]) == (
+        "access-1", "fr", "https://t.example/oauth")

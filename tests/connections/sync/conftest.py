@@ -30,6 +30,7 @@ from tests.contracts.rutter_contract import RutterContract
 MISSION = Path(__file__).resolve().parents[2] / "data" / "mission-example.world.json"
 SHOP, WOO, ACCT, ITEM = "cccccccc-0000-4000-8000-000000000001", "cccccccc-0000-4000-8000-000000000002", "acct_1SyncTest", "item-sync-1"
 PAGE = 25
+UNOFFICIAL = ("BTC", "DOGE")  # currencies of the sync world's crypto accounts
 
 
 def iso(day: int, hour: int = 12) -> str:
@@ -93,6 +94,16 @@ def sync_world() -> dict:
              "pending_transaction_id": None} for i in range(60)]
     bank.append({"transaction_id": "pend-1", "account_id": "acc-1", "amount": -55.0, "iso_currency_code": "USD",
                  "date": "2025-03-27", "name": "SHOPIFY TRANSFER", "pending": True, "pending_transaction_id": None})
+    # Accounts in unofficial currencies (Plaid: iso_currency_code null, unofficial_currency_code
+    # set), one whose code looks like ISO 4217 and one of four letters: neither is booked.
+    crypto = [{"account_id": f"acc-{code.lower()}", "mask": None, "name": f"{code} Wallet", "type": "investment",
+               "subtype": "crypto exchange", "balances": {"current": 2.5, "iso_currency_code": None,
+                                                          "unofficial_currency_code": code}}
+              for code in UNOFFICIAL]
+    bank += [{"transaction_id": f"{code.lower()}-{i}", "account_id": f"acc-{code.lower()}", "amount": -0.00012345,
+              "iso_currency_code": None, "unofficial_currency_code": code, "date": f"2025-03-{10 + i:02d}",
+              "name": f"{code} RECEIVED", "pending": False, "pending_transaction_id": None}
+             for code in UNOFFICIAL for i in range(2)]
     events = [
         {"at": iso(28), "provider": "rutter", "connection": SHOP, "op": "upsert", "kind": "transaction",
          "object": rutter_txn(900, 28, fee=0.59)},
@@ -122,7 +133,7 @@ def sync_world() -> dict:
         "stripe": [{"account_id": ACCT, "oauth_code": "ac_sync_code", "balance_transactions": bts,
                     "payouts": spayouts}],
         "plaid": [{"item_id": ITEM, "access_token": "access-sandbox-sync", "public_token": "public-sandbox-sync",
-                   "accounts": [account], "transactions": bank}],
+                   "accounts": [account, *crypto], "transactions": bank}],
         "events": events,
     }
 

@@ -8,6 +8,7 @@ from django.db.models import Sum
 from connections.models import Connection, ConnectionStatus, SyncRun, SyncState
 from ledger import models as L
 from tests.connections.sync.conftest import (
+    UNOFFICIAL,
     d,
     link_all,
     mission_world,
@@ -20,7 +21,10 @@ from tests.connections.sync.conftest import (
 def _expected(world: dict) -> dict:
     """Counts and totals read straight from the world file, independent of the mapping code."""
     rutter_items = {c["connection_id"]: {t["id"] for t in c["transactions"]} for c in world["rutter"]}
-    plaid = [t for p in world["plaid"] for t in p["transactions"]]
+    # Lines of accounts in unofficial currencies (balances without an ISO code) are not booked.
+    official = {a["account_id"] for p in world["plaid"] for a in p["accounts"]
+                if a["balances"].get("iso_currency_code") or not a["balances"].get("unofficial_currency_code")}
+    plaid = [t for p in world["plaid"] for t in p["transactions"] if t["account_id"] in official]
     replaced = {t["pending_transaction_id"] for t in plaid if t.get("pending_transaction_id")}
     live = [t for t in plaid if t["transaction_id"] not in replaced]
     # Every balance transaction, paid out or not (fees are booked when they settle).
@@ -147,3 +151,22 @@ def test_it_waits_for_rutter_initial_sync_without_error(alice, live_world):
     shop.refresh_from_db()
     assert (run.status, shop.status) == ("succeeded", "ready")
     assert L.PayoutItem.objects.filter(company=alice.company, source=shop.ref).count() == 83
+
+
+def test_it_skips_accounts_in_unofficial_currencies_and_syncs_the_rest(alice, live_world):
+    """A BTC or DOGE account (Plaid: iso_currency_code null, unofficial_currency_code set) is
+    neither booked nor allowed to stop the sync: it and its lines are left out, the run says so."""
+    world = sync_world()
+    live_world(world)
+    link_all(alice.company, world)
+    run = sync_all(alice.company)[-1]
+    connection = Connection.objects.get(company=alice.company, provider="plaid")
+
+    assert (run.connection_id, run.status, connection.status) == (connection.pk, "succeeded", ConnectionStatus.READY)
+    assert list(L.BankAccount.objects.filter(company=alice.company).values_list("external_id", flat=True)) == ["acc-1"]
+    assert not L.BankTransaction.objects.filter(company=alice.company, currency__in=UNOFFICIAL).exists()
+    assert not L.BankTransaction.objects.filter(company=alice.company, external_id__startswith="btc-").exists()
+    assert _actual(alice.company)["bank"] == _expected(world)["bank"] == 61
+    assert any("acc-btc" in e and "BTC" in e for e in run.errors)
+    assert any("acc-doge" in e and "DOGE" in e for e in run.errors)
+    assert "4 Plaid transactions in unofficial currencies were not booked" in run.errors

@@ -3,9 +3,16 @@
 import pytest
 
 from connections.models import Connection, SyncState
-from connections.services import connection_sync
+from connections.services import connection_link_plaid, connection_sync
 from ledger import models as L
-from tests.connections.sync.conftest import link_all, snapshot_by_key, sync_all, sync_world
+from tests.connections.sync.conftest import (
+    ITEM,
+    iso,
+    link_all,
+    snapshot_by_key,
+    sync_all,
+    sync_world,
+)
 from tests.factories import CompanyFactory
 
 
@@ -37,7 +44,10 @@ def test_it_resumes_a_killed_sync_without_loss_or_duplicates(provider, page_size
     with pytest.raises(Killed):
         connection_sync(connection=connection, on_page=kill_after(pages))
     saved = SyncState.objects.filter(connection=connection).exclude(cursor=None)
-    assert saved.exists(), "the cursor of the interrupted pass was committed with its rows"
+    if provider == "plaid":  # mid-update, Plaid's saved cursor is the update's first: none yet
+        assert not saved.exists() and SyncState.objects.get(connection=connection).records > 0
+    else:
+        assert saved.exists(), "the cursor of the interrupted pass was committed with its rows"
     interrupted_rows = L.PayoutItem.objects.filter(company=alice.company).count() + \
         L.BankTransaction.objects.filter(company=alice.company).count()
     assert interrupted_rows > 0
@@ -77,7 +87,8 @@ def test_a_failure_inside_a_multi_page_commit_rolls_its_pages_back_with_their_cu
         connection_sync(connection=connection)
     assert L.BankTransaction.objects.filter(company=alice.company).count() == 30
     state = SyncState.objects.get(connection=connection, entity="transactions")
-    assert state.records == 30 and state.cursor and not state.initial_done
+    # Mid-update the saved cursor is the update's first (none for the initial update).
+    assert state.records == 30 and state.cursor is None and not state.initial_done
 
     monkeypatch.setattr(plaid_sync.bank_feed, "bank_transaction_upsert_many", real)
     assert connection_sync(connection=connection).status == "succeeded"
@@ -116,3 +127,37 @@ def test_a_failure_committing_when_the_block_ends_rolls_back_and_leaves_no_open_
     assert len(db.atomic_blocks) == depth, "no atomic block left open"
     state = SyncState.objects.get(connection=connection, entity="transactions")
     assert (state.cursor, state.records) == (None, 0), "the page's writes went with the failed commit"
+
+
+def test_a_killed_plaid_update_resumes_from_its_first_cursor_after_the_transactions_changed(alice, live_world):
+    """A crash mid-update leaves the update's first cursor saved (with the pages already
+    written), so the next sync restarts the update; a saved mid-update cursor would be refused
+    with TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION forever once anything changed."""
+    world = sync_world()
+    new_lines = [{"at": iso(28), "provider": "plaid", "connection": ITEM, "op": "upsert", "kind": "bank_transaction",
+                  "object": {"transaction_id": f"new-{i}", "account_id": "acc-1", "amount": -10.0 - i,
+                             "iso_currency_code": "USD", "date": "2025-03-28", "name": f"NEW {i}",
+                             "pending": False, "pending_transaction_id": None}} for i in range(30)]
+    world["events"] = new_lines + world["events"]
+    live = live_world(world, sync_settings={"SYNC_PAGE_SIZE": 10, "SYNC_COMMIT_ROWS": 0})
+    item = world["plaid"][0]
+    connection = connection_link_plaid(company=alice.company, public_token=item["public_token"])
+    assert connection_sync(connection=connection).status == "succeeded"
+    update_start = SyncState.objects.get(connection=connection).cursor
+
+    live.server.apply_events(30)  # an update of three pages
+    with pytest.raises(Killed):
+        connection_sync(connection=connection, on_page=kill_after(1))
+    state = SyncState.objects.get(connection=connection)
+    assert state.cursor == update_start, "the update's first cursor stays saved until its last page"
+    assert L.BankTransaction.objects.filter(company=alice.company, external_id__startswith="new-").count() == 10
+
+    live.server.apply_events()  # the transactions change before the sync resumes
+    assert connection_sync(connection=connection).status == "succeeded"
+    assert SyncState.objects.get(connection=connection).cursor != update_start
+
+    clean = CompanyFactory()
+    connection_link_plaid(company=clean, public_token=item["public_token"])
+    sync_all(clean)
+    assert snapshot_by_key(alice.company)["BankTransaction"] == snapshot_by_key(clean)["BankTransaction"]
+    assert L.BankTransaction.objects.filter(company=alice.company, external_id="post-1").exists()

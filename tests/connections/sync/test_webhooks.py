@@ -149,3 +149,51 @@ def test_it_ignores_webhooks_for_unknown_connections(client, linked):
     assert response.status_code == 200
     assert WebhookEvent.objects.get().status == "ignored"
     assert Connection.objects.filter(external_id="item-nobody").count() == 0
+
+
+def _plaid_hook(client, linked, **payload):
+    body = json.dumps({"item_id": "item-sync-1", "environment": "sandbox", **payload}).encode()
+    response = _post(client, "plaid", body, HTTP_PLAID_VERIFICATION=linked.server.plaid_signer.sign(body))
+    assert response.status_code == 200, response.content
+    return Connection.objects.get(provider="plaid", external_id="item-sync-1")
+
+
+def test_a_plaid_sync_updates_available_webhook_syncs_the_item(client, linked, alice):
+    linked.server.apply_events()  # not delivered: this fixture's sandbox has no webhook URL
+    runs = SyncRun.objects.filter(connection__provider="plaid").count()
+    connection = _plaid_hook(client, linked, webhook_type="TRANSACTIONS", webhook_code="SYNC_UPDATES_AVAILABLE",
+                             initial_update_complete=True, historical_update_complete=True)
+    assert SyncRun.objects.filter(connection=connection).count() == runs + 1
+    assert L.BankTransaction.objects.filter(company=alice.company, external_id="post-1").exists()
+    assert connection.status == "ready" and WebhookEvent.objects.get().status == "processed"
+
+
+ITEM_ERROR = {"error_type": "ITEM_ERROR", "error_code": "ITEM_LOGIN_REQUIRED", "error_code_reason": None,
+              "error_message": "the login details of this item have changed (credentials, MFA, or required "
+                               "user action) and a user login is required to update this information. use "
+                               "Link's update mode to restore the item to a good state",
+              "display_message": None, "status": 400}
+
+
+# ITEM webhooks that need the user back in Link (update mode): ERROR (e.g. ITEM_LOGIN_REQUIRED),
+# PENDING_EXPIRATION (EU/UK consent expiring), PENDING_DISCONNECT (its US/CA counterpart) and
+# USER_PERMISSION_REVOKED (plaid-openapi 2020-09-14.yml webhook schemas).
+@pytest.mark.parametrize("payload", [
+    {"webhook_code": "ERROR", "error": ITEM_ERROR},
+    {"webhook_code": "PENDING_EXPIRATION", "consent_expiration_time": "2025-04-05T00:00:00Z"},
+    {"webhook_code": "PENDING_DISCONNECT", "reason": "INSTITUTION_TOKEN_EXPIRATION"},
+    {"webhook_code": "USER_PERMISSION_REVOKED", "error": {**ITEM_ERROR, "error_code": "ACCESS_NOT_GRANTED"}},
+], ids=lambda p: p["webhook_code"])
+def test_a_plaid_item_webhook_that_needs_the_user_marks_the_connection_needs_reauth(payload, client, linked, bob):
+    runs = SyncRun.objects.count()
+    connection = _plaid_hook(client, linked, webhook_type="ITEM", **payload)
+    assert connection.status == "needs_reauth"
+    assert (payload.get("error") or {}).get("error_code", payload["webhook_code"]) in connection.last_error
+    assert SyncRun.objects.count() == runs, "nothing to sync until the user repairs the item"
+    assert not Connection.objects.filter(company=bob.company).exists()
+
+
+def test_a_plaid_login_repaired_webhook_syncs_the_item_back_to_ready(client, linked):
+    _plaid_hook(client, linked, webhook_type="ITEM", webhook_code="ERROR", error=ITEM_ERROR)
+    connection = _plaid_hook(client, linked, webhook_type="ITEM", webhook_code="LOGIN_REPAIRED")
+    assert connection.status == "ready" and connection.last_error == ""
