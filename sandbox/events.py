@@ -17,7 +17,7 @@ import time
 
 from .state import SandboxState
 
-API_VERSION = "2024-06-20"
+API_VERSION = "2026-10-28.endive"  # what Tieout pins (connections.providers.stripe.API_VERSION)
 
 
 def rutter_entity_webhook(rs, kind: str, code: str, obj: dict) -> dict:
