@@ -28,6 +28,13 @@ if TYPE_CHECKING:
 
 MAX_LIMIT = 100
 RANGE_OPS = ("gt", "gte", "lt", "lte")
+# What Stripe answers to ?payout= naming a manual payout (HTTP 400, invalid_request_error, no
+# code or param; "transfers" is a leftover from before payouts and transfers split). The `payout`
+# parameter is "for automatic Stripe payouts only" (stripe-python 16.1.0,
+# params/_balance_transaction_list_params.py); the wording is as quoted by Stripe users, e.g.
+# https://github.com/singer-io/tap-stripe/pull/25 and https://github.com/proudcity/wp-proudcity/issues/993.
+MANUAL_PAYOUT_MESSAGE = ("Balance transaction history can only be filtered on automatic transfers, "
+                         "not manual.")
 
 
 def error(status: int, message: str, *, type_="invalid_request_error", code=None, param=None,
@@ -73,7 +80,7 @@ def handle_api(server: SandboxServer, req: Request) -> Response:
     account_id = req.header("stripe-account")
     with server.state.lock:
         acct = server.state.stripe.get(account_id) if account_id else None
-        if account_id and acct is None:
+        if account_id and (acct is None or acct.deauthorized):
             key = server.credentials.stripe_secret_key
             return error(403, f"The provided key '{key[:8]}{'*' * 12}{key[-4:]}' does not have access to "
                          f"account '{account_id}' (or that account does not exist). Application "
@@ -137,8 +144,11 @@ def _list(acct: StripeState, coll, req: Request, resource: str) -> Response:
                      code="parameter_invalid_integer", param="limit")
     if resource == "balance_transactions" and q.get("payout"):
         payout_id = q["payout"]
-        if acct.payouts.get(payout_id) is None:
+        payout = acct.payouts.get(payout_id)
+        if payout is None:
             return error(404, f"No such payout: '{payout_id}'", code="resource_missing", param="payout")
+        if not payout.get("automatic", True):
+            return error(400, MANUAL_PAYOUT_MESSAGE)
         positions = acct.by_payout.get(payout_id, [])
     else:
         positions = None  # every object: walk the stored order directly, no list building

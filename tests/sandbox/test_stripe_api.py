@@ -95,3 +95,62 @@ def test_it_redirects_back_from_the_authorize_page_with_code_and_state(sandbox):
     assert resp.status_code == 302
     back = parse_qs(urlsplit(resp.headers["location"]).query)
     assert back["code"] == ["ac_test_code"] and back["state"] == ["xyz"]
+
+
+def _manual_payout(sandbox, payout_id="po_manual", **fields):
+    payout = {"id": payout_id, "object": "payout", "amount": 9505, "currency": "usd", "status": "paid",
+              "created": 1741300000, "arrival_date": 1741300000, "automatic": False, "method": "instant",
+              **fields}
+    with sandbox.state.lock:
+        sandbox.state.stripe[ACCT].payouts.upsert(payout)
+    return payout
+
+
+def test_it_refuses_to_list_what_a_manual_payout_paid_out_as_stripe_does(sandbox, stripe):
+    _manual_payout(sandbox)
+    resp = stripe.get("/v1/balance_transactions", params={"payout": "po_manual"})
+    # Exactly Stripe's answer: 400, invalid_request_error, this message, no code and no param.
+    assert resp.status_code == 400
+    assert resp.json() == {"error": {
+        "message": "Balance transaction history can only be filtered on automatic transfers, not manual.",
+        "type": "invalid_request_error"}}
+    assert stripe.get("/v1/balance_transactions", params={"payout": "po_1"}).status_code == 200
+
+
+def test_it_serves_reconciliation_status(sandbox, stripe):
+    _manual_payout(sandbox)
+    with sandbox.state.lock:
+        sandbox.state.stripe[ACCT].payouts.upsert({**sandbox.state.stripe[ACCT].payouts.get("po_2"),
+                                                   "status": "in_transit"})
+    served = {p["id"]: p for p in stripe.get("/v1/payouts").json()["data"]}
+    assert served["po_manual"]["reconciliation_status"] == "not_applicable"
+    assert served["po_2"]["reconciliation_status"] == "in_progress"  # until it is paid
+    assert served["po_1"]["reconciliation_status"] == "completed"
+    assert (served["po_1"]["automatic"], served["po_1"]["method"]) == (True, "standard")
+    assert stripe.get("/v1/payouts/po_manual").json()["method"] == "instant"
+
+
+def test_it_sends_payout_reconciliation_completed_when_a_payout_is_paid(sandbox):
+    from sandbox.events import apply_event
+
+    po = sandbox.state.stripe[ACCT].payouts.get("po_1")
+    moving = {"at": "2025-03-29T00:00:00Z", "provider": "stripe", "connection": ACCT, "op": "upsert",
+              "kind": "payout", "object": {**po, "status": "in_transit", "reconciliation_status": "in_progress"}}
+    assert [p["type"] for _, _, p in apply_event(sandbox.state, moving)] == ["payout.updated"]
+    paid = {**moving, "object": {**po, "status": "paid", "reconciliation_status": "completed"}}
+    events = [p for _, _, p in apply_event(sandbox.state, paid)]
+    assert [e["type"] for e in events] == ["payout.paid", "payout.reconciliation_completed"]
+    assert events[1]["account"] == ACCT and events[1]["data"]["object"]["reconciliation_status"] == "completed"
+
+
+def test_it_deauthorizes_an_account_with_an_event_and_no_more_access(sandbox, stripe):
+    resp = httpx.post(f"{sandbox.base_url}/_sandbox/stripe/{ACCT}/deauthorize")
+    assert resp.status_code == 200
+    (provider, event), = sandbox.emitted
+    assert provider == "stripe" and event["type"] == "account.application.deauthorized"
+    assert event["account"] == ACCT
+    assert event["data"]["object"] == {"id": sandbox.credentials.stripe_client_id, "object": "application",
+                                       "name": "Tieout sandbox platform"}
+    denied = stripe.get("/v1/payouts")
+    assert denied.status_code == 403 and denied.json()["error"]["code"] == "account_invalid"
+    assert httpx.post(f"{sandbox.base_url}/_sandbox/stripe/acct_nope/deauthorize").status_code == 404
