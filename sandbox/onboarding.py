@@ -29,7 +29,7 @@ def sandbox_provider_settings(server) -> dict[str, str]:
         "RUTTER_CLIENT_SECRET": c.rutter_client_secret, "STRIPE_API_BASE": server.stripe_api_base,
         "STRIPE_CONNECT_BASE": server.stripe_connect_base, "STRIPE_SECRET_KEY": c.stripe_secret_key,
         "STRIPE_CLIENT_ID": c.stripe_client_id, "STRIPE_WEBHOOK_SECRET": c.stripe_webhook_secret,
-        "PLAID_BASE_URL": server.plaid_base_url, "PLAID_CLIENT_ID": c.plaid_client_id,
+        "STRIPE_REDIRECT_URI": c.stripe_redirect_uri, "PLAID_BASE_URL": server.plaid_base_url, "PLAID_CLIENT_ID": c.plaid_client_id,
         "PLAID_SECRET": c.plaid_secret,
     }
 
@@ -58,9 +58,9 @@ def world_connections_link(*, company, server) -> list[Connection]:
         back = _hosted_page(f"{server.base_url}/rutter/link", {"connection": connection_id, "redirect_uri": CALLBACK})
         linked.append(connection_link_rutter(company=company, public_token=back["public_token"]))
     for account_id in list(server.state.stripe):
-        start = stripe_oauth_start_url(company=company, redirect_uri=CALLBACK)
+        start = stripe_oauth_start_url(company=company)  # back to the registered redirect URI
         back = _hosted_page(start, {"account": account_id})
-        linked.append(connection_link_stripe(state=back["state"], code=back["code"]))
+        linked.append(connection_link_stripe(company=company, state=back["state"], code=back["code"]))
     for item_id in list(server.state.plaid):
         back = _hosted_page(f"{server.base_url}/plaid/link", {"item": item_id, "redirect_uri": CALLBACK})
         linked.append(connection_link_plaid(company=company, public_token=back["public_token"]))

@@ -93,6 +93,7 @@ class SandboxServer:
         self.webhook_url = webhook_url.rstrip("/") if webhook_url else None
         self.plaid_signer = PlaidSigner()
         self.emitted: list[tuple[str, dict]] = []  # every webhook payload, delivered or not
+        self.oauth_codes_spent: list[str] = []  # Stripe authorization codes exchanged, in order
         self._deliverer: Deliverer | None = None
         self._initial_update_sent: set[str] = set()
         self._timers: list[threading.Timer] = []

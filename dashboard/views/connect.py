@@ -61,8 +61,9 @@ def connect_start(request, company, provider: str):
     if provider == "stripe":
         from connections.services.linking import stripe_oauth_start_url
 
-        # Stripe's state is theirs (bound to the company); ours rides in the callback URL.
-        url = stripe_oauth_start_url(company=c, redirect_uri=f"{callback}?{urlencode({'s': state})}")
+        # Stripe returns to the one registered redirect URI (this callback) with its own signed
+        # state, bound to the company; what this view needs back rides inside it.
+        url = stripe_oauth_start_url(company=c, extra={"p": "stripe"})
     elif provider == "rutter":
         platform = request.POST.get("platform", "")
         query = {"redirect_uri": callback, "state": state, **({"platform": platform} if platform else {})}
@@ -83,12 +84,20 @@ def connect_callback(request, provider: str):
         connection_link_stripe,
     )
 
-    raw_state = request.GET.get("s") if provider == "stripe" else request.GET.get("state")
-    try:
-        state = signing.loads(raw_state or "", salt=STATE_SALT, max_age=STATE_MAX_AGE)
-    except signing.BadSignature:
-        return _done(request, None, error="This connect link has expired. Start again from the dashboard.", status=400)
-    company = Company.objects.select_related("partner").filter(pk=state.get("c")).first()
+    if provider == "stripe":
+        from connections.services.linking import stripe_oauth_state_read
+
+        try:
+            stripe_state = stripe_oauth_state_read(request.GET.get("state", ""))
+        except LinkError:
+            return _done(request, None, error="This connect link has expired. Start again from the dashboard.", status=400)
+        company, state = stripe_state["company"], stripe_state["extra"]
+    else:
+        try:
+            state = signing.loads(request.GET.get("state") or "", salt=STATE_SALT, max_age=STATE_MAX_AGE)
+        except signing.BadSignature:
+            return _done(request, None, error="This connect link has expired. Start again from the dashboard.", status=400)
+        company = Company.objects.select_related("partner").filter(pk=state.get("c")).first()
     if company is None or state.get("p") != provider:
         return _done(request, None, error="This connect link is not valid.", status=400)
     if request.GET.get("error"):
@@ -99,9 +108,8 @@ def connect_callback(request, provider: str):
         elif provider == "plaid":
             connection = connection_link_plaid(company=company, public_token=request.GET.get("public_token", ""))
         else:
-            connection = connection_link_stripe(state=request.GET.get("state", ""), code=request.GET.get("code", ""))
-            if connection.company_id != company.pk:
-                return _done(request, company, error="This Stripe link belongs to another company.", status=400)
+            connection = connection_link_stripe(company=company, state=request.GET.get("state", ""),
+                                                code=request.GET.get("code", ""))
     except LinkError as exc:
         return _done(request, company, error=str(exc), status=400)
     except Exception as exc:  # the provider refused the token: say so, do not crash the window

@@ -87,14 +87,48 @@ def test_it_exchanges_an_oauth_code(sandbox):
 
 def test_it_redirects_back_from_the_authorize_page_with_code_and_state(sandbox):
     params = {"client_id": sandbox.credentials.stripe_client_id, "state": "xyz",
-              "redirect_uri": "http://app.test/cb", "response_type": "code", "scope": "read_write"}
+              "redirect_uri": sandbox.credentials.stripe_redirect_uri, "response_type": "code",
+              "scope": "read_write"}
     page = httpx.get(sandbox.stripe_connect_base + "/oauth/authorize", params=params)
     assert page.status_code == 200 and "<form" in page.text
     resp = httpx.post(sandbox.stripe_connect_base + "/oauth/authorize?" + httpx.QueryParams(params).__str__(),
                       data={"account": ACCT})
     assert resp.status_code == 302
+    assert resp.headers["location"].startswith(sandbox.credentials.stripe_redirect_uri + "?")
     back = parse_qs(urlsplit(resp.headers["location"]).query)
     assert back["code"] == ["ac_test_code"] and back["state"] == ["xyz"]
+
+
+def _authorize(sandbox, **params):
+    query = {"client_id": sandbox.credentials.stripe_client_id, "state": "xyz", "response_type": "code",
+             "scope": "read_write", **params}
+    return httpx.get(sandbox.stripe_connect_base + "/oauth/authorize", params=query)
+
+
+def test_it_refuses_a_redirect_uri_that_is_not_the_registered_one(sandbox):
+    registered = sandbox.credentials.stripe_redirect_uri
+    for uri in ("http://app.test/cb", registered + "?s=ours", registered.rstrip("/")):
+        page = _authorize(sandbox, redirect_uri=uri)
+        # Stripe cannot redirect to it: an error page, not a redirect.
+        assert page.status_code == 400 and "invalid_redirect_uri" in page.text, uri
+    assert _authorize(sandbox, redirect_uri=registered).status_code == 200
+    assert _authorize(sandbox).status_code == 200  # none given: the registered one
+
+
+def test_it_refuses_read_only_scope_for_a_platform(sandbox):
+    resp = _authorize(sandbox, scope="read_only")
+    assert resp.status_code == 302
+    back = parse_qs(urlsplit(resp.headers["location"]).query)
+    assert back["error"] == ["invalid_scope"] and back["state"] == ["xyz"]
+    assert "read_write" in back["error_description"][0]
+
+
+def test_it_answers_token_errors_as_oauth_errors(sandbox):
+    key = sandbox.credentials.stripe_secret_key
+    bad = httpx.post(sandbox.stripe_connect_base + "/oauth/token", headers={"Authorization": f"Bearer {key}"},
+                     data={"grant_type": "authorization_code", "code": "ac_nope"})
+    assert bad.status_code == 400
+    assert bad.json() == {"error": "invalid_grant", "error_description": "Authorization code does not exist: ac_nope"}
 
 
 def _manual_payout(sandbox, payout_id="po_manual", **fields):
