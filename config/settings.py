@@ -211,6 +211,10 @@ STRIPE_CONNECT_BASE = env("STRIPE_CONNECT_BASE", "https://connect.stripe.com")
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
 STRIPE_CLIENT_ID = env("STRIPE_CLIENT_ID", "")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "")
+# The one redirect URI registered in the platform's Connect settings (Stripe requires an exact
+# match); default: this deployment's own callback. Empty = omit it, so Stripe uses the first one
+# registered. Read through connections.services.linking.stripe_redirect_uri().
+STRIPE_REDIRECT_URI = env("STRIPE_REDIRECT_URI", "")
 PLAID_BASE_URL = env("PLAID_BASE_URL", "https://production.plaid.com")
 PLAID_CLIENT_ID = env("PLAID_CLIENT_ID", "")
 PLAID_SECRET = env("PLAID_SECRET", "")

@@ -4,6 +4,7 @@
     GET  /_sandbox/ping                                trivial static endpoint (bench baseline)
     POST /_sandbox/events/apply        {"n": 5}        apply the next N events (all if n omitted)
     POST /_sandbox/rutter/<connection_id>/initial_sync_done
+    POST /_sandbox/stripe/<account_id>/deauthorize     the account disconnects the platform
     GET  /_sandbox/webhooks                            what was emitted (provider + payload)
 """
 
@@ -43,6 +44,12 @@ def handle(server: SandboxServer, req: Request) -> Response:
         except KeyError:
             return json_response(404, {"error": f"unknown Rutter connection {parts[1]}"})
         return json_response(200, {"connection_id": parts[1], "ready": True})
+    if len(parts) == 3 and parts[0] == "stripe" and parts[2] == "deauthorize" and req.method == "POST":
+        try:
+            server.stripe_deauthorize(parts[1])
+        except KeyError:
+            return json_response(404, {"error": f"unknown Stripe account {parts[1]}"})
+        return json_response(200, {"account": parts[1], "deauthorized": True})
     if path == "/webhooks" and req.method == "GET":
         emitted = [{"provider": p, "payload": payload} for p, payload in server.emitted]
         return Response(200, json.dumps({"webhooks": emitted}).encode())

@@ -4,8 +4,12 @@ Webhook payloads follow the providers' documents:
 - Rutter: {"type": "ORDER"|"TRANSACTION"|"PAYOUT", "code": "<TYPE>_CREATED|_UPDATED|_DELETED",
   "connection_id", "access_token", "<kind>": object} (deletes carry {"id"} only).
 - Stripe: an Event {"id": "evt_…", "object": "event", "type", "account", "data": {"object"}, …}
-  for payout.paid / payout.failed / payout.created / payout.updated, charge.refunded and
-  charge.dispute.created.
+  for payout.paid / payout.failed / payout.created / payout.updated /
+  payout.reconciliation_completed (when an automatic payout's `reconciliation_status` turns
+  `completed`: "Occurs whenever balance transactions paid out in an automatic payout can be
+  queried"), charge.refunded and charge.dispute.created; account.application.deauthorized (its
+  top-level `account` is the connected account, `data.object` the platform's application) is
+  sent by `SandboxServer.stripe_deauthorize`.
 - Plaid: {"webhook_type": "TRANSACTIONS", "webhook_code": "SYNC_UPDATES_AVAILABLE", "item_id",
   "initial_update_complete": true, "historical_update_complete": true, "environment": "sandbox"}.
 """
@@ -17,7 +21,7 @@ import time
 
 from .state import SandboxState
 
-API_VERSION = "2024-06-20"
+API_VERSION = "2026-10-28.endive"  # what Tieout pins (connections.providers.stripe.API_VERSION)
 
 
 def rutter_entity_webhook(rs, kind: str, code: str, obj: dict) -> dict:
@@ -44,13 +48,16 @@ def stripe_event(account_id: str, event_type: str, obj: dict) -> dict:
             "request": {"id": None, "idempotency_key": None}, "data": {"object": obj}}
 
 
-def _stripe_webhooks(ss, kind: str, obj: dict, created: bool) -> list[dict]:
+def _stripe_webhooks(ss, kind: str, obj: dict, created: bool, before: dict | None = None) -> list[dict]:
     acct = ss.acct.account_id
     if kind == "payout":
         status = obj.get("status")
-        if status in ("paid", "failed"):
-            return [stripe_event(acct, f"payout.{status}", obj)]
-        return [stripe_event(acct, "payout.created" if created else "payout.updated", obj)]
+        events = [stripe_event(acct, f"payout.{status}" if status in ("paid", "failed") else
+                               "payout.created" if created else "payout.updated", obj)]
+        if status == "paid" and obj.get("reconciliation_status") == "completed" \
+                and (before or {}).get("reconciliation_status") != "completed":
+            events.append(stripe_event(acct, "payout.reconciliation_completed", obj))
+        return events
     if kind == "balance_transaction":
         source = obj.get("source") or ""
         charge = ss.charges.get(source) if isinstance(source, str) else None
@@ -67,6 +74,11 @@ def _stripe_webhooks(ss, kind: str, obj: dict, created: bool) -> list[dict]:
                        "status": "needs_response", "reason": "fraudulent", "created": obj.get("created")}
             return [stripe_event(acct, "charge.dispute.created", dispute)]
     return []
+
+
+def stripe_deauthorized_event(account_id: str, client_id: str) -> dict:
+    application = {"id": client_id, "object": "application", "name": "Tieout sandbox platform"}
+    return stripe_event(account_id, "account.application.deauthorized", application)
 
 
 def apply_event(state: SandboxState, event: dict) -> list[tuple[str, str, dict]]:
@@ -90,16 +102,19 @@ def apply_event(state: SandboxState, event: dict) -> list[tuple[str, str, dict]]
         ss = state.stripe[conn_id]
         if op == "delete":
             return out  # Stripe never deletes money movements; nothing to announce
+        before = None
         if kind == "balance_transaction":
             created = ss.upsert_balance_transaction(obj)
             served = {k: v for k, v in obj.items() if k != "payout"}
         elif kind == "payout":
+            before = ss.payouts.get(obj["id"])
+            before = ss.payouts.served(ss.payouts.position[obj["id"]]) if before is not None else None
             created = ss.payouts.upsert(obj)
-            served = obj
+            served = ss.payouts.served(ss.payouts.position[obj["id"]])
         else:
             created = ss.charges.upsert(obj)
             served = obj
-        out.extend(("stripe", conn_id, payload) for payload in _stripe_webhooks(ss, kind, served, created))
+        out.extend(("stripe", conn_id, payload) for payload in _stripe_webhooks(ss, kind, served, created, before))
     else:
         item = state.plaid[conn_id]
         if op == "delete":

@@ -33,6 +33,7 @@ def sandbox_provider_settings(server) -> dict[str, str]:
         "RUTTER_CLIENT_SECRET": c.rutter_client_secret, "STRIPE_API_BASE": server.stripe_api_base,
         "STRIPE_CONNECT_BASE": server.stripe_connect_base, "STRIPE_SECRET_KEY": c.stripe_secret_key,
         "STRIPE_CLIENT_ID": c.stripe_client_id, "STRIPE_WEBHOOK_SECRET": c.stripe_webhook_secret,
+        "STRIPE_REDIRECT_URI": c.stripe_redirect_uri,
         "PLAID_BASE_URL": server.plaid_base_url, "PLAID_CLIENT_ID": c.plaid_client_id,
         "PLAID_SECRET": c.plaid_secret, "PLAID_LINK_JS_URL": server.plaid_link_js_url,
         "RUTTER_PUBLIC_KEY": c.rutter_public_key,
@@ -74,9 +75,9 @@ def world_connections_link(*, company, server) -> list[Connection]:
         public_token = _rutter_link(server, connection_id)
         linked.append(connection_link_rutter(company=company, public_token=public_token))
     for account_id in list(server.state.stripe):
-        start = stripe_oauth_start_url(company=company, redirect_uri=CALLBACK)
+        start = stripe_oauth_start_url(company=company)  # back to the registered redirect URI
         back = _hosted_page(start, {"account": account_id})
-        linked.append(connection_link_stripe(state=back["state"], code=back["code"]))
+        linked.append(connection_link_stripe(company=company, state=back["state"], code=back["code"]))
     for item_id in list(server.state.plaid):
         # Link opens only with a link token made server-side, as with Plaid.
         form = {"item": item_id, "token": plaid_link_token_create(company=company), "redirect_uri": CALLBACK}

@@ -16,7 +16,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from . import control, plaid_api, rutter_api, stripe_api
-from .events import apply_events, plaid_sync_webhook, rutter_connection_webhook
+from .events import (
+    apply_events,
+    plaid_sync_webhook,
+    rutter_connection_webhook,
+    stripe_deauthorized_event,
+)
 from .faults import FaultInjector, Faults, SlidingWindowLimiter, parse_faults
 from .httpkit import Request, Response
 from .link_pages import rutter_link_js, rutter_linkstart
@@ -90,6 +95,7 @@ class SandboxServer:
         self.emitted: list[tuple[str, dict]] = []  # every webhook payload, delivered or not
         # Called with (provider, request, response) after each API exchange: contract checks.
         self.observers: list = []
+        self.oauth_codes_spent: list[str] = []  # Stripe authorization codes exchanged, in order
         self._deliverer: Deliverer | None = None
         self._initial_update_sent: set[str] = set()
         self._timers: list[threading.Timer] = []
@@ -171,6 +177,16 @@ class SandboxServer:
             timer.daemon = True
             self._timers.append(timer)
             timer.start()
+
+    def stripe_deauthorize(self, account_id: str) -> None:
+        """The account disconnects the platform in its Stripe dashboard: the platform loses access
+        (API calls answer 403 account_invalid) and gets account.application.deauthorized."""
+        with self.state.lock:
+            ss = self.state.stripe.get(account_id)
+            if ss is None:
+                raise KeyError(f"unknown Stripe account {account_id!r}")
+            ss.deauthorized = True
+        self.emit("stripe", stripe_deauthorized_event(account_id, self.credentials.stripe_client_id))
 
     def on_plaid_exchange(self, item) -> None:
         self.emit("plaid", plaid_sync_webhook(item.item.item_id))

@@ -20,6 +20,11 @@ class Credentials:
     stripe_secret_key: str = "sk_test_tieout_sandbox_platform_key"
     stripe_client_id: str = "ca_tieout_sandbox_client"
     stripe_webhook_secret: str = "whsec_tieout_sandbox_webhook_secret"
+    # The one redirect URI registered in the platform's Connect settings: Stripe's authorize page
+    # refuses any other (the default is where `make demo` serves the dashboard's callback).
+    stripe_redirect_uri: str = "http://127.0.0.1:8000/embed/connect/stripe/callback/"
+    # Only Stripe Extensions may ask scope=read_only; a platform asks read_write.
+    stripe_is_extension: bool = False
     plaid_client_id: str = "plaid_sandbox_client_id"
     plaid_secret: str = "plaid_sandbox_secret"
 
@@ -58,14 +63,31 @@ def _strip_world_only(bt: dict) -> dict:
     return {k: v for k, v in bt.items() if k != "payout"}
 
 
+def serve_payout(payout: dict) -> dict:
+    """A payout as Stripe shows it: `automatic` and `method` always present, and
+    `reconciliation_status` (stripe-python 16.1.0 `_payout.py`: completed | in_progress |
+    not_applicable) derived when the world leaves it out: manual payouts are `not_applicable`
+    (Stripe cannot say which balance transactions they paid out), automatic ones `in_progress`
+    until they are paid, then `completed`."""
+    served = dict(payout)
+    automatic = served.setdefault("automatic", True)
+    served.setdefault("method", "standard")
+    if "reconciliation_status" not in served:
+        served["reconciliation_status"] = ("not_applicable" if not automatic else
+                                           "completed" if served.get("status") in ("paid", "failed", "canceled")
+                                           else "in_progress")
+    return served
+
+
 class StripeState:
     def __init__(self, acct: StripeAccount):
         self.acct = acct
+        self.deauthorized = False  # the account disconnected the platform (account.application.deauthorized)
         by_created = lambda o: (o.get("created", 0), o["id"])  # noqa: E731
         # Stored oldest-first (new objects append); Stripe lists newest-first, so we read backwards.
         self.balance_transactions = Collection(sorted(acct.balance_transactions, key=by_created),
                                                "id", serve=_strip_world_only)
-        self.payouts = Collection(sorted(acct.payouts, key=by_created), "id")
+        self.payouts = Collection(sorted(acct.payouts, key=by_created), "id", serve=serve_payout)
         self.charges = Collection(sorted(acct.charges, key=by_created), "id")
         self.by_payout: dict[str, list[int]] = {}
         for i in self.balance_transactions.scan(0):
@@ -74,7 +96,9 @@ class StripeState:
     def _index(self, i: int) -> None:
         bt = self.balance_transactions.items[i]
         # A payout's own balance transaction (source = the payout) belongs to its list too.
-        for key in {bt.get("payout"), bt.get("source") if str(bt.get("source", "")).startswith("po_") else None}:
+        # (A failed payout's `payout_failure` also names it as source, but belongs to a later payout.)
+        own = bt.get("type") == "payout" and str(bt.get("source", "")).startswith("po_")
+        for key in {bt.get("payout"), bt.get("source") if own else None}:
             if key:
                 positions = self.by_payout.setdefault(key, [])
                 if i not in positions:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -28,6 +29,13 @@ if TYPE_CHECKING:
 
 MAX_LIMIT = 100
 RANGE_OPS = ("gt", "gte", "lt", "lte")
+# What Stripe answers to ?payout= naming a manual payout (HTTP 400, invalid_request_error, no
+# code or param; "transfers" is a leftover from before payouts and transfers split). The `payout`
+# parameter is "for automatic Stripe payouts only" (stripe-python 16.1.0,
+# params/_balance_transaction_list_params.py); the wording is as quoted by Stripe users, e.g.
+# https://github.com/singer-io/tap-stripe/pull/25 and https://github.com/proudcity/wp-proudcity/issues/993.
+MANUAL_PAYOUT_MESSAGE = ("Balance transaction history can only be filtered on automatic transfers, "
+                         "not manual.")
 
 
 def error(status: int, message: str, *, type_="invalid_request_error", code=None, param=None,
@@ -73,7 +81,7 @@ def handle_api(server: SandboxServer, req: Request) -> Response:
     account_id = req.header("stripe-account")
     with server.state.lock:
         acct = server.state.stripe.get(account_id) if account_id else None
-        if account_id and acct is None:
+        if account_id and (acct is None or acct.deauthorized):
             key = server.credentials.stripe_secret_key
             return error(403, f"The provided key '{key[:8]}{'*' * 12}{key[-4:]}' does not have access to "
                          f"account '{account_id}' (or that account does not exist). Application "
@@ -137,8 +145,11 @@ def _list(acct: StripeState, coll, req: Request, resource: str) -> Response:
                      code="parameter_invalid_integer", param="limit")
     if resource == "balance_transactions" and q.get("payout"):
         payout_id = q["payout"]
-        if acct.payouts.get(payout_id) is None:
+        payout = acct.payouts.get(payout_id)
+        if payout is None:
             return error(404, f"No such payout: '{payout_id}'", code="resource_missing", param="payout")
+        if not payout.get("automatic", True):
+            return error(400, MANUAL_PAYOUT_MESSAGE)
         positions = acct.by_payout.get(payout_id, [])
     else:
         positions = None  # every object: walk the stored order directly, no list building
@@ -202,6 +213,9 @@ def _token(server: SandboxServer, req: Request) -> Response:
                                    "error_description": "Only authorization_code is supported."})
     with server.state.lock:
         acct = server.state.stripe_by_code.get(form.get("code", ""))
+        if acct is not None:
+            acct.deauthorized = False  # authorizing again restores the platform's access
+            server.oauth_codes_spent.append(form.get("code", ""))
     if acct is None:
         return json_response(400, {"error": "invalid_grant",
                                    "error_description": f"Authorization code does not exist: {form.get('code', '')}"})
@@ -216,16 +230,35 @@ def _authorize(server: SandboxServer, req: Request) -> Response:
     params = {**req.query, **(req.form() if req.method == "POST" else {})}
     if params.get("client_id") != server.credentials.stripe_client_id:
         return html_response(400, "<h1>Invalid client_id</h1>")
-    redirect_uri = params.get("redirect_uri", "")
+    # Stripe requires redirect_uri to equal a registered one exactly and defaults to the one
+    # registered (stripe-python 16.1.0 `_oauth.py`); it cannot redirect anywhere else, so an
+    # unregistered one gets an error page, not a redirect.
+    registered = server.credentials.stripe_redirect_uri
+    redirect_uri = params.get("redirect_uri") or registered
+    if not redirect_uri or redirect_uri != registered:
+        return html_response(400, "<h1>invalid_redirect_uri</h1><p>Invalid redirect URI "
+                             f"'{escape(redirect_uri)}': it must match one registered in the "
+                             "platform's Connect settings exactly.</p>")
+    back = {"state": params.get("state", "")}
+    if params.get("response_type", "code") != "code":
+        back.update(error="unsupported_response_type", error_description="The only response_type is code.")
+        return redirect(_with_query(redirect_uri, back))
+    # "Only Extensions can use read_only" (https://stripe.com/docs/connect/oauth-changes-for-standard-platforms).
+    if params.get("scope") == "read_only" and not server.credentials.stripe_is_extension:
+        back.update(error="invalid_scope", error_description="Only Stripe Extensions may request the "
+                    "read_only scope; a platform requests read_write.")
+        return redirect(_with_query(redirect_uri, back))
     if req.method == "POST" and params.get("account"):
         acct = server.state.stripe.get(params["account"])
-        back = {"state": params.get("state", "")}
         if acct is None or not acct.acct.oauth_code:
             back.update(error="access_denied", error_description="The user denied your request")
         else:
             back.update(code=acct.acct.oauth_code, scope=params.get("scope") or "read_write")
-        sep = "&" if "?" in redirect_uri else "?"
-        return redirect(redirect_uri + sep + urlencode(back))
+        return redirect(_with_query(redirect_uri, back))
     from .link_pages import choose_page
     choices = [(a.acct.account_id, a.acct.account_id) for a in server.state.stripe.values()]
     return html_response(200, choose_page("Connect your Stripe account", choices, "account", params))
+
+
+def _with_query(uri: str, query: dict) -> str:
+    return uri + ("&" if "?" in uri else "?") + urlencode(query)

@@ -140,24 +140,25 @@ def _stripe(acct: dict, out: dict) -> None:
         )
     for bt in acct.get("balance_transactions") or []:
         cur = str(bt.get("currency") or "usd").upper()
-        row = stripe_map.balance_transaction_row(bt, source=cref)  # the product's mapping
-        gross, fee, net = row["amount"], row["fee"], row["net"]
         occurred = _unix_date(bt.get("created"))
-        out["items"].append(
-            PlatformItem(
-                ref=f"{cref}:{bt['id']}",
-                connection_ref=cref,
-                payout_ref=f"{cref}:{bt['payout']}" if bt.get("payout") else None,
-                kind=row["kind"],
-                gross=gross,
-                fee=fee,
-                net=net,
-                currency=cur,
-                occurred_on=occurred,
-                settled_on=_unix_date(bt.get("available_on")) or occurred,
-                raw_type=str(bt.get("type") or ""),
+        # The product's mapping, with the rows it derives (an Instant Payout's fee, a failed
+        # payout's debit); `payout` on a world balance transaction names its (automatic) payout.
+        for row in stripe_map.balance_transaction_rows(bt, source=cref):
+            out["items"].append(
+                PlatformItem(
+                    ref=f"{cref}:{row['external_id']}",
+                    connection_ref=cref,
+                    payout_ref=f"{cref}:{row['payout_external_id']}" if row["payout_external_id"] else None,
+                    kind=row["kind"],
+                    gross=row["amount"],
+                    fee=row["fee"],
+                    net=row["net"],
+                    currency=cur,
+                    occurred_on=occurred,
+                    settled_on=_unix_date(bt.get("available_on")) or occurred,
+                    raw_type=str(bt.get("type") or ""),
+                )
             )
-        )
 
 
 def _plaid(item: dict, out: dict) -> None:

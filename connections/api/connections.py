@@ -5,10 +5,6 @@ Plaid) or starts Stripe's OAuth flow. Linking does not sync: POST …/sync/ (or 
 scheduled poll, which picks up every connection pending its initial sync).
 """
 
-from urllib.parse import urlencode, urlsplit
-
-from django.conf import settings
-from django.core import signing
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -29,14 +25,8 @@ from connections.services import (
     connection_link_rutter,
     connection_link_stripe,
     stripe_oauth_start_url,
+    stripe_redirect_uri,
 )
-from connections.services.linking import stripe_oauth_state_company
-
-# The dashboard's own OAuth landing page (reconciliation/urls.py, mounted under /embed/).
-STRIPE_CALLBACK_PATH = "/embed/connect/stripe/callback/"
-# The dashboard's callback trusts only its own signed state (dashboard.views.connect); the
-# string is repeated here because connections may not import the dashboard app.
-DASHBOARD_STATE_SALT = "tieout.embed.connect"
 
 PROVIDER_ERRORS = {
     "400": OpenApiResponse(ErrorSerializer, description="invalid_public_token, or another refused link."),
@@ -132,38 +122,36 @@ class PlaidLinkApi(_LinkApi):
 class StripeOAuthStartApi(CompanyApi):
     """Where to send the user to link a Stripe account (Stripe Connect OAuth).
 
-    `redirect_uri` is where Stripe sends the user back: a page on one of your allowed origins
-    (then POST the `code` and `state` you receive to …/connections/stripe/), or this deployment's
-    own callback `/embed/connect/stripe/callback/`, which links the account itself.
+    Stripe sends the user back to the one redirect URI registered in the platform's Connect
+    settings (`STRIPE_REDIRECT_URI`; by default this deployment's own callback
+    `/embed/connect/stripe/callback/`, which links the account itself). If that is a page of
+    yours instead, POST the `code` and `state` it receives to …/connections/stripe/.
     """
 
     class StripeOAuthStartInput(serializers.Serializer):
-        redirect_uri = serializers.CharField(max_length=1000, help_text="An absolute http(s) URL.")
+        redirect_uri = serializers.CharField(max_length=1000, required=False, help_text=(
+            "Optional; if given it must be the registered redirect URI (Stripe accepts no other)."))
 
     class StripeOAuthStartOutput(serializers.Serializer):
         url = serializers.URLField(help_text="Stripe's authorize page; valid for 10 minutes.")
 
     @extend_schema(request=StripeOAuthStartInput, responses={200: StripeOAuthStartOutput})
     def post(self, request, *args, **kwargs):
-        redirect_uri = _valid(self.StripeOAuthStartInput, request.data)["redirect_uri"]
-        if _origin(redirect_uri) is None:
-            raise serializers.ValidationError({"redirect_uri": ["Enter an absolute http(s) URL."]})
-        own_callback = _own_callback(request)
-        if redirect_uri == own_callback:
-            state = signing.dumps({"c": self.company.pk, "p": "stripe"}, salt=DASHBOARD_STATE_SALT, compress=True)
-            redirect_uri = f"{own_callback}?{urlencode({'s': state})}"
-        elif _origin(redirect_uri) not in {_origin(o) for o in self.partner.allowed_origins} - {None}:
+        asked = _valid(self.StripeOAuthStartInput, request.data).get("redirect_uri")
+        registered = stripe_redirect_uri()
+        if asked and asked != registered:
             raise serializers.ValidationError({"redirect_uri": [
-                f"Must be on one of your allowed origins ({', '.join(self.partner.allowed_origins) or 'none'}) "
-                f"or this deployment's callback {own_callback}."
+                f"Stripe returns users only to the redirect URI registered for this deployment "
+                f"({registered or 'the one in the Stripe Connect settings'}); omit redirect_uri."
             ]})
         with provider_errors():
-            url = stripe_oauth_start_url(company=self.company, redirect_uri=redirect_uri)
+            # "p" lets the dashboard's callback finish the link when that is the registered URI.
+            url = stripe_oauth_start_url(company=self.company, extra={"p": "stripe"})
         return Response(self.StripeOAuthStartOutput({"url": url}).data)
 
 
 class StripeLinkApi(CompanyApi):
-    """Finish a Stripe link: the `code` and `state` Stripe sent to your redirect_uri."""
+    """Finish a Stripe link: the `code` and `state` Stripe sent to the registered redirect URI."""
 
     class StripeLinkInput(serializers.Serializer):
         code = serializers.CharField(max_length=500)
@@ -172,10 +160,8 @@ class StripeLinkApi(CompanyApi):
     @extend_schema(request=StripeLinkInput, responses={201: ConnectionOutput, **PROVIDER_ERRORS})
     def post(self, request, *args, **kwargs):
         data = _valid(self.StripeLinkInput, request.data)
-        with provider_errors():
-            if stripe_oauth_state_company(state=data["state"]).pk != self.company.pk:
-                raise LinkError("state_invalid", "This Stripe link was started for another company.")
-            connection = connection_link_stripe(state=data["state"], code=data["code"])
+        with provider_errors():  # a state of another company: 400 state_company_mismatch
+            connection = connection_link_stripe(company=self.company, state=data["state"], code=data["code"])
         return Response(ConnectionOutput(connection).data, status=status.HTTP_201_CREATED)
 
 
@@ -243,22 +229,6 @@ def _connection(view) -> Connection:
     if connection is None:
         raise NotFound("No connection with this id.")
     return connection
-
-
-def _own_callback(request) -> str:
-    base = getattr(settings, "TIEOUT_PUBLIC_URL", "") or request.build_absolute_uri("/")
-    return base.rstrip("/") + STRIPE_CALLBACK_PATH
-
-
-def _origin(url: str) -> tuple[str, str] | None:
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    try:
-        port = parts.port or {"http": 80, "https": 443}[parts.scheme.lower()]
-    except ValueError:
-        return None
-    return parts.scheme.lower(), f"{(parts.hostname or '').lower()}:{port}"
 
 
 def _valid(serializer_class, data) -> dict:

@@ -17,9 +17,23 @@ Payout item row (`balance_transaction_row`) — same shape as Rutter's payout it
     description}]). The payout's own balance transaction (kind "payout") is in the list Stripe
     returns for ?payout=: it is the transfer itself, not an item to sum into the payout's gross.
 
+Rows derived from one balance transaction (`balance_transaction_rows`), external ids suffixed:
+- `<txn>:fee` — a payout's own balance transaction that carries a fee (an Instant Payout's
+  "Instant Payout fee", `fee_details` type stripe_fee): kind "fee", amount −fee. The payout row
+  itself (kind "payout") is left out of booking, so without this row the fee would never reach
+  the books. It follows the payout row's link (only automatic payouts have one).
+- `<txn>:payout` — for `payout_failure` / `payout_cancel` (+X: a failed or canceled payout's money
+  back in the balance, part of a later payout's sum, kind "reserve_release"): the failed payout's
+  own debit of the balance (−X, kind "reserve_hold", never linked to a payout). A failed payout
+  never reaches the bank, so no deposit entry ever takes its money out of the clearing account;
+  the pair books X into "Reserves held by platforms" and out again, and the later payout's
+  breakdown adds up (its items include the +X). Stripe's own `payout_minimum_balance_hold` /
+  `_release` (https://docs.stripe.com/changelog/acacia/2024-12-18/payout-minimum-balance) are the
+  same movement and map to the same kinds.
+
 Payout row (`payout_row`): source, external_id (po_...), amount (Decimal: + to the bank,
 − a debit), currency, status, provider_status, automatic, arrived_at (arrival_date),
-created_at, method, balance_transaction_id, failure_code.
+created_at, method, balance_transaction_id, failure_code, reconciliation_status.
 """
 
 from __future__ import annotations
@@ -47,6 +61,15 @@ _CATEGORIES = {
     "risk_reserved_funds": "reserve_hold",
     "other_adjustment": "adjustment",
 }
+# Types that decide the kind whatever their reporting_category (a failed payout's balance
+# transaction is reporting_category "payout_reversal", which is otherwise a payout movement).
+_TYPE_FIRST = {
+    "payout_failure": "reserve_hold",  # signed: + (money back) becomes reserve_release
+    "payout_cancel": "reserve_hold",
+    "payout_minimum_balance_hold": "reserve_hold",
+    "payout_minimum_balance_release": "reserve_hold",
+}
+RETURNED_PAYOUT_TYPES = ("payout_failure", "payout_cancel")
 _TYPES = {
     "charge": "sale",
     "payment": "sale",
@@ -83,7 +106,7 @@ def stripe_amount(value, currency: str) -> Decimal:
 def balance_transaction_kind(bt: dict[str, Any]) -> str:
     category = (bt.get("reporting_category") or "").lower()
     provider_type = (bt.get("type") or "").lower()
-    kind = _CATEGORIES.get(category) or _TYPES.get(provider_type, "other")
+    kind = _TYPE_FIRST.get(provider_type) or _CATEGORIES.get(category) or _TYPES.get(provider_type, "other")
     if kind == "reserve_hold" and (bt.get("amount") or 0) > 0:
         kind = "reserve_release"
     return kind
@@ -130,6 +153,30 @@ def balance_transaction_row(
     }
 
 
+def balance_transaction_rows(
+    bt: dict[str, Any], *, source: str, payout_external_id: str | None = None
+) -> list[dict[str, Any]]:
+    """The item row of a balance transaction, plus the rows derived from it (module docstring)."""
+    row = balance_transaction_row(bt, source=source, payout_external_id=payout_external_id)
+    rows = [row]
+    provider_type = (bt.get("type") or "").lower()
+    if provider_type == "payout" and row["fee"]:
+        rows.append({**row, "external_id": f"{row['external_id']}:fee", "kind": "fee",
+                     "amount": -row["fee"], "fee": row["fee"] * 0, "net": -row["fee"],
+                     "description": _fee_description(row)})
+    elif provider_type in RETURNED_PAYOUT_TYPES and row["amount"] > 0:
+        rows.append({**row, "external_id": f"{row['external_id']}:payout", "kind": "reserve_hold",
+                     "amount": -row["amount"], "fee": row["fee"] * 0, "net": -row["amount"],
+                     "fee_details": [], "payout_external_id": None,
+                     "description": f"Payout {row['source_object_id'] or ''} did not reach the bank".replace("  ", " ")})
+    return rows
+
+
+def _fee_description(row: dict[str, Any]) -> str:
+    details = [d["description"] for d in row["fee_details"] if d.get("description")]
+    return ", ".join(details) or f"Fee of payout {row['source_object_id'] or row['external_id']}"
+
+
 def payout_row(payout: dict[str, Any], *, source: str) -> dict[str, Any]:
     currency = currency_of(payout.get("currency"))
     balance_transaction = payout.get("balance_transaction")
@@ -148,5 +195,6 @@ def payout_row(payout: dict[str, Any], *, source: str) -> dict[str, Any]:
         "method": payout.get("method"),
         "balance_transaction_id": balance_transaction,
         "failure_code": payout.get("failure_code"),
+        "reconciliation_status": payout.get("reconciliation_status"),
         "description": payout.get("description") or "",
     }

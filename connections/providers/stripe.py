@@ -6,10 +6,19 @@ with `limit` (≤ 100) + `starting_after=<last id>` while `has_more` is true. Er
 `{"error": {"type", "code", "message", ...}}` with the id in the `Request-Id` header; the
 `Stripe-Should-Retry` header, when present, overrides our own retry decision.
 
+Every request carries `Stripe-Version: API_VERSION`, so the shapes we map never change under us
+when the platform account's default version is upgraded in Stripe's dashboard. It is the version
+stripe-python 16.1.0 pins (`stripe/_api_version.py`: `_ApiVersion.CURRENT`), so Tieout's own
+client and the official SDK (tests/contracts) ask the same question.
+
 OAuth (Standard accounts): the user is sent to {connect}/oauth/authorize?response_type=code&
 client_id=ca_...&scope=...&state=...&redirect_uri=...; Stripe redirects back with `code`,
 which POST {connect}/oauth/token (grant_type=authorization_code) exchanges for
 `stripe_user_id` — the account id we keep. OAuth errors are `{"error", "error_description"}`.
+`redirect_uri` must equal one registered in the platform's Connect settings exactly, and
+`scope=read_only` is for Extensions only: a platform asks `read_write`
+(https://stripe.com/docs/connect/oauth-changes-for-standard-platforms; stripe-python 16.1.0
+`_oauth.py` docstrings).
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ from connections.providers.http import (
 from connections.providers.pages import Page
 
 MAX_PAGE_SIZE = 100
+API_VERSION = "2026-10-28.endive"
 
 _CODE_CLASSES: dict[str, type[ProviderError]] = {
     # The platform no longer has access to the connected account (deauthorized).
@@ -42,6 +52,9 @@ _CODE_CLASSES: dict[str, type[ProviderError]] = {
     "invalid_grant": AuthError,
     "invalid_client": AuthError,
     "invalid_request": ProviderError,
+    "invalid_scope": ProviderError,
+    "unsupported_grant_type": ProviderError,
+    "unsupported_response_type": ProviderError,
 }
 
 
@@ -108,7 +121,7 @@ class StripeClient(ProviderClient):
         connect_base: str,
         secret_key: str,
         client_id: str = "",
-        api_version: str | None = None,
+        api_version: str = API_VERSION,
         retry: RetryPolicy | None = None,
         limiter=None,
         **transport_options,
@@ -116,10 +129,8 @@ class StripeClient(ProviderClient):
         self.api_base = api_base.rstrip("/")
         self.connect_base = connect_base.rstrip("/")
         self.client_id = client_id
-        self._secret_key = secret_key
-        headers = {"Authorization": f"Bearer {secret_key}"}
-        if api_version:
-            headers["Stripe-Version"] = api_version
+        self.api_version = api_version
+        headers = {"Authorization": f"Bearer {secret_key}", "Stripe-Version": api_version}
         self.transport = Transport(
             provider=self.provider,
             base_url=self.api_base,
@@ -133,24 +144,24 @@ class StripeClient(ProviderClient):
     # -- Connect OAuth ------------------------------------------------------------------------
 
     def oauth_authorize_url(
-        self, *, state: str, redirect_uri: str, scope: str = "read_only"
+        self, *, state: str, redirect_uri: str | None, scope: str = "read_write"
     ) -> str:
-        """Where to send the user to link their Stripe account; `state` must be ours and signed."""
-        query = urlencode(
-            {
-                "response_type": "code",
-                "client_id": self.client_id,
-                "scope": scope,
-                "state": state,
-                "redirect_uri": redirect_uri,
-            }
-        )
+        """Where to send the user to link their Stripe account; `state` must be ours and signed.
+
+        Without `redirect_uri` Stripe uses the first one registered in the platform's settings.
+        """
+        params = {"response_type": "code", "client_id": self.client_id, "scope": scope, "state": state}
+        if redirect_uri:
+            params["redirect_uri"] = redirect_uri
+        query = urlencode(params)
         return f"{self.connect_base}/oauth/authorize?{query}"
 
     def oauth_exchange_code(self, code: str) -> dict[str, Any]:
         """POST /oauth/token -> {stripe_user_id, scope, livemode, token_type, ...}.
 
-        A code is single-use, so this is retried only when Stripe cannot have seen it.
+        A code is single-use, so this is retried only when Stripe cannot have seen it. The platform
+        key authenticates as `Authorization: Bearer`, as stripe-python sends it (no
+        `client_secret` form field).
         """
         return self.transport.request_json(
             "POST",
@@ -159,7 +170,6 @@ class StripeClient(ProviderClient):
             data={
                 "grant_type": "authorization_code",
                 "code": code,
-                "client_secret": self._secret_key,
             },
             idempotent=False,
         )

@@ -21,6 +21,7 @@ from ledger.services import chart_of_accounts_create, clearing_account_for
 
 STRIPE_STATE_SALT = "tieout.connections.stripe-oauth"
 STRIPE_STATE_MAX_AGE = 600  # seconds a user may spend on Stripe's authorize page
+STRIPE_CALLBACK_PATH = "/embed/connect/stripe/callback/"  # the dashboard's callback (dashboard/urls.py)
 
 
 class LinkError(ValueError):
@@ -64,29 +65,55 @@ def connection_link_rutter(*, company: Company, public_token: str) -> Connection
     )
 
 
-def stripe_oauth_start_url(*, company: Company, redirect_uri: str) -> str:
-    """Where to send the user to link a Stripe account; `state` is signed and bound to `company`."""
-    state = signing.dumps({"company": company.pk}, salt=STRIPE_STATE_SALT, compress=True)
+def stripe_redirect_uri() -> str:
+    """The one redirect URI registered with Stripe: `STRIPE_REDIRECT_URI`, else this deployment's
+    own callback under `TIEOUT_PUBLIC_URL`, else "" (Stripe then uses the one registered)."""
+    explicit = getattr(settings, "STRIPE_REDIRECT_URI", "")
+    public = getattr(settings, "TIEOUT_PUBLIC_URL", "")
+    return explicit or (public.rstrip("/") + STRIPE_CALLBACK_PATH if public else "")
+
+
+def stripe_oauth_start_url(*, company: Company, extra: dict | None = None) -> str:
+    """Where to send the user to link a Stripe account.
+
+    Stripe sends the user back to the one registered redirect URI (an exact match is required,
+    so it carries no query of ours); everything Tieout needs back rides in Stripe's `state`,
+    signed and bound to `company`: `extra` is the caller's own data (say, the dashboard's), handed
+    back by `stripe_oauth_state_read`.
+    """
+    payload = {"company": company.pk, **({"extra": extra} if extra else {})}
+    state = signing.dumps(payload, salt=STRIPE_STATE_SALT, compress=True)
     with client_for("stripe") as client:
-        return client.oauth_authorize_url(state=state, redirect_uri=redirect_uri)
+        return client.oauth_authorize_url(state=state, redirect_uri=stripe_redirect_uri() or None,
+                                          scope="read_write")
 
 
-def stripe_oauth_state_company(*, state: str) -> Company:
+def stripe_oauth_state_read(state: str) -> dict:
+    """Verify a `state` Stripe handed back: {"company": Company, "extra": dict}.
+
+    Raises LinkError `state_expired` (older than STRIPE_STATE_MAX_AGE) or `state_invalid`.
+    """
     try:
         payload = signing.loads(state, salt=STRIPE_STATE_SALT, max_age=STRIPE_STATE_MAX_AGE)
     except signing.SignatureExpired as exc:
         raise LinkError("state_expired", "the Stripe link took too long; start again") from exc
     except signing.BadSignature as exc:
         raise LinkError("state_invalid", "the Stripe link state is not ours") from exc
-    company = Company.objects.filter(pk=payload.get("company")).first()
+    company = Company.objects.select_related("partner").filter(pk=payload.get("company")).first()
     if company is None:
         raise LinkError("state_invalid", "the Stripe link state names no company")
-    return company
+    extra = payload.get("extra")
+    return {"company": company, "extra": extra if isinstance(extra, dict) else {}}
 
 
-def connection_link_stripe(*, state: str, code: str) -> Connection:
-    """The OAuth callback: verify our signed state, then exchange the single-use code."""
-    company = stripe_oauth_state_company(state=state)
+def connection_link_stripe(*, company: Company, state: str, code: str) -> Connection:
+    """The OAuth callback: verify our signed state names `company`, then spend the single-use code.
+
+    A state started for another company (leaked, or replayed by someone else) is refused before
+    the code is spent or anything saved: it must never link an account into `company`.
+    """
+    if stripe_oauth_state_read(state)["company"].pk != company.pk:
+        raise LinkError("state_company_mismatch", "This Stripe link was started for another company.")
     with client_for("stripe") as client:
         result = client.oauth_exchange_code(code)
         account_id = result["stripe_user_id"]

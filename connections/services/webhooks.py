@@ -147,7 +147,19 @@ def _process_rutter(connection: Connection, payload: dict) -> None:
 
 def _process_stripe(connection: Connection, payload: dict) -> None:
     obj = (payload.get("data") or {}).get("object") or {}
-    if (payload.get("type") or "").startswith("payout.") and obj.get("id"):
+    event_type = payload.get("type") or ""
+    if event_type == "account.application.deauthorized":
+        # The account disconnected our platform in its Stripe dashboard. The event's top-level
+        # `account` named the connection; `data.object` is our own application (ca_…), not the
+        # account (stripe-python 16.1.0 `_event.py`, `_application.py`).
+        from connections.services.linking import connection_disconnect
+
+        connection_disconnect(connection=connection, reason="the account disconnected Tieout in Stripe "
+                              "(account.application.deauthorized)")
+        return
+    # payout.paid / .failed / .updated / .canceled / .reconciliation_completed: re-read the payout
+    # (status, reconciliation_status) and, for an automatic one, what it paid out.
+    if event_type.startswith("payout.") and obj.get("id"):
         connection_refresh_object(connection=connection, kind="payout", object_id=obj["id"])
     else:  # refunds and disputes land in a later payout: pick up whatever is new
         connection_sync(connection=connection)

@@ -18,7 +18,6 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 from django_q.tasks import async_task
 
-from companies.models import Company
 from connections.selectors import sync_progress
 from connections.services.linking import (
     LinkError,
@@ -113,10 +112,10 @@ def connect_callback(request, provider: str):
         raise Http404
     try:
         state = stripe_oauth_state_read(request.GET.get("state", ""))
-    except LinkError as exc:
-        return _done(request, None, error=str(exc), status=400)
-    company = Company.objects.select_related("partner").filter(pk=state.get("c")).first()
-    if company is None or state.get("p") != "stripe":
+    except LinkError:
+        return _done(request, None, error="This connect link has expired. Start again from the dashboard.", status=400)
+    company = state["company"]
+    if state["extra"].get("p") != "stripe":
         return _done(request, None, error="This connect link is not valid.", status=400)
     if request.GET.get("error"):
         return _done(request, company, error=request.GET.get("error_description") or "The connection was cancelled.")

@@ -78,12 +78,17 @@ def test_it_answers_502_when_the_provider_is_down(alice, alice_api):
     assert response.json()["error"]["code"] == "provider_unavailable"
 
 
-def test_it_starts_stripe_oauth_on_an_allowed_origin_and_finishes_the_link(alice, alice_api):
-    response = alice_api.post(v1(alice.company, "connections/stripe/oauth-url/"),
-                              {"redirect_uri": "http://127.0.0.1:8001/stripe/back"})
+def _registered() -> str:
+    from django.conf import settings
+
+    return settings.STRIPE_REDIRECT_URI
+
+
+def test_it_starts_stripe_oauth_to_the_registered_redirect_uri_and_finishes_the_link(alice, alice_api):
+    response = alice_api.post(v1(alice.company, "connections/stripe/oauth-url/"), {})
     assert response.status_code == 200, response.content
     query = parse_qs(urlsplit(response.json()["url"]).query)
-    assert query["redirect_uri"] == ["http://127.0.0.1:8001/stripe/back"]
+    assert query["redirect_uri"] == [_registered()] and query["scope"] == ["read_write"]
     linked = alice_api.post(v1(alice.company, "connections/stripe/"),
                             {"code": "ac_api_code", "state": query["state"][0]})
     assert linked.status_code == 201, linked.content
@@ -91,33 +96,48 @@ def test_it_starts_stripe_oauth_on_an_allowed_origin_and_finishes_the_link(alice
 
 
 def test_it_refuses_a_stripe_state_of_another_company(alice, bob, alice_api, bob_api):
-    url = bob_api.post(v1(bob.company, "connections/stripe/oauth-url/"),
-                       {"redirect_uri": "http://127.0.0.1:8002/back"}).json()["url"]
+    url = bob_api.post(v1(bob.company, "connections/stripe/oauth-url/"), {}).json()["url"]
     state = parse_qs(urlsplit(url).query)["state"][0]
     response = alice_api.post(v1(alice.company, "connections/stripe/"), {"code": "ac_api_code", "state": state})
     assert response.status_code == 400
-    assert response.json()["error"]["code"] == "state_invalid"
+    assert response.json()["error"]["code"] == "state_company_mismatch"
     assert not Connection.objects.exists()
 
 
-def test_it_refuses_a_redirect_uri_off_the_partners_origins(alice, alice_api):
-    for uri in ("javascript:alert(1)", "/relative", "https://evil.example/cb", "http://127.0.0.1:8002/cb", "http://127.0.0.1:8001.evil.example/"):
+def test_it_refuses_a_redirect_uri_stripe_would_refuse(alice, alice_api):
+    # Stripe accepts only the registered redirect URI, exactly (no query of ours appended).
+    for uri in ("https://evil.example/cb", "http://127.0.0.1:8001/stripe/back", _registered() + "?s=1"):
         response = alice_api.post(v1(alice.company, "connections/stripe/oauth-url/"), {"redirect_uri": uri})
         assert response.status_code == 400, uri
         assert "redirect_uri" in response.json()["error"]["details"]
+    same = alice_api.post(v1(alice.company, "connections/stripe/oauth-url/"), {"redirect_uri": _registered()})
+    assert same.status_code == 200
 
 
-def test_it_accepts_the_deployments_own_callback_which_links_the_account(alice, alice_api):
+def test_it_links_the_account_at_the_deployments_own_callback(alice, alice_api):
     callback = "http://testserver/embed/connect/stripe/callback/"
-    response = alice_api.post(v1(alice.company, "connections/stripe/oauth-url/"), {"redirect_uri": callback})
+    with override_settings(STRIPE_REDIRECT_URI="", TIEOUT_PUBLIC_URL="http://testserver"):
+        response = alice_api.post(v1(alice.company, "connections/stripe/oauth-url/"), {})
     assert response.status_code == 200, response.content
     query = parse_qs(urlsplit(response.json()["url"]).query)
-    back = query["redirect_uri"][0]
-    assert back.startswith(callback + "?s=")
+    assert query["redirect_uri"] == [callback]
     # Stripe sends the user back there with its code and our state: the dashboard links it.
-    landed = Client().get(back + "&" + f"code=ac_api_code&state={query['state'][0]}".replace("+", "%2B"))
+    landed = Client().get(callback, {"code": "ac_api_code", "state": query["state"][0]})
     assert landed.status_code == 200, landed.content[:500]
     assert Connection.objects.get(company=alice.company).provider == "stripe"
+
+
+def test_the_dashboards_callback_refuses_a_state_that_is_not_ours(alice, alice_api):
+    callback = "http://testserver/embed/connect/stripe/callback/"
+    landed = Client().get(callback, {"code": "ac_api_code", "state": "forged"})
+    assert landed.status_code == 400
+    # A state for the partner API's own page (no "p") is not the dashboard's to finish either.
+    from connections.services import stripe_oauth_start_url
+
+    url = stripe_oauth_start_url(company=alice.company)
+    landed = Client().get(callback, {"code": "ac_api_code", "state": parse_qs(urlsplit(url).query)["state"][0]})
+    assert landed.status_code == 400
+    assert not Connection.objects.exists()
 
 
 def test_it_disconnects_without_deleting_books(alice, alice_api):

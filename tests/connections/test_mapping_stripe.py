@@ -6,7 +6,12 @@ from decimal import Decimal
 import pytest
 
 from connections.mapping.common import MappingError
-from connections.mapping.stripe import balance_transaction_row, payout_row, stripe_amount
+from connections.mapping.stripe import (
+    balance_transaction_row,
+    balance_transaction_rows,
+    payout_row,
+    stripe_amount,
+)
 
 SRC = "stripe:acct_1"
 
@@ -203,3 +208,34 @@ def test_it_keeps_an_unknown_payout_status():
         {"id": "po_2", "amount": -500, "currency": "eur", "status": "held_for_review"}, source=SRC
     )
     assert (row["status"], row["amount"]) == ("held_for_review", Decimal("-5.00"))
+
+
+def test_it_books_an_instant_payouts_fee_as_a_row_of_its_own():
+    own = bt(id="txn_po", type="payout", reporting_category="payout", amount=-9505, fee=145, net=-9650,
+             source="po_instant", fee_details=[{"amount": 145, "currency": "usd", "type": "stripe_fee",
+                                                "description": "Instant Payout fee"}])
+    payout_itself, fee = balance_transaction_rows(own, source=SRC)
+    assert (payout_itself["kind"], payout_itself["amount"], payout_itself["fee"]) == ("payout", Decimal("-95.05"), Decimal("1.45"))
+    assert fee["external_id"] == "txn_po:fee" and fee["kind"] == "fee"
+    assert (fee["amount"], fee["fee"], fee["net"]) == (Decimal("-1.45"), Decimal("0.00"), Decimal("-1.45"))
+    assert fee["description"] == "Instant Payout fee" and fee["source_object_id"] == "po_instant"
+    # A payout without a fee is one row, as before.
+    assert len(balance_transaction_rows(bt(type="payout", reporting_category="payout", amount=-500, fee=0,
+                                           net=-500, fee_details=[]), source=SRC)) == 1
+
+
+def test_it_maps_a_failed_payouts_returned_money_as_released_and_its_debit_as_held():
+    back = bt(id="txn_fail", type="payout_failure", reporting_category="payout_reversal", amount=5766,
+              fee=0, net=5766, source="po_failed", fee_details=[])
+    returned, debit = balance_transaction_rows(back, source=SRC, payout_external_id="po_next")
+    assert (returned["kind"], returned["amount"], returned["payout_external_id"]) == (
+        "reserve_release", Decimal("57.66"), "po_next")
+    assert (debit["external_id"], debit["kind"], debit["amount"], debit["net"]) == (
+        "txn_fail:payout", "reserve_hold", Decimal("-57.66"), Decimal("-57.66"))
+    assert debit["payout_external_id"] is None
+    for type_, amount, kind in (("payout_cancel", 100, "reserve_release"),
+                                ("payout_minimum_balance_hold", -100, "reserve_hold"),
+                                ("payout_minimum_balance_release", 100, "reserve_release")):
+        row = balance_transaction_row(bt(type=type_, reporting_category="payout", amount=amount, fee=0,
+                                         net=amount), source=SRC)
+        assert row["kind"] == kind, type_

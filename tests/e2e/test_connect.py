@@ -6,6 +6,7 @@ import pytest
 from connections.models import Connection
 from sandbox.onboarding import sandbox_provider_settings
 from sandbox.server import SandboxServer
+from sandbox.state import Credentials
 from sandbox.world import world_from_dict
 from tests.e2e.conftest import after_swap, open_dashboard, screenshot
 from tests.sandbox.conftest import ACCT, ITEM, build_world
@@ -14,9 +15,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def sandbox(settings):
-    """A sandbox world with a Stripe account and a Plaid item; Tieout's real clients point at it."""
-    with SandboxServer(world_from_dict(build_world())) as server:
+def sandbox(settings, live_server):
+    """A sandbox world with a Stripe account and a Plaid item; Tieout's real clients point at it.
+    Its Stripe platform has the live server's callback registered as its one redirect URI."""
+    credentials = Credentials(stripe_redirect_uri=f"{live_server.url}/embed/connect/stripe/callback/")
+    with SandboxServer(world_from_dict(build_world()), credentials=credentials) as server:
         for name, value in sandbox_provider_settings(server).items():
             setattr(settings, name, value)
         settings.SYNC_ENQUEUE_RECONCILIATION = False

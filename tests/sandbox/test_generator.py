@@ -73,8 +73,37 @@ def test_it_makes_every_stripe_payout_equal_its_balance_transactions(worlds):
                 own = [b for b in bts if b["id"] == payout["balance_transaction"]]
                 items = [b for b in bts if b["id"] != payout["balance_transaction"]]
                 assert len(own) == 1 and own[0]["amount"] == -payout["amount"] and own[0]["type"] == "payout"
+                assert own[0]["net"] == own[0]["amount"] - own[0]["fee"]
+                if not payout["automatic"]:  # an Instant Payout: a fee on top, nothing itemized
+                    assert payout["method"] == "instant" and own[0]["fee"] > 0 and not items
+                    assert own[0]["fee_details"][0]["description"] == "Instant Payout fee"
+                    continue
+                assert own[0]["fee"] == 0
                 assert sum(b["net"] for b in items) == payout["amount"]
                 assert all(b["net"] == b["amount"] - b["fee"] and b["currency"] == "usd" for b in items)
+
+
+def test_it_makes_instant_and_failed_payouts_whose_money_comes_back(worlds):
+    kinds = set()
+    for _, _, truth, state in worlds:
+        deposited = {p for answer in truth["deposits"].values() for p in answer.get("payouts", [])}
+        deposited |= set(truth["payouts_not_deposited"])  # on its way on the world's last day
+        for ss in state.stripe.values():
+            ref = f"stripe:{ss.acct.account_id}"
+            for payout in live(ss.payouts):
+                if not payout["automatic"]:
+                    kinds.add("instant")
+                    assert f"{ref}:{payout['id']}" in deposited
+                if payout["status"] == "failed":
+                    kinds.add("failed")
+                    assert f"{ref}:{payout['id']}" not in deposited  # it never reaches the bank, nor ever will
+                    back = ss.balance_transactions.get(payout["failure_balance_transaction"])
+                    assert back["type"] == "payout_failure" and back["amount"] == payout["amount"]
+                    assert back["source"] == payout["id"]
+                    later = [p for p, positions in ss.by_payout.items()
+                             if ss.balance_transactions.position[back["id"]] in positions]
+                    assert later and later != [payout["id"]]  # paid out again by a later payout
+    assert kinds == {"instant", "failed"}
 
 
 def test_it_writes_truth_consistent_with_the_world(worlds):
@@ -87,7 +116,7 @@ def test_it_writes_truth_consistent_with_the_world(worlds):
                             for p in live(rs.payouts)})
         for ss in state.stripe.values():
             payouts.update({f"stripe:{ss.acct.account_id}:{p['id']}": (D(p["amount"]) / 100, "USD")
-                            for p in live(ss.payouts)})
+                            for p in live(ss.payouts) if p["status"] != "failed"})  # failed: never deposited
         seen = []
         for ref, answer in truth["deposits"].items():
             bank = posted[ref.removeprefix("plaid:")]

@@ -87,11 +87,104 @@ def test_it_exchanges_an_oauth_code(sandbox):
 
 def test_it_redirects_back_from_the_authorize_page_with_code_and_state(sandbox):
     params = {"client_id": sandbox.credentials.stripe_client_id, "state": "xyz",
-              "redirect_uri": "http://app.test/cb", "response_type": "code", "scope": "read_write"}
+              "redirect_uri": sandbox.credentials.stripe_redirect_uri, "response_type": "code",
+              "scope": "read_write"}
     page = httpx.get(sandbox.stripe_connect_base + "/oauth/authorize", params=params)
     assert page.status_code == 200 and "<form" in page.text
     resp = httpx.post(sandbox.stripe_connect_base + "/oauth/authorize?" + httpx.QueryParams(params).__str__(),
                       data={"account": ACCT})
     assert resp.status_code == 302
+    assert resp.headers["location"].startswith(sandbox.credentials.stripe_redirect_uri + "?")
     back = parse_qs(urlsplit(resp.headers["location"]).query)
     assert back["code"] == ["ac_test_code"] and back["state"] == ["xyz"]
+
+
+def _authorize(sandbox, **params):
+    query = {"client_id": sandbox.credentials.stripe_client_id, "state": "xyz", "response_type": "code",
+             "scope": "read_write", **params}
+    return httpx.get(sandbox.stripe_connect_base + "/oauth/authorize", params=query)
+
+
+def test_it_refuses_a_redirect_uri_that_is_not_the_registered_one(sandbox):
+    registered = sandbox.credentials.stripe_redirect_uri
+    for uri in ("http://app.test/cb", registered + "?s=ours", registered.rstrip("/")):
+        page = _authorize(sandbox, redirect_uri=uri)
+        # Stripe cannot redirect to it: an error page, not a redirect.
+        assert page.status_code == 400 and "invalid_redirect_uri" in page.text, uri
+    assert _authorize(sandbox, redirect_uri=registered).status_code == 200
+    assert _authorize(sandbox).status_code == 200  # none given: the registered one
+
+
+def test_it_refuses_read_only_scope_for_a_platform(sandbox):
+    resp = _authorize(sandbox, scope="read_only")
+    assert resp.status_code == 302
+    back = parse_qs(urlsplit(resp.headers["location"]).query)
+    assert back["error"] == ["invalid_scope"] and back["state"] == ["xyz"]
+    assert "read_write" in back["error_description"][0]
+
+
+def test_it_answers_token_errors_as_oauth_errors(sandbox):
+    key = sandbox.credentials.stripe_secret_key
+    bad = httpx.post(sandbox.stripe_connect_base + "/oauth/token", headers={"Authorization": f"Bearer {key}"},
+                     data={"grant_type": "authorization_code", "code": "ac_nope"})
+    assert bad.status_code == 400
+    assert bad.json() == {"error": "invalid_grant", "error_description": "Authorization code does not exist: ac_nope"}
+
+
+def _manual_payout(sandbox, payout_id="po_manual", **fields):
+    payout = {"id": payout_id, "object": "payout", "amount": 9505, "currency": "usd", "status": "paid",
+              "created": 1741300000, "arrival_date": 1741300000, "automatic": False, "method": "instant",
+              **fields}
+    with sandbox.state.lock:
+        sandbox.state.stripe[ACCT].payouts.upsert(payout)
+    return payout
+
+
+def test_it_refuses_to_list_what_a_manual_payout_paid_out_as_stripe_does(sandbox, stripe):
+    _manual_payout(sandbox)
+    resp = stripe.get("/v1/balance_transactions", params={"payout": "po_manual"})
+    # Exactly Stripe's answer: 400, invalid_request_error, this message, no code and no param.
+    assert resp.status_code == 400
+    assert resp.json() == {"error": {
+        "message": "Balance transaction history can only be filtered on automatic transfers, not manual.",
+        "type": "invalid_request_error"}}
+    assert stripe.get("/v1/balance_transactions", params={"payout": "po_1"}).status_code == 200
+
+
+def test_it_serves_reconciliation_status(sandbox, stripe):
+    _manual_payout(sandbox)
+    with sandbox.state.lock:
+        sandbox.state.stripe[ACCT].payouts.upsert({**sandbox.state.stripe[ACCT].payouts.get("po_2"),
+                                                   "status": "in_transit"})
+    served = {p["id"]: p for p in stripe.get("/v1/payouts").json()["data"]}
+    assert served["po_manual"]["reconciliation_status"] == "not_applicable"
+    assert served["po_2"]["reconciliation_status"] == "in_progress"  # until it is paid
+    assert served["po_1"]["reconciliation_status"] == "completed"
+    assert (served["po_1"]["automatic"], served["po_1"]["method"]) == (True, "standard")
+    assert stripe.get("/v1/payouts/po_manual").json()["method"] == "instant"
+
+
+def test_it_sends_payout_reconciliation_completed_when_a_payout_is_paid(sandbox):
+    from sandbox.events import apply_event
+
+    po = sandbox.state.stripe[ACCT].payouts.get("po_1")
+    moving = {"at": "2025-03-29T00:00:00Z", "provider": "stripe", "connection": ACCT, "op": "upsert",
+              "kind": "payout", "object": {**po, "status": "in_transit", "reconciliation_status": "in_progress"}}
+    assert [p["type"] for _, _, p in apply_event(sandbox.state, moving)] == ["payout.updated"]
+    paid = {**moving, "object": {**po, "status": "paid", "reconciliation_status": "completed"}}
+    events = [p for _, _, p in apply_event(sandbox.state, paid)]
+    assert [e["type"] for e in events] == ["payout.paid", "payout.reconciliation_completed"]
+    assert events[1]["account"] == ACCT and events[1]["data"]["object"]["reconciliation_status"] == "completed"
+
+
+def test_it_deauthorizes_an_account_with_an_event_and_no_more_access(sandbox, stripe):
+    resp = httpx.post(f"{sandbox.base_url}/_sandbox/stripe/{ACCT}/deauthorize")
+    assert resp.status_code == 200
+    (provider, event), = sandbox.emitted
+    assert provider == "stripe" and event["type"] == "account.application.deauthorized"
+    assert event["account"] == ACCT
+    assert event["data"]["object"] == {"id": sandbox.credentials.stripe_client_id, "object": "application",
+                                       "name": "Tieout sandbox platform"}
+    denied = stripe.get("/v1/payouts")
+    assert denied.status_code == 403 and denied.json()["error"]["code"] == "account_invalid"
+    assert httpx.post(f"{sandbox.base_url}/_sandbox/stripe/acct_nope/deauthorize").status_code == 404

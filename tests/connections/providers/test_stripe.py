@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from connections.providers.errors import AuthError, NeedsReauth, TransientError
-from connections.providers.stripe import StripeClient
+from connections.providers.stripe import API_VERSION, StripeClient
 from tests.connections.conftest import Reply
 
 
@@ -28,10 +28,15 @@ def test_it_builds_the_connect_authorize_url(client, scripted):
     assert {k: v[0] for k, v in parse_qs(parts.query).items()} == {
         "response_type": "code",
         "client_id": "ca_1",
-        "scope": "read_only",
+        "scope": "read_write",  # read_only is for Extensions only
         "state": "signed-state",
         "redirect_uri": "https://app/cb",
     }
+
+
+def test_it_leaves_redirect_uri_to_stripes_settings_when_none_is_given(client):
+    query = parse_qs(urlsplit(client.oauth_authorize_url(state="s", redirect_uri=None)).query)
+    assert "redirect_uri" not in query and query["scope"] == ["read_write"]
 
 
 def test_it_exchanges_an_oauth_code_with_a_form_post(client, scripted):
@@ -44,11 +49,9 @@ def test_it_exchanges_an_oauth_code_with_a_form_post(client, scripted):
     assert client.oauth_exchange_code("ac_123")["stripe_user_id"] == "acct_9"
     seen = scripted.seen("/stripe-connect/oauth/token")[0]
     assert seen.headers["content-type"] == "application/x-www-form-urlencoded"
-    assert seen.form == {
-        "grant_type": "authorization_code",
-        "code": "ac_123",
-        "client_secret": "sk_test_1",
-    }
+    # As stripe-python sends it: the platform key as Bearer, no client_secret in the body.
+    assert seen.form == {"grant_type": "authorization_code", "code": "ac_123"}
+    assert seen.headers["authorization"] == "Bearer sk_test_1"
 
 
 def test_it_raises_auth_error_for_a_used_code_without_retrying(client, scripted):
@@ -79,6 +82,7 @@ def test_it_pages_payouts_with_starting_after_on_the_connected_account(client, s
     first, second = scripted.seen("/stripe/v1/payouts")
     assert first.headers["authorization"] == "Bearer sk_test_1"
     assert first.headers["stripe-account"] == "acct_1"
+    assert first.headers["stripe-version"] == API_VERSION == "2026-10-28.endive"
     assert first.query == {"created[gte]": "1700000000", "limit": "2"}
     assert second.query["starting_after"] == "po_2"
 

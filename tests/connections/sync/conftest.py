@@ -10,6 +10,7 @@ import copy
 import json
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import override_settings
@@ -149,7 +150,7 @@ def settings_for(sandbox: SandboxServer, **extra) -> dict:
         "RUTTER_CLIENT_SECRET": c.rutter_client_secret,
         "STRIPE_API_BASE": sandbox.stripe_api_base, "STRIPE_CONNECT_BASE": sandbox.stripe_connect_base,
         "STRIPE_SECRET_KEY": c.stripe_secret_key, "STRIPE_CLIENT_ID": c.stripe_client_id,
-        "STRIPE_WEBHOOK_SECRET": c.stripe_webhook_secret,
+        "STRIPE_WEBHOOK_SECRET": c.stripe_webhook_secret, "STRIPE_REDIRECT_URI": c.stripe_redirect_uri,
         "PLAID_BASE_URL": sandbox.plaid_base_url, "PLAID_CLIENT_ID": c.plaid_client_id,
         "PLAID_SECRET": c.plaid_secret, "SYNC_PAGE_SIZE": PAGE, "SYNC_ENQUEUE_RECONCILIATION": False,
         **extra,
@@ -200,10 +201,9 @@ def live_world():
 def link_all(company, world: dict) -> list[Connection]:
     links = [connection_link_rutter(company=company, public_token=c["public_token"]) for c in world.get("rutter", [])]
     for account in world.get("stripe", []):
-        url = stripe_oauth_start_url(company=company, redirect_uri="http://127.0.0.1/cb")
-        state = url.split("state=")[1].split("&")[0]
-        from urllib.parse import unquote
-        links.append(connection_link_stripe(state=unquote(state), code=account["oauth_code"]))
+        url = stripe_oauth_start_url(company=company)
+        state = parse_qs(urlsplit(url).query)["state"][0]
+        links.append(connection_link_stripe(company=company, state=state, code=account["oauth_code"]))
     links += [connection_link_plaid(company=company, public_token=p["public_token"]) for p in world.get("plaid", [])]
     return links
 

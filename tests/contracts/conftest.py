@@ -1,0 +1,3 @@
+"""Contract tests: providers' official SDKs against the sandbox (the loopback fixtures are shared)."""
+
+from tests.connections.conftest import scripted  # noqa: F401 - the recording loopback server
