@@ -11,9 +11,8 @@ import hmac
 import json
 from html import escape
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
 
-from .httpkit import Request, Response, html_response, redirect
+from .httpkit import Request, Response, html_response
 
 if TYPE_CHECKING:
     from .server import SandboxServer

@@ -24,11 +24,7 @@ from connections.services.webhooks import Received, webhook_process, webhook_rec
 __all__ = [
     "LinkError", "Received", "connection_disconnect", "connection_link_plaid", "connection_link_rutter",
     "connection_link_stripe", "connection_refresh_object", "connection_set_status",
-<<<<<<< HEAD
-    "connection_sync", "connections_sync_many", "books_changed_announce", "plaid_link_token_create", "stripe_oauth_start_url", "token_decrypt",
-=======
-    "connection_sync", "connections_sync_many", "books_changed_announce", "stripe_oauth_start_url",
-    "stripe_oauth_state_read", "stripe_redirect_uri", "token_decrypt",
->>>>>>> stripe-real
+    "connection_sync", "connections_sync_many", "books_changed_announce", "plaid_link_token_create",
+    "stripe_oauth_start_url", "stripe_oauth_state_read", "stripe_redirect_uri", "token_decrypt",
     "token_encrypt", "webhook_process", "webhook_receive",
 ]
