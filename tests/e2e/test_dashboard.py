@@ -3,13 +3,11 @@
 import datetime as dt
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from companies.models import EmbedSession
 from companies.services import embed_session_create
-from connections.models import Connection
 from dashboard.partner_page import PartnerPageServer, mint_embed_url
 from reconciliation.models import Match, MatchStatus
 from tests.e2e.conftest import (
@@ -85,34 +83,6 @@ def test_it_accepts_a_suggestion_and_unmatches_in_place(page, partner_page, alic
     frame.locator(f"#match-{match.pk}.decided").wait_for()
     assert "Unmatched" in frame.locator(f"#match-{match.pk}").inner_text()
     assert Match.objects.get(pk=match.pk).status == MatchStatus.UNDONE
-
-
-def test_it_connects_a_store_through_rutter_link(page, partner_page, alice, settings):
-    from sandbox.server import SandboxServer
-
-    world = Path(__file__).resolve().parents[1] / "data" / "mission-example.world.json"
-    with SandboxServer(str(world)) as sandbox:
-        c = sandbox.credentials
-        settings.RUTTER_BASE_URL, settings.RUTTER_CLIENT_ID = sandbox.rutter_base_url, c.rutter_client_id
-        settings.RUTTER_CLIENT_SECRET = c.rutter_client_secret
-        settings.SYNC_ENQUEUE_RECONCILIATION = False
-        frame = open_dashboard(page, partner_page)
-        _tab(frame, "connections")
-        frame.locator("#store-platform").select_option("SHOPIFY")
-        frame.locator("#connect-store").click()
-        with page.expect_popup() as popup_info:
-            frame.locator("#continue-rutter").click()
-        popup = popup_info.value
-        popup.wait_for_load_state()
-        assert "Rutter Link" in popup.title()
-        screenshot(popup, "connect-rutter-link")
-        popup.locator('input[type="radio"]').first.check()
-        popup.get_by_role("button", name="Connect").click()
-        popup.wait_for_url("**/embed/connect/rutter/callback/**")
-        assert Connection.objects.filter(company=alice.company, provider="rutter").exists()
-        assert "Connected" in popup.title()
-        frame.locator("#connection-list article.conn").first.wait_for()
-        screenshot(page, "connections")
 
 
 def test_it_tells_the_partner_when_the_session_expires(page, partner_page, alice, settings):
