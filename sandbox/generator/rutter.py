@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from ledger.platforms import has_payout_objects
+
 from .common import (
     Context,
     Settlement,
@@ -37,7 +39,6 @@ class Profile:
     schedule: str                # daily | business | weekly | biweekly
     lag: int                     # business days from payout creation to arrival
     gateway: str
-    has_payouts: bool = True
     chargebacks: bool = True
     reserves: bool = False
     separate_fees: tuple[tuple[str, str, str], ...] = ()  # per sale: (description, rate, fixed)
@@ -48,10 +49,10 @@ PROFILES = {
     "AMAZON": Profile(25, (10, 120), "0.15", "0.00", -1, "biweekly", 3, "amazon", chargebacks=False, reserves=True),
     "EBAY": Profile(10, (20, 300), "0.1325", "0.30", -1, "business", 1, "ebay_managed_payments"),
     "SQUARE": Profile(40, (5, 60), "0.026", "0.10", +1, "business", 1, "square"),
-    "WOO_COMMERCE": Profile(15, (20, 150), "0.029", "0.30", -1, "business", 2, "woocommerce_payments", has_payouts=False),
-    "BIG_COMMERCE": Profile(10, (25, 200), "0.0289", "0.49", +1, "business", 1, "paypal", has_payouts=False),
-    "SQUARESPACE": Profile(8, (20, 120), "0.029", "0.30", +1, "weekly", 2, "squarespace_payments", has_payouts=False),
-    "ETSY": Profile(12, (10, 90), "0", "0", -1, "weekly", 3, "etsy_payments", has_payouts=False, chargebacks=False,
+    "WOO_COMMERCE": Profile(15, (20, 150), "0.029", "0.30", -1, "business", 2, "woocommerce_payments"),
+    "BIG_COMMERCE": Profile(10, (25, 200), "0.0289", "0.49", +1, "business", 1, "paypal"),
+    "SQUARESPACE": Profile(8, (20, 120), "0.029", "0.30", +1, "weekly", 2, "squarespace_payments"),
+    "ETSY": Profile(12, (10, 90), "0", "0", -1, "weekly", 3, "etsy_payments", chargebacks=False,
                     separate_fees=(("Transaction fee", "0.065", "0"), ("Processing fee", "0.03", "0.25"),
                                    ("Listing fee", "0", "0.20"))),
 }
@@ -74,6 +75,7 @@ class RutterGenerator:
     def __init__(self, ctx: Context, platform: str, currency: str = "USD", store_name: str | None = None):
         self.ctx, self.platform, self.currency = ctx, platform, currency
         self.profile = PROFILES[platform]
+        self.has_payouts = has_payout_objects(platform)  # the platform catalogue's word
         self.id = ctx.ids.uuid()
         self.ref = f"rutter:{self.id}"
         self.prefix = platform[:3].lower()
@@ -208,11 +210,11 @@ class RutterGenerator:
 
     def _settle(self, d: date) -> None:
         amount = sum((effect for _, effect in self.unpaid), ZERO)
-        if not self.unpaid or amount == 0 or (amount < 0 and not self.profile.has_payouts):
+        if not self.unpaid or amount == 0 or (amount < 0 and not self.has_payouts):
             return  # nothing to pay; a negative balance without payout objects carries over
         txn_ids, self.unpaid = [t for t, _ in self.unpaid], []
         arrival = add_business_days(d, self.profile.lag)
-        if not self.profile.has_payouts:
+        if not self.has_payouts:
             self.ctx.settlements.append(Settlement(self.ref, self.platform, self.currency, amount, arrival,
                                                    items=[f"{self.ref}:{t}" for t in txn_ids]))
             return
