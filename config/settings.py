@@ -244,6 +244,11 @@ SYNC_ENQUEUE_RECONCILIATION = env_bool("SYNC_ENQUEUE_RECONCILIATION", True)
 SYNC_WORKERS = env_int("SYNC_WORKERS", 2)
 SYNC_COMMIT_ROWS = env_int("SYNC_COMMIT_ROWS", 2000)
 
+# Webhook endpoints take POSTs from anyone: bodies over WEBHOOK_MAX_BYTES are refused unread, and
+# a client with more than WEBHOOK_REJECTIONS_PER_MINUTE failed verifications is answered 429.
+WEBHOOK_MAX_BYTES = env_int("WEBHOOK_MAX_BYTES", 1024 * 1024)
+WEBHOOK_REJECTIONS_PER_MINUTE = env_int("WEBHOOK_REJECTIONS_PER_MINUTE", 20)
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 # Rutter Link and Plaid Link answer the page that opened their window by postMessage: the opener
@@ -258,4 +263,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    # httpx logs every request's full URL at INFO, and Rutter takes the connection's access_token
+    # in the query string: its request lines never reach the logs.
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }

@@ -25,6 +25,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -137,7 +138,9 @@ class PlaidKeyCache:
     """Plaid webhook verification keys by `kid`, fetched on first use and kept for `ttl` seconds.
 
     Re-fetching after `ttl` is how we learn that a cached key has since expired. Unknown kids are
-    remembered for `negative_ttl` so forged headers cannot make us call Plaid on every request.
+    remembered for `negative_ttl`, and fetches of kids we have not seen are limited to
+    `new_kid_fetches` per `negative_ttl` across all kids: forged headers with fresh kids cannot
+    make us call Plaid on every request (past the budget: `key_unavailable`, a 503 Plaid retries).
     Bounded to `max_entries` (least recently used go first). Thread-safe.
     """
 
@@ -148,6 +151,7 @@ class PlaidKeyCache:
         ttl: float = 3600.0,
         negative_ttl: float = 60.0,
         max_entries: int = 64,
+        new_kid_fetches: int = 5,
         clock: Callable[[], float] = time.time,
     ):
         self._fetch = fetch
@@ -157,6 +161,8 @@ class PlaidKeyCache:
         self._clock = clock
         self._entries: OrderedDict[str, tuple[float, dict | None]] = OrderedDict()
         self._lock = threading.Lock()
+        self.new_kid_fetches = new_kid_fetches
+        self._new_fetches: list[float] = []  # when kids we did not hold were fetched
 
     def get(self, kid: str) -> dict[str, Any] | None:
         """The JWK for `kid`, or None if Plaid does not know it. Raises SignatureError
@@ -167,6 +173,11 @@ class PlaidKeyCache:
             if entry is not None and entry[0] > now:
                 self._entries.move_to_end(kid)
                 return entry[1]
+            if entry is None:
+                self._new_fetches = [t for t in self._new_fetches if t > now - self.negative_ttl]
+                if len(self._new_fetches) >= self.new_kid_fetches:
+                    raise SignatureError("key_unavailable", "too many unknown Plaid key ids: try later")
+                self._new_fetches.append(now)
         try:
             key: dict | None = self._fetch(kid)
         except ProviderError as exc:
@@ -190,7 +201,31 @@ class PlaidKeyCache:
 
 
 def _b64url(segment: str) -> bytes:
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    """Strict base64url without padding (RFC 7515 §2): one spelling per value, so a header cannot
+    be re-spelled (extra "=", other trailing bits) into a "new" delivery."""
+    if not isinstance(segment, str) or "=" in segment:
+        raise ValueError("JWS segments carry no padding")
+    decoded = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    if base64.urlsafe_b64encode(decoded).rstrip(b"=").decode() != segment:
+        raise ValueError("not the canonical base64url spelling")
+    return decoded
+
+
+# P-256's group order: an ECDSA signature (r, s) verifies as (r, n - s) too, so the dedupe key of
+# a delivery uses the low s of the two.
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_KID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def plaid_delivery_key(header: str) -> str:
+    """What identifies one Plaid delivery however its header is spelled: the signed header and
+    claims as decoded, and the signature with its low s. Call after verify_plaid."""
+    parts = header.strip().split(".")
+    signature = _b64url(parts[2])
+    r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    canonical = b".".join([_b64url(parts[0]), _b64url(parts[1]), r.to_bytes(32, "big"),
+                           min(s, P256_ORDER - s).to_bytes(32, "big")])
+    return hashlib.sha256(canonical).hexdigest()
 
 
 def _public_key(jwk: dict[str, Any]) -> ec.EllipticCurvePublicKey:
@@ -235,7 +270,26 @@ def verify_plaid(
     if not isinstance(kid, str) or not kid:
         raise SignatureError("malformed_header", "JWT header has no kid")
 
+    if not _KID.match(kid):  # Plaid's key ids are UUIDs: anything else is never fetched
+        raise SignatureError("unknown_kid", "JWT kid is not a Plaid key id")
+    if len(signature) != 64:  # JWS ES256 is raw r||s, 32 bytes each
+        raise SignatureError("bad_signature", "ES256 signature must be 64 bytes")
+
+    # Everything that needs no key is checked before the key is fetched: a forged header must
+    # not cost us a call to Plaid.
     current = time.time() if now is None else now
+    iat = claims.get("iat")
+    if not isinstance(iat, int | float) or isinstance(iat, bool):
+        raise SignatureError("malformed_header", "JWT has no numeric iat")
+    if current - iat > max_age:
+        raise SignatureError("stale_iat", f"issued {int(current - iat)} s ago")
+    if iat - current > max_age:  # clock skew allowance is the same window, the other way
+        raise SignatureError("stale_iat", "issued in the future")
+    claimed = claims.get("request_body_sha256")
+    actual = hashlib.sha256(_as_bytes(body)).hexdigest()
+    if not isinstance(claimed, str) or not hmac.compare_digest(claimed.lower(), actual):
+        raise SignatureError("body_mismatch", "request_body_sha256 does not match the body")
+
     jwk = keys.get(kid)
     if jwk is None:
         raise SignatureError("unknown_kid", f"Plaid does not know key {kid}")
@@ -243,8 +297,6 @@ def verify_plaid(
     if expired_at is not None and expired_at <= current:
         raise SignatureError("expired_key", f"key {kid} expired at {expired_at}")
 
-    if len(signature) != 64:  # JWS ES256 is raw r||s, 32 bytes each
-        raise SignatureError("bad_signature", "ES256 signature must be 64 bytes")
     der = encode_dss_signature(
         int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
     )
@@ -253,17 +305,4 @@ def verify_plaid(
         _public_key(jwk).verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature as exc:
         raise SignatureError("bad_signature", "JWT signature does not verify") from exc
-
-    iat = claims.get("iat")
-    if not isinstance(iat, int | float) or isinstance(iat, bool):
-        raise SignatureError("malformed_header", "JWT has no numeric iat")
-    if current - iat > max_age:
-        raise SignatureError("stale_iat", f"issued {int(current - iat)} s ago")
-    if iat - current > max_age:  # clock skew allowance is the same window, the other way
-        raise SignatureError("stale_iat", "issued in the future")
-
-    claimed = claims.get("request_body_sha256")
-    actual = hashlib.sha256(_as_bytes(body)).hexdigest()
-    if not isinstance(claimed, str) or not hmac.compare_digest(claimed.lower(), actual):
-        raise SignatureError("body_mismatch", "request_body_sha256 does not match the body")
     return claims

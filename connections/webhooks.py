@@ -1,5 +1,13 @@
-"""POST /webhooks/<provider>: verify, store, answer; the work happens in a task."""
+"""POST /webhooks/<provider>: verify, store, answer; the work happens in a task.
 
+Nobody needs to sign in to POST here, so what a stranger can make us do is bounded: a body over
+WEBHOOK_MAX_BYTES is refused unread (413), and a client whose deliveries keep failing
+verification is answered 429 for the rest of the minute (WEBHOOK_REJECTIONS_PER_MINUTE, counted in
+Django's cache, shared by every worker when the cache is Redis) without being verified or stored.
+"""
+
+from django.conf import settings
+from django.core.cache import cache
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -8,13 +16,29 @@ from django_q.tasks import async_task
 from connections.services import webhook_receive
 
 
+def _error(code: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": "webhook rejected"}}, status=status)
+
+
+def _client(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def _receive(provider: str, request) -> JsonResponse:
+    limit = settings.WEBHOOK_MAX_BYTES
+    if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+        return _error("too_large", 413)
+    strikes = f"webhook-rejections:{provider}:{_client(request)}"
+    if (cache.get(strikes) or 0) >= settings.WEBHOOK_REJECTIONS_PER_MINUTE:
+        return _error("rate_limited", 429)
     received = webhook_receive(provider=provider, body=request.body, headers=dict(request.headers))
     if received.is_new:
         async_task("connections.tasks.process_webhook", received.event.pk)
     if received.status >= 400:
-        return JsonResponse({"error": {"code": received.code, "message": "webhook rejected"}},
-                            status=received.status)
+        if received.status < 500:
+            cache.add(strikes, 0, timeout=60)
+            cache.incr(strikes)
+        return _error(received.code, received.status)
     return JsonResponse({"status": received.code})
 
 

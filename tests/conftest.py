@@ -40,3 +40,12 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped:
         reporter.write_line(f"FAIL: {len(skipped)} browser test(s) were skipped in CI", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and throttles live in Django's cache: every test starts without any."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

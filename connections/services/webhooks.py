@@ -65,8 +65,9 @@ def _dedupe_key(provider: str, body: bytes, payload: dict, headers: dict[str, st
         return f"stripe:{payload['id']}"
     if provider == "plaid":
         # Plaid bodies repeat verbatim for every new SYNC_UPDATES_AVAILABLE of an item; the signed
-        # JWT (fresh iat, randomized signature) is what identifies one delivery.
-        return "plaid:" + hashlib.sha256(headers.get("plaid-verification", "").encode()).hexdigest()
+        # JWT (fresh iat, randomized signature) is what identifies one delivery — decoded, with its
+        # signature's low s, so no re-spelling of one header passes for a new delivery.
+        return "plaid:" + sig.plaid_delivery_key(headers.get("plaid-verification", ""))
     # Rutter sends no event id; the body names the object and its state, and processing re-reads
     # it anyway, so an identical body received within the hour is a redelivery. The same body later
     # is a new notification (a second CONNECTION_NEEDS_UPDATE months after the first): the key
@@ -74,6 +75,23 @@ def _dedupe_key(provider: str, body: bytes, payload: dict, headers: dict[str, st
     # processed twice, which re-reads the same state: harmless.
     hour = timezone.now().strftime("%Y%m%d%H")
     return f"{provider}:{hour}:" + hashlib.sha256(body).hexdigest()
+
+
+SECRET_KEYS = frozenset({"access_token", "public_token", "secret", "client_secret", "refresh_token"})
+
+
+def _redact(value):
+    if isinstance(value, dict):
+        return {k: "[redacted]" if k in SECRET_KEYS else _redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    return value
+
+
+def redacted(payload: dict) -> bytes:
+    """The body as stored: verified already, so kept for what it names, without credentials (a
+    Rutter webhook carries the connection's access_token)."""
+    return json.dumps(_redact(payload), separators=(",", ":")).encode()
 
 
 def _event_type(provider: str, payload: dict) -> str:
@@ -95,9 +113,13 @@ def webhook_receive(*, provider: str, body: bytes, headers: dict[str, str]) -> R
     try:
         _verify(provider, body, headers)
     except sig.SignatureError as exc:
+        # Evidence, not storage for whoever can POST: the body of a delivery we cannot trust is
+        # kept as its size and hash only (a flood of forged megabytes must not grow the table).
         event = WebhookEvent.objects.create(
-            provider=provider, dedupe_key=f"rejected:{uuid.uuid4()}", body=body, headers=kept,
-            signature_ok=False, status=WebhookStatus.REJECTED, error=f"{exc.reason}: {exc.message}"[:2000],
+            provider=provider, dedupe_key=f"rejected:{uuid.uuid4()}", body=b"", headers=kept,
+            signature_ok=False, status=WebhookStatus.REJECTED,
+            error=f"{exc.reason}: {exc.message}; body {len(body)} bytes, sha256 "
+                  f"{hashlib.sha256(body).hexdigest()}"[:2000],
         )
         # Plaid's key service being unreachable is our problem, not a forgery: ask for a retry.
         return Received(503 if exc.reason == "key_unavailable" else 400, exc.reason, event, False)
@@ -107,8 +129,9 @@ def webhook_receive(*, provider: str, body: bytes, headers: dict[str, str]) -> R
             raise ValueError("not an object")
     except ValueError:
         event = WebhookEvent.objects.create(
-            provider=provider, dedupe_key=f"rejected:{uuid.uuid4()}", body=body, headers=kept,
-            signature_ok=True, status=WebhookStatus.REJECTED, error="malformed_body",
+            provider=provider, dedupe_key=f"rejected:{uuid.uuid4()}", body=b"", headers=kept,
+            signature_ok=True, status=WebhookStatus.REJECTED,
+            error=f"malformed_body: {len(body)} bytes, sha256 {hashlib.sha256(body).hexdigest()}",
         )
         return Received(400, "malformed_body", event, False)
     dedupe_key = _dedupe_key(provider, body, payload, headers)
@@ -118,7 +141,7 @@ def webhook_receive(*, provider: str, body: bytes, headers: dict[str, str]) -> R
     try:
         with transaction.atomic():
             event = WebhookEvent.objects.create(
-                provider=provider, dedupe_key=dedupe_key, body=body, headers=kept, signature_ok=True,
+                provider=provider, dedupe_key=dedupe_key, body=redacted(payload), headers=kept, signature_ok=True,
                 event_type=_event_type(provider, payload)[:100], connection=connection,
                 company_id=connection.company_id if connection else None,
             )

@@ -14,8 +14,10 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from connections.providers.errors import ProviderError, TransientError
 from connections.providers.plaid import PlaidClient
 from connections.webhook_signatures import (
+    P256_ORDER,
     PlaidKeyCache,
     SignatureError,
+    plaid_delivery_key,
     rutter_signature,
     stripe_signature,
     verify_plaid,
@@ -25,6 +27,9 @@ from connections.webhook_signatures import (
 from tests.connections.conftest import Reply
 
 BODY = b'{"type":"payout.paid","data":{"object":{"id":"po_1","amount":1000}}}'
+# Plaid's key ids are UUIDs (its webhook-verification docs); the verifier fetches nothing else.
+K1, K2 = "6c5516e1-92dc-479e-a8ff-5a51992e0001", "6c5516e1-92dc-479e-a8ff-5a51992e0002"
+FORGED, K_UNKNOWN = "00000000-0000-4000-8000-00000000f0f0", "00000000-0000-4000-8000-00000000dead"
 NOW = 1_750_000_000
 
 
@@ -137,7 +142,7 @@ def jwk_for(private_key, kid, expired_at=None):
     }
 
 
-def plaid_jwt(private_key, *, body=BODY, kid="k1", iat=NOW, alg="ES256", body_hash=None):
+def plaid_jwt(private_key, *, body=BODY, kid=K1, iat=NOW, alg="ES256", body_hash=None):
     header = b64url(json.dumps({"alg": alg, "kid": kid, "typ": "JWT"}).encode())
     claims = b64url(
         json.dumps(
@@ -159,7 +164,7 @@ def plaid_key():
 
 @pytest.fixture
 def keys(plaid_key):
-    known = {"k1": jwk_for(plaid_key, "k1")}
+    known = {K1: jwk_for(plaid_key, K1)}
     fetched = []
 
     def fetch(kid):
@@ -186,16 +191,16 @@ def test_it_accepts_a_genuine_plaid_webhook_and_returns_its_claims(plaid_key, ke
 def test_it_caches_plaid_keys_by_kid(plaid_key, keys):
     for _ in range(3):
         verify_plaid(body=BODY, header=plaid_jwt(plaid_key), keys=keys, now=NOW)
-    assert keys.fetched == ["k1"]
+    assert keys.fetched == [K1]
 
 
 def test_it_refetches_a_cached_key_after_its_ttl_and_notices_expiry(plaid_key):
     clock = [NOW]
-    served = [jwk_for(plaid_key, "k1")]
+    served = [jwk_for(plaid_key, K1)]
     cache = PlaidKeyCache(fetch=lambda kid: served[0], ttl=3600, clock=lambda: clock[0])
     verify_plaid(body=BODY, header=plaid_jwt(plaid_key), keys=cache, now=NOW)
 
-    served[0] = jwk_for(plaid_key, "k1", expired_at=NOW + 10)  # Plaid rotates the key
+    served[0] = jwk_for(plaid_key, K1, expired_at=NOW + 10)  # Plaid rotates the key
     clock[0] = NOW + 3601
     with pytest.raises(SignatureError) as caught:
         verify_plaid(
@@ -207,8 +212,8 @@ def test_it_refetches_a_cached_key_after_its_ttl_and_notices_expiry(plaid_key):
 def test_it_remembers_unknown_kids_briefly_instead_of_asking_plaid_each_time(plaid_key, keys):
     for _ in range(3):
         with pytest.raises(SignatureError):
-            verify_plaid(body=BODY, header=plaid_jwt(plaid_key, kid="forged"), keys=keys, now=NOW)
-    assert keys.fetched == ["forged"]
+            verify_plaid(body=BODY, header=plaid_jwt(plaid_key, kid=FORGED), keys=keys, now=NOW)
+    assert keys.fetched == [FORGED]
 
 
 def test_it_reports_key_unavailable_when_plaid_cannot_be_asked(plaid_key):
@@ -223,7 +228,7 @@ def test_it_reports_key_unavailable_when_plaid_cannot_be_asked(plaid_key):
 
 
 def none_alg_token():
-    header = b64url(json.dumps({"alg": "none", "kid": "k1"}).encode())
+    header = b64url(json.dumps({"alg": "none", "kid": K1}).encode())
     claims = b64url(
         json.dumps({"iat": NOW, "request_body_sha256": hashlib.sha256(BODY).hexdigest()}).encode()
     )
@@ -231,7 +236,7 @@ def none_alg_token():
 
 
 def hs256_token(secret: bytes):
-    header = b64url(json.dumps({"alg": "HS256", "kid": "k1"}).encode())
+    header = b64url(json.dumps({"alg": "HS256", "kid": K1}).encode())
     claims = b64url(
         json.dumps({"iat": NOW, "request_body_sha256": hashlib.sha256(BODY).hexdigest()}).encode()
     )
@@ -248,7 +253,7 @@ def test_it_rejects_alg_none(keys):
 
 def test_it_rejects_hs256_even_keyed_with_the_public_key(keys):
     # The classic confusion attack: HMAC "signed" with the public key's own bytes.
-    token = hs256_token(json.dumps(keys.known["k1"]).encode())
+    token = hs256_token(json.dumps(keys.known[K1]).encode())
     with pytest.raises(SignatureError) as caught:
         verify_plaid(body=BODY, header=token, keys=keys, now=NOW)
     assert reason(caught) == "unsupported_alg"
@@ -256,14 +261,14 @@ def test_it_rejects_hs256_even_keyed_with_the_public_key(keys):
 
 def test_it_rejects_an_unknown_kid(plaid_key, keys):
     with pytest.raises(SignatureError) as caught:
-        verify_plaid(body=BODY, header=plaid_jwt(plaid_key, kid="k-unknown"), keys=keys, now=NOW)
+        verify_plaid(body=BODY, header=plaid_jwt(plaid_key, kid=K_UNKNOWN), keys=keys, now=NOW)
     assert reason(caught) == "unknown_kid"
 
 
 def test_it_rejects_an_expired_key(plaid_key, keys):
-    keys.known["k2"] = jwk_for(plaid_key, "k2", expired_at=NOW - 1)
+    keys.known[K2] = jwk_for(plaid_key, K2, expired_at=NOW - 1)
     with pytest.raises(SignatureError) as caught:
-        verify_plaid(body=BODY, header=plaid_jwt(plaid_key, kid="k2"), keys=keys, now=NOW)
+        verify_plaid(body=BODY, header=plaid_jwt(plaid_key, kid=K2), keys=keys, now=NOW)
     assert reason(caught) == "expired_key"
 
 
@@ -310,7 +315,7 @@ def test_it_fetches_plaid_keys_over_http_through_the_client(plaid_key, scripted,
     scripted.script(
         "POST",
         "/plaid/webhook_verification_key/get",
-        Reply(200, {"key": jwk_for(plaid_key, "k1"), "request_id": "r"}),
+        Reply(200, {"key": jwk_for(plaid_key, K1), "request_id": "r"}),
     )
     client = PlaidClient(base_url=scripted.base_url + "/plaid", client_id="c", secret="s", **timing)
     cache = PlaidKeyCache.for_client(client)
@@ -319,3 +324,56 @@ def test_it_fetches_plaid_keys_over_http_through_the_client(plaid_key, scripted,
     for _ in range(2):
         verify_plaid(body=BODY, header=plaid_jwt(plaid_key, iat=int(now)), keys=cache, now=now)
     assert len(scripted.seen("/plaid/webhook_verification_key/get")) == 1
+
+
+def _respell_with_high_s(token: str) -> str:
+    header, claims, sig = token.split(".")
+    raw = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4))
+    r, s = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
+    return f"{header}.{claims}.{b64url(r.to_bytes(32, 'big') + (P256_ORDER - s).to_bytes(32, 'big'))}"
+
+
+def test_one_plaid_delivery_has_one_key_however_its_header_is_spelled(plaid_key, keys):
+    """ECDSA accepts (r, n - s) as well as (r, s): both verify, and both are the same delivery."""
+    genuine = plaid_jwt(plaid_key)
+    other_s = _respell_with_high_s(genuine)
+    verify_plaid(body=BODY, header=other_s, keys=keys, now=NOW)
+    assert plaid_delivery_key(other_s) == plaid_delivery_key(genuine)
+    assert plaid_delivery_key(plaid_jwt(plaid_key)) != plaid_delivery_key(genuine)  # a new signature
+
+
+@pytest.mark.parametrize("respell", [
+    lambda t: t.replace(".", "=.", 1),  # padding on the header segment
+    lambda t: t + "=",  # padding on the signature
+    lambda t: t + "==",
+])
+def test_it_refuses_a_non_canonical_spelling_of_a_plaid_header(plaid_key, keys, respell):
+    with pytest.raises(SignatureError) as err:
+        verify_plaid(body=BODY, header=respell(plaid_jwt(plaid_key)), keys=keys, now=NOW)
+    assert err.value.reason == "malformed_header"
+
+
+def test_forged_plaid_headers_cannot_make_us_fetch_keys(plaid_key, keys):
+    """60 forged requests with fresh kids: the ones that fail checks needing no key cost no fetch,
+    and fresh kids that pass them are fetched at most `new_kid_fetches` times a minute; Plaid's
+    key, already held, keeps working."""
+    verify_plaid(body=BODY, header=plaid_jwt(plaid_key), keys=keys, now=NOW)
+    keys.fetched.clear()
+    for n in range(30):  # wrong body hash: refused before any key is asked for
+        with pytest.raises(SignatureError):
+            verify_plaid(body=BODY, header=plaid_jwt(plaid_key, kid=f"00000000-0000-4000-8000-{n:012d}",
+                                                     body_hash="0" * 64), keys=keys, now=NOW)
+    assert keys.fetched == []
+    for n in range(30):
+        with pytest.raises(SignatureError):
+            verify_plaid(body=BODY, header=plaid_jwt(plaid_key, kid=f"00000000-0000-4000-9000-{n:012d}"),
+                         keys=keys, now=NOW)
+    assert len(keys.fetched) == keys.new_kid_fetches - 1 == 4  # the budget, less K1's fetch
+    verify_plaid(body=BODY, header=plaid_jwt(plaid_key), keys=keys, now=NOW)
+    assert len(keys.fetched) == 4
+
+
+def test_it_fetches_no_key_for_a_kid_that_is_not_a_plaid_key_id(plaid_key, keys):
+    with pytest.raises(SignatureError) as err:
+        verify_plaid(body=BODY, header=plaid_jwt(plaid_key, kid="../../admin"), keys=keys, now=NOW)
+    assert err.value.reason == "unknown_kid" and keys.fetched == []

@@ -1,0 +1,96 @@
+"""The webhook endpoints against an attacker: nothing stored for forgeries but their size and hash,
+no flood of rows or megabytes, no credential kept in a stored body or written to a log, and one
+genuine Plaid delivery never replays as "new" under another spelling of its header."""
+
+import base64
+import json
+import logging
+import logging.config
+
+from django.core.cache import cache
+
+from connections.models import SyncRun, WebhookEvent
+from connections.webhook_signatures import P256_ORDER, rutter_signature
+from tests.connections.sync.conftest import ITEM, SHOP, link_all, sync_all, sync_world
+
+
+def _post(client, provider, body: bytes, **headers):
+    return client.post(f"/webhooks/{provider}", data=body, content_type="application/json", **headers)
+
+
+def _linked(alice, live_world):
+    world = sync_world()
+    live = live_world(world)
+    link_all(alice.company, world)
+    sync_all(alice.company)
+    return live
+
+
+def test_a_flood_of_forged_webhooks_stores_no_bodies_and_stops(client, alice, live_world):
+    _linked(alice, live_world)
+    cache.clear()
+    big = b'{"type": "CONNECTION", "pad": "' + b"x" * (2_400_000) + b'"}'
+    assert _post(client, "rutter", big, HTTP_X_RUTTER_SIGNATURE="sha256=AAAA").status_code == 413
+    assert not WebhookEvent.objects.exists()
+
+    small = json.dumps({"type": "CONNECTION", "code": "CONNECTION_UPDATED", "connection_id": SHOP}).encode()
+    answers = [_post(client, "rutter", small, HTTP_X_RUTTER_SIGNATURE="sha256=AAAA").status_code
+               for _ in range(40)]
+
+    assert answers[:20] == [400] * 20 and set(answers[20:]) == {429}
+    rejected = WebhookEvent.objects.filter(status="rejected")
+    assert rejected.count() == 20
+    assert all(bytes(e.body) == b"" and f"{len(small)} bytes" in e.error for e in rejected)
+    assert not SyncRun.objects.filter(kind="webhook").exists()
+
+
+def test_a_stored_rutter_webhook_keeps_no_access_token(client, alice, live_world, settings):
+    _linked(alice, live_world)
+    body = json.dumps({"type": "CONNECTION", "code": "CONNECTION_UPDATED", "connection_id": SHOP,
+                       "access_token": "tok-shop"}).encode()
+    response = _post(client, "rutter", body,
+                     HTTP_X_RUTTER_SIGNATURE=rutter_signature(body, settings.RUTTER_CLIENT_SECRET))
+    assert response.status_code == 200
+    stored = WebhookEvent.objects.get(provider="rutter", status__in=["processed", "received"])
+    assert b"tok-shop" not in bytes(stored.body)
+    assert json.loads(bytes(stored.body))["connection_id"] == SHOP
+
+
+def _high_s(token: str) -> str:
+    header, claims, sig = token.split(".")
+    raw = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4))
+    s = int.from_bytes(raw[32:], "big")
+    other = raw[:32] + (P256_ORDER - s).to_bytes(32, "big")
+    return f"{header}.{claims}.{base64.urlsafe_b64encode(other).rstrip(b'=').decode()}"
+
+
+def test_a_plaid_delivery_replayed_under_other_spellings_runs_once(client, alice, live_world):
+    live = _linked(alice, live_world)
+    body = json.dumps({"webhook_type": "TRANSACTIONS", "webhook_code": "SYNC_UPDATES_AVAILABLE",
+                       "item_id": ITEM}).encode()
+    genuine = live.server.plaid_signer.sign(body)
+    first = _post(client, "plaid", body, HTTP_PLAID_VERIFICATION=genuine)
+    assert first.json() == {"status": "accepted"}
+    for spelling in (_high_s(genuine), genuine + "=", genuine.replace(".", "==.", 1), genuine):
+        again = _post(client, "plaid", body, HTTP_PLAID_VERIFICATION=spelling)
+        assert again.status_code in (200, 400) and again.json() != {"status": "accepted"}
+    assert WebhookEvent.objects.filter(provider="plaid", signature_ok=True).count() == 1
+
+
+def test_no_request_line_with_an_access_token_reaches_the_logs(alice, live_world, caplog):
+    """httpx writes each request's full URL at INFO, and Rutter's access_token is in the query."""
+    from config import settings as production
+
+    world = sync_world()
+    live_world(world)
+    logging.config.dictConfig(production.LOGGING)
+    try:
+        with caplog.at_level(logging.INFO):
+            link_all(alice.company, {"rutter": world["rutter"][:1]})
+            sync_all(alice.company)
+    finally:
+        from django.conf import settings
+
+        logging.config.dictConfig(settings.LOGGING)
+    assert "tok-shop" not in caplog.text
+    assert SyncRun.objects.filter(status="succeeded").exists()
