@@ -10,6 +10,7 @@ urlpatterns = [
     path("", entry.embed_home, name="home"),
     path("staff/<int:company_id>/", entry.staff_open, name="staff_open"),
     path("connect/<str:provider>/callback/", connect.connect_callback, name="connect_callback"),
+    path("connect/stripe/go/", connect.connect_go, name="connect_go"),
     path("<uuid:company>/overview/", overview.overview_page, name="overview"),
     path("<uuid:company>/transactions/", transactions.transactions_page, name="transactions"),
     path("<uuid:company>/transactions.csv", transactions.transactions_csv, name="transactions_csv"),

@@ -5,21 +5,33 @@ provider documents it.
   interface): the frame opens them, their `onSuccess` hands over a public token, and the frame
   posts it here (`connection_link`), authenticated by the embed token like every other write.
   Plaid Link first needs a `link_token` the server creates (`plaid_link_token`).
-- Stripe Connect OAuth cannot be framed: `connect_start` gives the authorize URL (one fixed,
-  registered redirect URI; our data rides in Stripe's signed `state`) for a new window; Stripe
-  sends that window to `connect_callback`, which links and tells the frame (its opener).
+- Stripe Connect OAuth cannot be framed: `connect_start` gives a one-time link for a new window;
+  that window (`connect_go`) first pins a random nonce in a cookie of its own, then goes to
+  Stripe's authorize URL (one fixed, registered redirect URI; our data, with the nonce's digest,
+  rides in Stripe's signed `state`). Stripe sends the window to `connect_callback`, which links only
+  if the state's nonce is the browser's own: a leaked or replayed state, completed in another
+  browser, links nothing anywhere. It then tells the frame (its opener).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_q.tasks import async_task
 
 from connections.selectors import sync_progress
 from connections.services.linking import (
+    STRIPE_STATE_MAX_AGE,
     LinkError,
     connection_link_plaid,
     connection_link_rutter,
@@ -94,14 +106,46 @@ def plaid_link_token(request, company):
     return JsonResponse({"link_token": token})
 
 
+GO_SALT = "tieout.dashboard.stripe-go"
+GO_MAX_AGE = 120  # seconds between "Connect Stripe" and the new window opening
+BROWSER_COOKIE = "tieout_stripe_browser"
+CALLBACK_PATH = "/embed/connect/stripe/"
+
+
+def _digest(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode()).hexdigest()
+
+
 @embed_view
 @require_POST
 @requires_write
 def connect_start(request, company, provider: str):
     if provider != "stripe":
         raise Http404
-    url = stripe_oauth_start_url(company=request.embed.company, extra={"p": "stripe"})
-    return render(request, "dashboard/connections/_start.html", {"provider": provider, "url": url})
+    nonce = secrets.token_urlsafe(24)
+    url = stripe_oauth_start_url(company=request.embed.company, extra={"p": "stripe", "b": _digest(nonce)})
+    ticket = signing.dumps({"u": url, "n": nonce}, salt=GO_SALT, compress=True)
+    go = reverse("dashboard:connect_go") + "?" + urlencode({"t": ticket})
+    return render(request, "dashboard/connections/_start.html", {"provider": provider, "url": go})
+
+
+@embed_entry
+@require_GET
+def connect_go(request):
+    """The Stripe window's first stop: the browser keeps the nonce, then goes to Stripe. The link
+    works once and for two minutes."""
+    try:
+        ticket = signing.loads(request.GET.get("t", ""), salt=GO_SALT, max_age=GO_MAX_AGE)
+    except signing.BadSignature:
+        return _done(request, None, error="This connect link has expired. Start again from the dashboard.", status=400)
+    if not cache.add(f"stripe-go:{_digest(ticket['n'])}", 1, timeout=GO_MAX_AGE * 2):
+        return _done(request, None, error="This connect link was already used. Start again from the dashboard.",
+                     status=400)
+    response = redirect(ticket["u"])
+    response["Cross-Origin-Opener-Policy"] = "unsafe-none"  # the window keeps its opener (see _done)
+    response.set_cookie(BROWSER_COOKIE, ticket["n"], max_age=STRIPE_STATE_MAX_AGE, path=CALLBACK_PATH,
+                        secure=request.is_secure(), httponly=True, samesite="Lax")
+    return response
 
 
 @embed_entry
@@ -117,6 +161,12 @@ def connect_callback(request, provider: str):
     company = state["company"]
     if state["extra"].get("p") != "stripe":
         return _done(request, None, error="This connect link is not valid.", status=400)
+    browser = request.COOKIES.get(BROWSER_COOKIE, "")
+    if not browser or not hmac.compare_digest(_digest(browser), str(state["extra"].get("b", ""))):
+        # Checked before the code is spent or anything saved: a state that left the browser that
+        # started it (leaked, replayed) must not link an account into its company.
+        return _done(request, company, error="This Stripe link was started in another browser. "
+                                             "Start again from the dashboard.", status=400)
     if request.GET.get("error"):
         return _done(request, company, error=request.GET.get("error_description") or "The connection was cancelled.")
     try:
@@ -127,7 +177,9 @@ def connect_callback(request, provider: str):
     except Exception as exc:  # Stripe refused the code: say so, do not crash the window
         return _done(request, company, error=f"Stripe refused the connection ({type(exc).__name__}).", status=502)
     async_task("connections.tasks.initial_sync", connection.pk)
-    return _done(request, company, connection=connection)
+    response = _done(request, company, connection=connection)
+    response.delete_cookie(BROWSER_COOKIE, path=CALLBACK_PATH)
+    return response
 
 
 def _done(request, company, *, connection=None, error=None, status=200):
