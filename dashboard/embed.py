@@ -2,7 +2,8 @@
 
 1. The partner's backend mints an EmbedSession (companies.services.embed_session_create) and
    hands its single-use `client_secret` to its front end.
-2. The iframe opens `/embed/?client_secret=…`; `embed_secret_redeem` swaps it — once, before it
+2. The iframe opens `/embed/#client_secret=…` (in the fragment, which no server or log sees); the
+   page there POSTs it, and `embed_secret_redeem` swaps it — once, before it
    expires — for a short-lived signed token (django.core.signing: company, permissions, expiry).
 3. htmx sends the token as the `X-Embed-Token` header on every request (`hx-headers` on <body>),
    so no (third-party) cookie is needed, and no ambient credential exists for CSRF to abuse.

@@ -137,7 +137,8 @@ class EmbedSessionCreateApi(CompanyApi):
             ttl=timedelta(seconds=data["ttl_seconds"]),
         )
         base = getattr(settings, "TIEOUT_PUBLIC_URL", "") or request.build_absolute_uri("/")
-        embed_url = f"{base.rstrip('/')}{EMBED_PATH}?client_secret={secret}"
+        # In the fragment: browsers never send it, so no access log on the way holds the secret.
+        embed_url = f"{base.rstrip('/')}{EMBED_PATH}#client_secret={secret}"
         payload = {"session": session, "client_secret": secret, "embed_url": embed_url}
         return Response(self.EmbedSessionOutput(payload).data, status=status.HTTP_201_CREATED)
 

@@ -12,32 +12,42 @@ from tests.dashboard.conftest import deposit_with_payout, headers, url
 
 def test_it_redeems_a_client_secret_exactly_once(client, alice):
     session, secret = embed_session_create(company=alice.company)
-    first = client.get("/embed/", {"client_secret": secret})
+    first = client.post("/embed/", {"client_secret": secret})
     assert first.status_code == 200
     assert b"X-Embed-Token" in first.content and alice.company.name.encode() in first.content
     session.refresh_from_db()
     assert session.used_at is not None
-    again = client.get("/embed/", {"client_secret": secret})
+    again = client.post("/embed/", {"client_secret": secret})
     assert again.status_code == 401
     assert again["X-Embed-Error"] == "invalid_secret"
 
 
-def test_it_accepts_the_secret_in_a_form_post(client, alice):
-    _, secret = embed_session_create(company=alice.company)
-    assert client.post("/embed/", {"client_secret": secret}).status_code == 200
+def test_it_answers_the_frame_a_page_that_posts_the_secret_from_the_fragment(client, alice):
+    entry = client.get("/embed/")
+    assert entry.status_code == 200 and b"location.hash" in entry.content
+    assert entry["Content-Security-Policy"] == "frame-ancestors *"
+    assert alice.company.name.encode() not in entry.content
+
+
+def test_it_refuses_a_secret_in_the_query_string_and_spends_it(client, alice):
+    """A secret in a URL is in every access log on its way: refused, and unusable afterwards."""
+    session, secret = embed_session_create(company=alice.company)
+    response = client.get("/embed/", {"client_secret": secret})
+    assert response.status_code == 400 and response["X-Embed-Error"] == "secret_in_url"
+    assert client.post("/embed/", {"client_secret": secret}).status_code == 401
 
 
 def test_it_refuses_an_expired_secret(client, alice):
     session, secret = embed_session_create(company=alice.company)
     EmbedSession.objects.filter(pk=session.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    response = client.get("/embed/", {"client_secret": secret})
+    response = client.post("/embed/", {"client_secret": secret})
     assert response.status_code == 401
     session.refresh_from_db()
     assert session.used_at is None
 
 
 def test_it_refuses_an_unknown_secret_without_letting_anyone_frame_the_refusal(client, alice):
-    response = client.get("/embed/", {"client_secret": "es_not-a-real-secret"})
+    response = client.post("/embed/", {"client_secret": "es_not-a-real-secret"})
     assert response.status_code == 401
     assert response["X-Frame-Options"] == "DENY"
 
@@ -104,8 +114,9 @@ def test_it_lets_staff_open_any_companys_dashboard(client, alice, django_user_mo
     staff = django_user_model.objects.create_user("ops", password="pw", is_staff=True)
     client.force_login(staff)
     response = client.get(f"/embed/staff/{alice.company.pk}/")
-    assert response.status_code == 302 and "client_secret=es_" in response["Location"]
-    page = client.get(response["Location"])
+    assert response.status_code == 302 and "#client_secret=es_" in response["Location"]
+    assert "?client_secret" not in response["Location"]
+    page = client.post("/embed/", {"client_secret": response["Location"].split("#client_secret=")[1]})
     assert page.status_code == 200 and alice.company.name.encode() in page.content
 
 
