@@ -202,9 +202,7 @@ class EmbedAuthMiddleware:
         if not getattr(view_func, "embed_view", False):
             # Fail closed: a dashboard view nobody marked is a bug, not a public page.
             return refusal(500, "unmarked_view", "This page is not available.")
-        token = request.META.get(TOKEN_HEADER) or (
-            request.GET.get("token") if getattr(view_func, "token_in_query", False) else None
-        )
+        token = request.META.get(TOKEN_HEADER)  # never from a URL: URLs end up in logs
         context = embed_context_for_token(token) if token else None
         if context is None:
             return refusal(401, "session_expired", "Your session has expired. Reload to continue.")

@@ -132,6 +132,29 @@
         });
     }
   };
+  // Export: the filters on screen at the moment of the click, the token in a header (never in a
+  // URL, which would end up in logs), the file handed to the browser as a download.
+  document.body.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("[data-export]");
+    if (!button || expired) return;
+    var form = document.getElementById(button.dataset.filters);
+    var query = form ? new URLSearchParams(new FormData(form)).toString() : "";
+    button.disabled = true;
+    fetch(button.dataset.export + (query ? "?" + query : ""), { headers: { "X-Embed-Token": embedToken() } })
+      .then(function (r) {
+        if (!r.ok) throw new Error("The export failed (" + r.status + ").");
+        var name = (r.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
+        return r.blob().then(function (blob) { return [blob, name ? name[1] : "transactions.csv"]; });
+      })
+      .then(function (got) {
+        var link = document.createElement("a");
+        link.href = URL.createObjectURL(got[0]); link.download = got[1];
+        document.body.appendChild(link); link.click(); link.remove();
+        setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+      })
+      .catch(function (e) { window.alert(e.message); })
+      .then(function () { button.disabled = false; });
+  });
   document.body.addEventListener("click", function (evt) {
     var button = evt.target.closest && evt.target.closest("[data-link]");
     if (!button || expired) return;

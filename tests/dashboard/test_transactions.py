@@ -81,13 +81,19 @@ def test_it_exports_what_the_filters_show(client, alice, bob):
     shop, _, _ = deposit_with_payout(alice.company, platform="SHOPIFY")
     deposit_with_payout(alice.company, platform="ETSY", sales=[Decimal("7.00")])
     deposit_with_payout(bob.company, platform="SHOPIFY")
-    token = headers(alice, ["read"])["HTTP_X_EMBED_TOKEN"]
-    response = client.get(url(alice.company, "transactions_csv"), {"platform": "SHOPIFY", "token": token})
+    response = client.get(url(alice.company, "transactions_csv"), {"platform": "SHOPIFY"}, **headers(alice, ["read"]))
     assert response.status_code == 200 and response["Content-Type"] == "text/csv"
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [(r["amount"], r["platforms"]) for r in rows] == [(f"{shop.amount:.2f}", "SHOPIFY")]
 
 
-def test_it_does_not_take_a_token_from_the_query_string_for_pages(client, alice):
+def test_it_does_not_take_a_token_from_the_query_string_for_pages_or_exports(client, alice):
     token = headers(alice)["HTTP_X_EMBED_TOKEN"]
     assert client.get(url(alice.company, "transactions"), {"token": token}).status_code == 401
+    assert client.get(url(alice.company, "transactions_csv"), {"token": token}).status_code == 401
+
+
+def test_the_export_button_carries_no_token(client, alice):
+    page = client.get(url(alice.company, "transactions"), **headers(alice)).content.decode()
+    button = re.search(r'<button[^>]*id="export"[^>]*>', page).group(0)
+    assert "token" not in button and 'data-filters="filters"' in button

@@ -134,3 +134,25 @@ def test_it_refuses_reused_and_expired_secrets_and_foreign_tokens(page, partner_
         """async ([url, token]) => (await fetch(url, {headers: {"X-Embed-Token": token}})).status""",
         [f"{live_server.url}/embed/{bob.company.public_id}/transactions/", token])
     assert status == 403
+
+
+def test_the_export_is_what_the_filters_on_screen_show(page, partner_page, alice):
+    """Filters changed in the page (not in the address) are the export's, and no token or secret
+    is in any URL the browser asked for."""
+    import csv
+    import io
+
+    dashboard_world(alice.company)
+    asked = []
+    page.on("request", lambda request: asked.append(request.url))
+    frame = open_dashboard(page, partner_page)
+    from playwright.sync_api import expect
+
+    frame.locator("#id_status").select_option("suggested")
+    expect(frame.locator("tr.txn")).to_have_count(2)
+    shown = frame.locator("tr.txn").count()
+    with page.expect_download() as download:
+        frame.locator("#export").click()
+    rows = list(csv.DictReader(io.StringIO(open(download.value.path()).read())))
+    assert len(rows) == shown == 2 and {r["status"] for r in rows} == {"suggested"}
+    assert not [u for u in asked if "token=" in u or "client_secret" in u]
