@@ -28,7 +28,7 @@ WRK_P95 = "done = function(s, latency, r) io.write(string.format('P95_US %d\\n',
 
 def _env(rows: int) -> dict:
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", DEBUG="0", LOG_LEVEL="WARNING",
-               SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret"), ALLOWED_HOSTS="127.0.0.1",
+               SECRET_KEY=os.environ.get("SECRET_KEY", "bench-api-only-secret-key-not-for-production"), ALLOWED_HOSTS="127.0.0.1",
                API_RATE_LIMIT="1000000/second", SECURE_COOKIES="0")
     if not env.get("DATABASE_URL"):
         env["SQLITE_PATH"] = str(ROOT / "var" / "bench" / f"api-{rows}.sqlite3")

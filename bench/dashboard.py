@@ -25,7 +25,7 @@ def _setup(rows: int) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     # Production-like: DEBUG off means the cached template loader, as a deployment runs it.
     os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret")
+    os.environ.setdefault("SECRET_KEY", "bench-dashboard-only-secret-key-not-for-production")
     os.environ["ALLOWED_HOSTS"] = "127.0.0.1"
     os.environ["SECURE_COOKIES"] = "0"
     os.environ.setdefault("LOG_LEVEL", "WARNING")

@@ -13,13 +13,18 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
 
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"
 SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
             "SECRET_KEY is required when DEBUG is off. Set SECRET_KEY (or DEBUG=1 for development)."
         )
-    SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"
+    SECRET_KEY = DEV_SECRET_KEY
+elif not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32):
+    # The development key is published in this repository: signed embed tokens and OAuth states
+    # made with it could be forged by anyone.
+    raise ImproperlyConfigured("SECRET_KEY is the published development key or shorter than 32 characters.")
 
 # Key for encrypting provider access tokens at rest (Fernet, urlsafe base64 of 32 bytes).
 # Derived from SECRET_KEY when unset so development works out of the box; set it explicitly in
@@ -49,6 +54,7 @@ INSTALLED_APPS = [
     "reconciliation",
     "dashboard",
     "sandbox",
+    "config",
 ]
 
 MIDDLEWARE = [
@@ -156,7 +162,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["companies.api.auth.ApiKeyThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_key": env("API_RATE_LIMIT", "100/second")},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["companies.api.parsers.StrictJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "companies.api.pagination.KeysetPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "companies.api.schema.TieoutAutoSchema",

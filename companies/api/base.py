@@ -15,7 +15,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
 from rest_framework.generics import GenericAPIView
 from rest_framework.mixins import ListModelMixin
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +23,7 @@ from companies.api import idempotency
 from companies.api.auth import ApiKeyAuthentication, ApiKeyThrottle, HasApiKey
 from companies.api.errors import exception_handler
 from companies.api.pagination import KeysetPagination
+from companies.api.parsers import StrictJSONParser
 from companies.selectors import company_get_for_partner
 
 COMPANY_KWARG = "company_id"
@@ -38,7 +38,7 @@ class PartnerApi(APIView):
     permission_classes = [HasApiKey]
     throttle_classes = [ApiKeyThrottle]
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
     _idempotency = None
 
     def initial(self, request, *args, **kwargs):
