@@ -249,6 +249,9 @@ SYNC_NOT_READY_RETRY_SECONDS = env_int("SYNC_NOT_READY_RETRY_SECONDS", 60)
 SYNC_ENQUEUE_RECONCILIATION = env_bool("SYNC_ENQUEUE_RECONCILIATION", True)
 SYNC_WORKERS = env_int("SYNC_WORKERS", 2)
 SYNC_COMMIT_ROWS = env_int("SYNC_COMMIT_ROWS", 2000)
+# A sync run not heard from (each commit is a heartbeat), or a reconciliation run started, this
+# long ago is taken for dead and marked failed (a task cannot outlive Q_TIMEOUT anyway).
+RUN_STALE_SECONDS = env_int("RUN_STALE_SECONDS", env_int("Q_TIMEOUT", 600) + 60)
 
 # Webhook endpoints take POSTs from anyone: bodies over WEBHOOK_MAX_BYTES are refused unread, and
 # a client with more than WEBHOOK_REJECTIONS_PER_MINUTE failed verifications is answered 429.

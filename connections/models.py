@@ -105,6 +105,7 @@ class SyncRun(TenantModel):
     kind = models.CharField(max_length=20, help_text="initial, incremental or webhook")
     status = models.CharField(max_length=12, choices=SyncRunStatus.choices, default=SyncRunStatus.RUNNING)
     started_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(default=timezone.now, help_text="Last sign of life (each commit).")
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     pages = models.PositiveIntegerField(default=0)

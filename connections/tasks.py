@@ -11,6 +11,7 @@ from django_q.tasks import async_task, schedule
 
 from connections.models import Connection, ConnectionStatus, SyncRunStatus, WebhookEvent
 from connections.services import books_changed_announce, connection_sync, webhook_process
+from connections.services.sync import sync_runs_reap
 
 POLLABLE = (ConnectionStatus.PENDING_INITIAL_SYNC, ConnectionStatus.READY, ConnectionStatus.ERROR)
 
@@ -34,7 +35,8 @@ def initial_sync(connection_id: int) -> dict:
 
 
 def poll_connections() -> int:
-    """The safety net under webhooks: queue a sync of every live connection."""
+    """The safety net under webhooks: mark dead runs failed, queue a sync of every live connection."""
+    sync_runs_reap()
     ids = list(Connection.objects.filter(status__in=POLLABLE).values_list("pk", flat=True))
     for connection_id in ids:
         async_task("connections.tasks.sync_connection", connection_id)

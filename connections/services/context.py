@@ -96,7 +96,8 @@ class SyncContext:
         run.deleted += deleted
         run.counts[entity] = run.counts.get(entity, 0) + records
         run.progress_entity = entity
-        run.save(update_fields=["pages", "records", "deleted", "counts", "progress_entity"])
+        run.heartbeat_at = timezone.now()
+        run.save(update_fields=["pages", "records", "deleted", "counts", "progress_entity", "heartbeat_at"])
 
 
 class PageCommits:

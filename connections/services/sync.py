@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -30,9 +31,22 @@ logger = logging.getLogger(__name__)
 PASSES = {"rutter": rutter_sync, "stripe": stripe_sync, "plaid": plaid_sync}
 
 
+def sync_runs_reap(*, connection: Connection | None = None) -> int:
+    """Mark failed the runs that died (a killed worker leaves its run "running" forever): a run
+    not heard from (each commit is a heartbeat) for RUN_STALE_SECONDS. Returns how many."""
+    stale = timezone.now() - timedelta(seconds=settings.RUN_STALE_SECONDS)
+    runs = SyncRun.objects.filter(status=SyncRunStatus.RUNNING, heartbeat_at__lt=stale)
+    if connection is not None:
+        runs = runs.filter(connection=connection)
+    return runs.update(status=SyncRunStatus.FAILED, finished_at=timezone.now(),
+                       errors=["the sync stopped without finishing (its worker died): the next sync "
+                               "carries on from the saved cursor"])
+
+
 def _run_start(connection: Connection, kind: str | None) -> SyncRun:
     if kind is None:
         kind = "incremental" if connection.status == ConnectionStatus.READY else "initial"
+    sync_runs_reap(connection=connection)
     return SyncRun.objects.create(company=connection.company, connection=connection, kind=kind)
 
 

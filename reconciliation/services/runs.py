@@ -6,7 +6,9 @@ unchanged data changes nothing.
 """
 
 import time
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.timezone import now
 
@@ -96,7 +98,7 @@ def _apply_decisions(company, run, result: E.Result, banks, payouts, by: str) ->
             ), [payouts[r] for r in payout_refs if r in payouts]))
             counts[status] = counts.get(status, 0) + 1
             touched.add(bank.pk)
-    stale += existing
+        stale += existing  # this line's suggestions that are no longer an answer
     for matches in open_suggestions.values():
         stale += matches
     if stale:
@@ -111,12 +113,25 @@ def _apply_decisions(company, run, result: E.Result, banks, payouts, by: str) ->
     return counts
 
 
+def reconciliation_runs_reap(*, company=None) -> int:
+    """Mark failed the runs that died. A run is one transaction, bounded by the task timeout, so one
+    still "running" RUN_STALE_SECONDS after it started is a run whose worker was killed (its
+    transaction rolled back: nothing of it was booked)."""
+    stale = now() - timedelta(seconds=settings.RUN_STALE_SECONDS)
+    runs = ReconciliationRun.objects.filter(status=ReconciliationRun.Status.RUNNING, started_at__lt=stale)
+    if company is not None:
+        runs = runs.filter(company=company)
+    return runs.update(status=ReconciliationRun.Status.FAILED, finished_at=now(),
+                       error="the run stopped without finishing (its worker died); nothing of it was booked")
+
+
 def reconcile_company(*, company, by: str = "system") -> ReconciliationRun:
     """Run the engine over the company's books and apply what it decided.
 
     One run at a time per company: the run holds a lock on the company row from reading the books
     to booking the decisions, so two runs (say, after two webhooks) never book the same snapshot.
     """
+    reconciliation_runs_reap(company=company)
     run = ReconciliationRun.objects.create(company=company, engine_version=E.ENGINE_VERSION, triggered_by=by)
     started = time.perf_counter()
     try:

@@ -146,3 +146,9 @@ def test_it_refuses_another_companys_bank_line(synced_world, alice, bob):
         match_manual(company=company, bank_transaction=_bank(bobs, "bank-txn-1"),
                      payouts=[_payout(company, "shp-po-3001")], by="user:ann")
     assert err.value.code == "not_found"
+
+
+def test_a_company_with_nothing_to_reconcile_reconciles(alice):
+    """A store connected before any bank (no decisions at all) once failed every run."""
+    run = reconcile_company(company=alice.company)
+    assert run.status == "succeeded" and run.stats["applied"] == 0
