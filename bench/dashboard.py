@@ -124,6 +124,7 @@ def main(argv=None):
     from django.test import Client
     from django.urls import reverse
 
+    from companies.services import embed_session_create
     from dashboard.embed import embed_token_issue
     from ledger.models import BankTransaction
 
@@ -132,7 +133,8 @@ def main(argv=None):
     _analyze()
     print(f"  data ready in {time.perf_counter() - t0:.1f}s "
           f"({BankTransaction.objects.count():,} bank lines over {COMPANIES} companies)")
-    headers = {"HTTP_X_EMBED_TOKEN": embed_token_issue(company=company, permissions=["read"])}
+    session, _ = embed_session_create(company=company, permissions=["read"])
+    headers = {"HTTP_X_EMBED_TOKEN": embed_token_issue(company=company, permissions=["read"], session=session)}
     deposit = BankTransaction.objects.filter(company=company, status="reconciled").order_by("-date", "-id").first()
     deep = BankTransaction.objects.filter(company=company).order_by("-date", "-id")[args.rows // 2]
     c = company.public_id

@@ -109,6 +109,11 @@ class EmbedSession(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=now)
+    # Revoked: its dashboard tokens stop working at once (each request checks). A session minted
+    # with an API key dies with that key too.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    api_key = models.ForeignKey("ApiKey", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="embed_sessions", help_text="The key that minted it.")
 
     class Meta:
         ordering = ["-created_at"]

@@ -69,7 +69,8 @@ def company_create(
 
 @transaction.atomic
 def embed_session_create(
-    *, company: Company, permissions=(EmbedSession.READ,), ttl: timedelta = EMBED_SECRET_TTL
+    *, company: Company, permissions=(EmbedSession.READ,), ttl: timedelta = EMBED_SECRET_TTL,
+    api_key: ApiKey | None = None,
 ) -> tuple[EmbedSession, str]:
     """Mint a single-use client secret for the embedded dashboard (returned once, stored hashed)."""
     perms = sorted(set(permissions))
@@ -79,9 +80,18 @@ def embed_session_create(
     raw = f"es_{secrets.token_urlsafe(32)}"
     session = EmbedSession.objects.create(
         company=company, secret_hash=hash_secret(raw), permissions=perms,
-        expires_at=now() + ttl,
+        expires_at=now() + ttl, api_key=api_key,
     )
     return session, raw
+
+
+def embed_sessions_revoke(*, company: Company, public_id=None) -> int:
+    """Revoke one embed session of `company` (by its id) or all of them: the dashboards they
+    opened stop at their next request. Returns how many were revoked."""
+    sessions = EmbedSession.objects.filter(company=company, revoked_at__isnull=True)
+    if public_id is not None:
+        sessions = sessions.filter(public_id=public_id)
+    return sessions.update(revoked_at=now())
 
 
 COMPANY_UPDATABLE_FIELDS = ("name", "timezone", "external_id")

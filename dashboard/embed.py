@@ -87,9 +87,10 @@ def embed_session_for_secret(*, raw_secret: str) -> EmbedSession | None:
     ).first()
 
 
-def embed_token_issue(*, company: Company, permissions, ttl: timedelta | None = None) -> str:
+def embed_token_issue(*, company: Company, permissions, session: EmbedSession,
+                      ttl: timedelta | None = None) -> str:
     expires = int((now() + (ttl if ttl is not None else token_ttl())).timestamp())
-    payload = {"c": company.pk, "p": sorted(set(permissions)), "e": expires}
+    payload = {"c": company.pk, "s": session.pk, "p": sorted(set(permissions)), "e": expires}
     return signing.dumps(payload, salt=TOKEN_SALT, compress=False)
 
 
@@ -107,17 +108,22 @@ def embed_token_read(token: str) -> dict | None:
 
 
 def embed_context_for_token(token: str) -> EmbedContext | None:
+    """The context of a token that is ours, unexpired, and whose session still stands: not revoked,
+    and not minted by an API key since revoked (one query, the same one that loads the company)."""
     payload = embed_token_read(token)
-    if payload is None:
+    if payload is None or "s" not in payload:
         return None
-    company = Company.objects.select_related("partner").filter(pk=payload["c"]).first()
-    if company is None:
+    session = (EmbedSession.objects.select_related("company__partner")
+               .filter(pk=payload["s"], company_id=payload["c"], revoked_at__isnull=True)
+               .exclude(api_key__revoked_at__isnull=False).first())
+    if session is None:
         return None
-    return EmbedContext(company=company, permissions=tuple(payload["p"]), expires_at=payload["e"], token=token)
+    return EmbedContext(company=session.company, permissions=tuple(payload["p"]), expires_at=payload["e"],
+                        token=token)
 
 
 def embed_context_issue(*, session: EmbedSession) -> EmbedContext:
-    token = embed_token_issue(company=session.company, permissions=session.permissions)
+    token = embed_token_issue(company=session.company, permissions=session.permissions, session=session)
     return embed_context_for_token(token)
 
 

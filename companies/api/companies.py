@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.mixins import ListModelMixin
 from rest_framework.response import Response
@@ -22,6 +22,7 @@ from companies.services import (
     company_delete,
     company_update,
     embed_session_create,
+    embed_sessions_revoke,
 )
 
 # Where the embedded dashboard starts a session (served by the dashboard app).
@@ -134,13 +135,35 @@ class EmbedSessionCreateApi(CompanyApi):
         data = _valid(self.EmbedSessionInput, request.data)
         session, secret = embed_session_create(
             company=self.company, permissions=data["permissions"],
-            ttl=timedelta(seconds=data["ttl_seconds"]),
+            ttl=timedelta(seconds=data["ttl_seconds"]), api_key=request.auth,
         )
         base = getattr(settings, "TIEOUT_PUBLIC_URL", "") or request.build_absolute_uri("/")
         # In the fragment: browsers never send it, so no access log on the way holds the secret.
         embed_url = f"{base.rstrip('/')}{EMBED_PATH}#client_secret={secret}"
         payload = {"session": session, "client_secret": secret, "embed_url": embed_url}
         return Response(self.EmbedSessionOutput(payload).data, status=status.HTTP_201_CREATED)
+
+
+class EmbedSessionRevokeApi(CompanyApi):
+    """Revoke one embed session: the dashboard it opened stops at its next request."""
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, *args, **kwargs):
+        if not embed_sessions_revoke(company=self.company, public_id=kwargs["session_id"]):
+            raise exceptions.NotFound("No live embed session with this id.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmbedSessionRevokeAllApi(CompanyApi):
+    """Revoke every embed session of the company (say, when a user leaves it). Revoking an API
+    key also ends every session that key minted."""
+
+    class RevokedOutput(serializers.Serializer):
+        revoked = serializers.IntegerField()
+
+    @extend_schema(request=None, responses={200: RevokedOutput})
+    def post(self, request, *args, **kwargs):
+        return Response({"revoked": embed_sessions_revoke(company=self.company)})
 
 
 def _valid(serializer_class, data) -> dict:

@@ -1,3 +1,4 @@
+
 """A company's connections over the partner API: status, linking, syncing, disconnecting.
 
 Linking takes the one-time token the provider's Link flow handed the partner's front end (Rutter,
@@ -5,6 +6,9 @@ Plaid) or starts Stripe's OAuth flow. Linking does not sync: POST …/sync/ (or 
 scheduled poll, which picks up every connection pending its initial sync).
 """
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -19,12 +23,14 @@ from connections.models import Connection, ConnectionStatus, Provider, SyncRun
 from connections.providers.errors import AuthError, ProviderError
 from connections.selectors import connection_get, connection_list_with_latest_sync, sync_run_list
 from connections.services import (
+    STRIPE_GO_PATH,
     LinkError,
     connection_disconnect,
     connection_link_plaid,
     connection_link_rutter,
     connection_link_stripe,
     stripe_oauth_start_url,
+    stripe_oauth_ticket,
     stripe_redirect_uri,
 )
 
@@ -119,6 +125,9 @@ class PlaidLinkApi(_LinkApi):
         return super().post(request, *args, **kwargs)
 
 
+STRIPE_CALLBACK_PATH = "/embed/connect/stripe/callback/"
+
+
 class StripeOAuthStartApi(CompanyApi):
     """Where to send the user to link a Stripe account (Stripe Connect OAuth).
 
@@ -133,7 +142,8 @@ class StripeOAuthStartApi(CompanyApi):
             "Optional; if given it must be the registered redirect URI (Stripe accepts no other)."))
 
     class StripeOAuthStartOutput(serializers.Serializer):
-        url = serializers.URLField(help_text="Stripe's authorize page; valid for 10 minutes.")
+        url = serializers.URLField(help_text="Open it in the user's browser: a one-time link (2 minutes) "
+                                   "that goes on to Stripe's authorize page.")
 
     @extend_schema(request=StripeOAuthStartInput, responses={200: StripeOAuthStartOutput})
     def post(self, request, *args, **kwargs):
@@ -145,8 +155,15 @@ class StripeOAuthStartApi(CompanyApi):
                 f"({registered or 'the one in the Stripe Connect settings'}); omit redirect_uri."
             ]})
         with provider_errors():
-            # "p" lets the dashboard's callback finish the link when that is the registered URI.
-            url = stripe_oauth_start_url(company=self.company, extra={"p": "stripe"})
+            if registered and not registered.endswith(STRIPE_CALLBACK_PATH):
+                # Your own page gets `code` and `state`, and POSTs them to …/connections/stripe/.
+                url = stripe_oauth_start_url(company=self.company)
+            else:
+                # This deployment's callback finishes the link, in the browser that opened this
+                # URL only: it first pins a nonce there (a one-time link), then goes to Stripe.
+                ticket = stripe_oauth_ticket(company=self.company, extra={"p": "stripe"})
+                base = settings.TIEOUT_PUBLIC_URL or request.build_absolute_uri("/")
+                url = f"{base.rstrip('/')}{STRIPE_GO_PATH}?{urlencode({'t': ticket})}"
         return Response(self.StripeOAuthStartOutput({"url": url}).data)
 
 

@@ -8,8 +8,13 @@ idempotent: the same connection is updated, never duplicated.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.db import transaction
 
 from companies.models import Company
@@ -86,6 +91,43 @@ def stripe_oauth_start_url(*, company: Company, extra: dict | None = None) -> st
     with client_for("stripe") as client:
         return client.oauth_authorize_url(state=state, redirect_uri=stripe_redirect_uri() or None,
                                           scope="read_write")
+
+
+STRIPE_GO_SALT = "tieout.connections.stripe-go"
+STRIPE_GO_MAX_AGE = 120  # seconds between asking for the link and the user's window opening it
+STRIPE_GO_PATH = "/embed/connect/stripe/go/"  # the dashboard's view that spends a ticket
+
+
+def stripe_browser_digest(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode()).hexdigest()
+
+
+def stripe_oauth_ticket(*, company: Company, extra: dict | None = None) -> str:
+    """A one-time ticket for the user's window: Tieout's go page pins a random nonce in that
+    browser (a cookie) and sends it to Stripe with the nonce's digest in the signed state; the
+    callback links only in the browser holding the nonce, so a state that leaks from it (or is
+    replayed elsewhere) links nothing into any company."""
+    nonce = secrets.token_urlsafe(24)
+    url = stripe_oauth_start_url(company=company, extra={**(extra or {}), "b": stripe_browser_digest(nonce)})
+    return signing.dumps({"u": url, "n": nonce}, salt=STRIPE_GO_SALT, compress=True)
+
+
+def stripe_oauth_ticket_spend(ticket: str) -> tuple[str, str]:
+    """(Stripe's authorize URL, the browser nonce) of a ticket, once and for STRIPE_GO_MAX_AGE."""
+    try:
+        payload = signing.loads(ticket, salt=STRIPE_GO_SALT, max_age=STRIPE_GO_MAX_AGE)
+    except signing.BadSignature as exc:
+        raise LinkError("ticket_invalid", "This connect link has expired. Start again.") from exc
+    if not cache.add(f"stripe-go:{stripe_browser_digest(payload['n'])}", 1, timeout=STRIPE_GO_MAX_AGE * 2):
+        raise LinkError("ticket_used", "This connect link was already used. Start again.")
+    return payload["u"], payload["n"]
+
+
+def stripe_oauth_browser_check(*, state: dict, nonce: str) -> None:
+    """Refuse (LinkError `state_elsewhere`) a state completed in another browser than its own."""
+    expected = str(state["extra"].get("b", ""))
+    if not nonce or not expected or not hmac.compare_digest(stripe_browser_digest(nonce), expected):
+        raise LinkError("state_elsewhere", "This Stripe link was started in another browser. Start again.")
 
 
 def stripe_oauth_state_read(state: str) -> dict:

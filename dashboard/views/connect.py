@@ -15,14 +15,9 @@ provider documents it.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core import signing
-from django.core.cache import cache
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,8 +32,10 @@ from connections.services.linking import (
     connection_link_rutter,
     connection_link_stripe,
     plaid_link_token_create,
-    stripe_oauth_start_url,
+    stripe_oauth_browser_check,
     stripe_oauth_state_read,
+    stripe_oauth_ticket,
+    stripe_oauth_ticket_spend,
 )
 from dashboard.embed import embed_entry, embed_view, frame_ancestors, requires_write
 from dashboard.views.common import render_page
@@ -106,14 +103,8 @@ def plaid_link_token(request, company):
     return JsonResponse({"link_token": token})
 
 
-GO_SALT = "tieout.dashboard.stripe-go"
-GO_MAX_AGE = 120  # seconds between "Connect Stripe" and the new window opening
 BROWSER_COOKIE = "tieout_stripe_browser"
 CALLBACK_PATH = "/embed/connect/stripe/"
-
-
-def _digest(nonce: str) -> str:
-    return hashlib.sha256(nonce.encode()).hexdigest()
 
 
 @embed_view
@@ -122,9 +113,7 @@ def _digest(nonce: str) -> str:
 def connect_start(request, company, provider: str):
     if provider != "stripe":
         raise Http404
-    nonce = secrets.token_urlsafe(24)
-    url = stripe_oauth_start_url(company=request.embed.company, extra={"p": "stripe", "b": _digest(nonce)})
-    ticket = signing.dumps({"u": url, "n": nonce}, salt=GO_SALT, compress=True)
+    ticket = stripe_oauth_ticket(company=request.embed.company, extra={"p": "stripe"})
     go = reverse("dashboard:connect_go") + "?" + urlencode({"t": ticket})
     return render(request, "dashboard/connections/_start.html", {"provider": provider, "url": go})
 
@@ -132,18 +121,15 @@ def connect_start(request, company, provider: str):
 @embed_entry
 @require_GET
 def connect_go(request):
-    """The Stripe window's first stop: the browser keeps the nonce, then goes to Stripe. The link
-    works once and for two minutes."""
+    """The Stripe window's first stop: the browser keeps the ticket's nonce, then goes to Stripe.
+    A ticket works once (a copy of the link, say from a log, is worth nothing)."""
     try:
-        ticket = signing.loads(request.GET.get("t", ""), salt=GO_SALT, max_age=GO_MAX_AGE)
-    except signing.BadSignature:
-        return _done(request, None, error="This connect link has expired. Start again from the dashboard.", status=400)
-    if not cache.add(f"stripe-go:{_digest(ticket['n'])}", 1, timeout=GO_MAX_AGE * 2):
-        return _done(request, None, error="This connect link was already used. Start again from the dashboard.",
-                     status=400)
-    response = redirect(ticket["u"])
+        stripe_url, nonce = stripe_oauth_ticket_spend(request.GET.get("t", ""))
+    except LinkError as exc:
+        return _done(request, None, error=str(exc), status=400)
+    response = redirect(stripe_url)
     response["Cross-Origin-Opener-Policy"] = "unsafe-none"  # the window keeps its opener (see _done)
-    response.set_cookie(BROWSER_COOKIE, ticket["n"], max_age=STRIPE_STATE_MAX_AGE, path=CALLBACK_PATH,
+    response.set_cookie(BROWSER_COOKIE, nonce, max_age=STRIPE_STATE_MAX_AGE, path=CALLBACK_PATH,
                         secure=request.is_secure(), httponly=True, samesite="Lax")
     return response
 
@@ -161,12 +147,12 @@ def connect_callback(request, provider: str):
     company = state["company"]
     if state["extra"].get("p") != "stripe":
         return _done(request, None, error="This connect link is not valid.", status=400)
-    browser = request.COOKIES.get(BROWSER_COOKIE, "")
-    if not browser or not hmac.compare_digest(_digest(browser), str(state["extra"].get("b", ""))):
-        # Checked before the code is spent or anything saved: a state that left the browser that
-        # started it (leaked, replayed) must not link an account into its company.
-        return _done(request, company, error="This Stripe link was started in another browser. "
-                                             "Start again from the dashboard.", status=400)
+    try:
+        # Before the code is spent or anything saved: a state that left the browser that started
+        # it (leaked, replayed) must not link an account into its company.
+        stripe_oauth_browser_check(state=state, nonce=request.COOKIES.get(BROWSER_COOKIE, ""))
+    except LinkError as exc:
+        return _done(request, company, error=str(exc), status=400)
     if request.GET.get("error"):
         return _done(request, company, error=request.GET.get("error_description") or "The connection was cancelled.")
     try:

@@ -121,11 +121,13 @@ def books_for(company) -> SimpleNamespace:
     suggested_payout = f.PayoutFactory(company=company, amount=Decimal("1200.00"))
     match = f.MatchFactory(company=company, bank_transaction=deposit, run=run, engine_version="test")
     f.MatchPayoutFactory(company=company, match=match, payout=suggested_payout)
+    embed_session = f.EmbedSessionFactory(company=company)
     return SimpleNamespace(
         company=company, bank_account=bank_transaction.bank_account,
         bank_transaction=bank_transaction, payout=payout, payout_items=items,
         invoice=line.invoice, expense=expense, journal_entry=entry, connection=connection,
         sync_run=sync_run, run=run, match=match, deposit=deposit, suggested_payout=suggested_payout,
+        embed_session=embed_session,
     )
 
 

@@ -84,10 +84,18 @@ def _registered() -> str:
     return settings.STRIPE_REDIRECT_URI
 
 
-def test_it_starts_stripe_oauth_to_the_registered_redirect_uri_and_finishes_the_link(alice, alice_api):
-    response = alice_api.post(v1(alice.company, "connections/stripe/oauth-url/"), {})
+def _to_stripe(api, company) -> str:
+    """The API's URL as a browser follows it: a one-time link of ours, then Stripe's page."""
+    response = api.post(v1(company, "connections/stripe/oauth-url/"), {})
     assert response.status_code == 200, response.content
-    query = parse_qs(urlsplit(response.json()["url"]).query)
+    url = urlsplit(response.json()["url"])
+    if url.path != "/embed/connect/stripe/go/":
+        return response.json()["url"]
+    return Client().get(url.path, {"t": parse_qs(url.query)["t"][0]})["Location"]
+
+
+def test_it_starts_stripe_oauth_to_the_registered_redirect_uri_and_finishes_the_link(alice, alice_api):
+    query = parse_qs(urlsplit(_to_stripe(alice_api, alice.company)).query)
     assert query["redirect_uri"] == [_registered()] and query["scope"] == ["read_write"]
     linked = alice_api.post(v1(alice.company, "connections/stripe/"),
                             {"code": "ac_api_code", "state": query["state"][0]})
@@ -96,8 +104,7 @@ def test_it_starts_stripe_oauth_to_the_registered_redirect_uri_and_finishes_the_
 
 
 def test_it_refuses_a_stripe_state_of_another_company(alice, bob, alice_api, bob_api):
-    url = bob_api.post(v1(bob.company, "connections/stripe/oauth-url/"), {}).json()["url"]
-    state = parse_qs(urlsplit(url).query)["state"][0]
+    state = parse_qs(urlsplit(_to_stripe(bob_api, bob.company)).query)["state"][0]
     response = alice_api.post(v1(alice.company, "connections/stripe/"), {"code": "ac_api_code", "state": state})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "state_company_mismatch"
@@ -119,10 +126,18 @@ def test_it_links_the_account_at_the_deployments_own_callback(alice, alice_api):
     with override_settings(STRIPE_REDIRECT_URI="", TIEOUT_PUBLIC_URL="http://testserver"):
         response = alice_api.post(v1(alice.company, "connections/stripe/oauth-url/"), {})
     assert response.status_code == 200, response.content
-    query = parse_qs(urlsplit(response.json()["url"]).query)
+    # One URL wraps the flow: a one-time link that pins the user's browser, then Stripe.
+    go = urlsplit(response.json()["url"])
+    assert go.path == "/embed/connect/stripe/go/"
+    browser = Client()
+    to_stripe = browser.get(go.path, parse_qs(go.query) and {"t": parse_qs(go.query)["t"][0]})
+    query = parse_qs(urlsplit(to_stripe["Location"]).query)
     assert query["redirect_uri"] == [callback]
-    # Stripe sends the user back there with its code and our state: the dashboard links it.
-    landed = Client().get(callback, {"code": "ac_api_code", "state": query["state"][0]})
+    # Stripe sends the user back there with its code and our state: the dashboard links it, in
+    # that browser only.
+    elsewhere = Client().get(callback, {"code": "ac_api_code", "state": query["state"][0]})
+    assert elsewhere.status_code == 400 and not Connection.objects.exists()
+    landed = browser.get(callback, {"code": "ac_api_code", "state": query["state"][0]})
     assert landed.status_code == 200, landed.content[:500]
     assert Connection.objects.get(company=alice.company).provider == "stripe"
 

@@ -27,6 +27,7 @@ OBJECTS = {
     "connection_id": lambda books: books.connection.pk,
     "match_id": lambda books: books.match.pk,
     "run_id": lambda books: books.run.pk,
+    "session_id": lambda books: books.embed_session.public_id,
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 KWARG = re.compile(r"<(?:\w+:)?(\w+)>")

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from companies.services import embed_session_create
 from dashboard.embed import embed_token_issue
 from reconciliation.models import MatchStatus
 from tests import factories as F
@@ -12,7 +13,8 @@ from tests import factories as F
 
 def headers(tenant_or_company, permissions=("read", "write")) -> dict:
     company = getattr(tenant_or_company, "company", tenant_or_company)
-    return {"HTTP_X_EMBED_TOKEN": embed_token_issue(company=company, permissions=permissions)}
+    session, _ = embed_session_create(company=company, permissions=permissions)
+    return {"HTTP_X_EMBED_TOKEN": embed_token_issue(company=company, permissions=permissions, session=session)}
 
 
 def url(company, name: str, **kwargs) -> str:

@@ -68,13 +68,15 @@ def test_it_refuses_requests_without_a_valid_token(client, alice):
     target = url(alice.company, "transactions")
     assert client.get(target).status_code == 401
     assert client.get(target, HTTP_X_EMBED_TOKEN="forged.token").status_code == 401
-    token = embed_token_issue(company=alice.company, permissions=["read"])
+    session, _ = embed_session_create(company=alice.company)
+    token = embed_token_issue(company=alice.company, permissions=["read"], session=session)
     tampered = token.replace(token[5], "A" if token[5] != "A" else "B", 1)
     assert client.get(target, HTTP_X_EMBED_TOKEN=tampered).status_code == 401
 
 
 def test_it_refuses_an_expired_token_and_tells_htmx(client, alice):
-    token = embed_token_issue(company=alice.company, permissions=["read"], ttl=dt.timedelta(seconds=-1))
+    session, _ = embed_session_create(company=alice.company)
+    token = embed_token_issue(company=alice.company, permissions=["read"], session=session, ttl=dt.timedelta(seconds=-1))
     response = client.get(url(alice.company, "transactions"), HTTP_X_EMBED_TOKEN=token)
     assert response.status_code == 401
     assert response["HX-Trigger"] == "tieout-session-expired"
