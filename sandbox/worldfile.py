@@ -32,6 +32,7 @@ from reconciliation.engine import (
     Settings,
 )
 from reconciliation.engine.export import export_result
+from reconciliation.reference import with_reference_data
 
 _IDENT_KEYS = ("trace", "descriptor", "reference", "transfer_id", "settlement_id")
 
@@ -232,7 +233,7 @@ def inputs_from_world(world: dict, *, settings: Settings | None = None, prior=()
         _stripe(acct, out)
     for item in world.get("plaid") or []:
         _plaid(item, out)
-    return Inputs(
+    return with_reference_data(Inputs(
         bank_lines=tuple(out["bank_lines"]),
         connections=tuple(out["connections"]),
         payouts=tuple(out["payouts"]),
@@ -240,7 +241,7 @@ def inputs_from_world(world: dict, *, settings: Settings | None = None, prior=()
         prior=tuple(prior),
         settings=settings or Settings(),
         platform_keywords=descriptor_keywords(),
-    )
+    ))
 
 
 def export(result: Result, inputs: Inputs) -> dict:

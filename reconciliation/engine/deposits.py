@@ -25,7 +25,7 @@ from ledger.money import quantize
 from . import descriptors as dsc
 from .assignment import Candidate, candidate
 from .calendar import business_days_between
-from .rates import BUILTIN_USD_RATES
+from .rates import BUILTIN_USD_RATES, Rates
 from .types import BankLine, FxConversion, FxRate, Payout, Settings
 
 # How plausible a bank date is, by business days after the payout's arrival date. Banks post an
@@ -38,6 +38,8 @@ BASE_NEUTRAL = 0.70
 BASE_COMBO = {2: 0.93, 3: 0.90, 4: 0.87}
 FX_SUPPLIED = 0.97
 FX_BUILTIN = 0.80
+TRUSTED_SOURCES = frozenset({"reference", "supplied"})  # the caller's rates, dated or not
+FX_BY_RATE = "matched by rate"
 _SKIP_STATUSES = frozenset({"failed", "canceled", "cancelled"})
 
 
@@ -71,14 +73,14 @@ def payout_is_open(p: Payout) -> bool:
 
 def _date_factor(p: Payout, line: BankLine, s: Settings) -> tuple[float, str] | None:
     if p.arrival_on is None:
-        off = business_days_between(p.created_on, line.date)
+        off = business_days_between(p.created_on, line.date, s.bank_holidays)
         if 0 <= off <= s.max_days_late + 3:
             return (
                 NO_ARRIVAL_FACTOR,
                 f"bank date {off} business day(s) after the payout was created",
             )
         return None
-    off = business_days_between(p.arrival_on, line.date)
+    off = business_days_between(p.arrival_on, line.date, s.bank_holidays)
     if -s.max_days_early <= off <= s.max_days_late:
         return DATE_FACTOR.get(off, 0.7), f"bank date {off:+d} business day(s) from arrival"
     return None
@@ -90,16 +92,6 @@ def _window(p: Payout, s: Settings) -> tuple:
     late = s.max_days_late + (3 if p.arrival_on is None else 0)
     # Calendar padding for weekends; the exact business-day test happens in _date_factor.
     return anchor - timedelta(days=early * 7 // 5 + 3), anchor + timedelta(days=late * 7 // 5 + 3)
-
-
-def _fx_rate(base: str, quote: str, supplied: dict) -> tuple[Decimal, str] | None:
-    if (base, quote) in supplied:
-        return supplied[(base, quote)], "supplied"
-    if (quote, base) in supplied and supplied[(quote, base)]:
-        return Decimal(1) / supplied[(quote, base)], "supplied"
-    if base in BUILTIN_USD_RATES and quote in BUILTIN_USD_RATES:
-        return BUILTIN_USD_RATES[base] / BUILTIN_USD_RATES[quote], "builtin"
-    return None
 
 
 class _Index:
@@ -148,7 +140,7 @@ def _single(p: Payout, v: LineView, s: Settings, idented: bool) -> Candidate | N
     return candidate(bank_ref=v.line.ref, score=score, reasons=tuple(reasons), payout_refs=(p.ref,))
 
 
-def _fx_single(p: Payout, v: LineView, s: Settings, rates: dict, idented: bool):
+def _fx_single(p: Payout, v: LineView, s: Settings, rates: Rates, idented: bool):
     if (v.line.amount > 0) != (p.amount > 0):
         return None
     if not idented and v.signal(p.platform) != "own":
@@ -161,14 +153,19 @@ def _fx_single(p: Payout, v: LineView, s: Settings, rates: dict, idented: bool):
     shown = abs(p.amount) in printed
     if printed and not shown:
         return None
-    found = _fx_rate(p.currency, v.line.currency, rates)
+    found = rates.get(p.currency, v.line.currency, v.line.date)
     if found is None and not shown:
         return None
     rate, source = found or (v.line.amount / p.amount, "printed")
     expected = p.amount * rate
-    tol = s.fx_tolerance if source == "supplied" else s.fx_tolerance_builtin
-    if abs(v.line.amount - expected) > abs(expected) * tol:
+    # Within the wide band a conversion is a candidate; within the tight band of a reference of
+    # the caller's (the day's central-bank rate), a confident one. Banks convert at the day's rate
+    # less a spread of a few percent; a rate further off is possible (another rate source), so it
+    # stays a suggestion, and it still competes (see _one_conversion_each).
+    error = abs(v.line.amount - expected)
+    if error > abs(expected) * s.fx_tolerance_builtin:
         return None
+    tight = source in TRUSTED_SOURCES and error <= abs(expected) * s.fx_tolerance
     fx = FxConversion(
         payout_currency=p.currency,
         payout_amount=p.amount,
@@ -182,7 +179,7 @@ def _fx_single(p: Payout, v: LineView, s: Settings, rates: dict, idented: bool):
     if idented or shown:
         base = BASE_IDENTITY
     else:  # the rough built-in table alone can only suggest: it cannot tell close amounts apart
-        base = FX_SUPPLIED if source == "supplied" else FX_BUILTIN
+        base = FX_SUPPLIED if tight else FX_BUILTIN
     factor = dated[0] if dated else 0.9
     reasons = (
         f"{p.amount} {p.currency} converted to {v.line.amount} {v.line.currency} at "
@@ -191,7 +188,7 @@ def _fx_single(p: Payout, v: LineView, s: Settings, rates: dict, idented: bool):
         if idented
         else f"original amount {p.currency} {abs(p.amount)} printed by the bank"
         if shown
-        else f"descriptor names {p.platform}",
+        else f"{FX_BY_RATE}: descriptor names {p.platform}",
         dated[1] if dated else "date outside the usual window",
     )
     score = base * (max(factor, 0.95) if idented or shown else factor)
@@ -236,7 +233,7 @@ def explicit_candidates(
     fx_rates: tuple[FxRate, ...],
 ) -> list[Candidate]:
     s = settings
-    rates = {(r.base.upper(), r.quote.upper()): r.rate for r in fx_rates}
+    rates = Rates(fx_rates)
     index = _Index(views)
     out: list[Candidate] = []
     has_exact: set[str] = set()
@@ -294,10 +291,33 @@ def explicit_candidates(
             if 2 <= len(pool) <= 16:
                 out.extend(_combos(v, pool, s))
     out.extend(_fx_combos(views, by_conn, anchors, s, rates))
+    return _one_conversion_each(out, s)
+
+
+def _one_conversion_each(cands: list[Candidate], s: Settings) -> list[Candidate]:
+    """A conversion judged by rate alone is applied only when it is the one conversion that fits
+    its bank line, and the one that fits its payout: with another in the wide band (another rate
+    source could explain either), a person confirms. Identifiers and printed amounts decide by
+    themselves and are left alone."""
+    by_line, by_payout = defaultdict(int), defaultdict(int)
+    for c in cands:
+        if c.fx is not None:
+            by_line[c.bank_ref] += 1
+            for p in c.payout_refs:
+                by_payout[p] += 1
+    out = []
+    for c in cands:
+        by_rate = c.fx is not None and c.fx.reference_source in TRUSTED_SOURCES and any(
+            r.startswith(FX_BY_RATE) for r in c.reasons)
+        if by_rate and c.score >= s.auto_threshold and (
+                by_line[c.bank_ref] > 1 or any(by_payout[p] > 1 for p in c.payout_refs)):
+            c = replace(c, score=s.auto_threshold * 0.99,
+                        reasons=c.reasons + ("another conversion fits as well within the wide band: not applied",))
+        out.append(c)
     return out
 
 
-def _fx_combos(views, by_conn, anchors, s: Settings, rates: dict) -> list[Candidate]:
+def _fx_combos(views, by_conn, anchors, s: Settings, rates: Rates) -> list[Candidate]:
     """Several foreign-currency payouts of one connection converted as one bank line. Banks that
     convert an incoming foreign ACH/wire print the original amount ("... CAD 7557.79 FX"); when
     that printed amount is exactly the sum of 2..k payouts of one connection whose platform the
@@ -349,13 +369,15 @@ def _fx_combos(views, by_conn, anchors, s: Settings, rates: dict) -> list[Candid
     return out
 
 
-def _fx_of(amount: Decimal, cur: str, line: BankLine, rates: dict, s: Settings):
+def _fx_of(amount: Decimal, cur: str, line: BankLine, rates: Rates, s: Settings):
     """The conversion of ``amount`` ``cur`` into the line, or None when the implied rate is not
     even roughly plausible (a printed amount settles which payouts; the rate must still agree)."""
-    found = _fx_rate(cur, line.currency, rates)
+    found = rates.get(cur, line.currency, line.date)
     implied = line.amount / amount
     rate, source = found or (implied, "printed")
     expected = amount * rate
+    # The bank printed the original amount: that settles which payouts; the rate only has to be
+    # plausible (the wide band), unless the caller's undated rate is the rate to hold to.
     tol = s.fx_tolerance if source == "supplied" else s.fx_tolerance_builtin
     if abs(line.amount - expected) > abs(expected) * tol:
         return None

@@ -108,11 +108,13 @@ class PlatformItem:
 
 @dataclass(frozen=True)
 class FxRate:
-    """Reference rate: 1 unit of ``base`` = ``rate`` units of ``quote`` (e.g. EUR->USD 1.08)."""
+    """Reference rate: 1 unit of ``base`` = ``rate`` units of ``quote`` (e.g. EUR->USD 1.08), on
+    day ``on`` (a daily reference series), or for any day when ``on`` is None."""
 
     base: str
     quote: str
     rate: Decimal
+    on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,9 @@ class Settings:
     inferred_max_span_days: int = 45  # first -> last item of one inferred payout
     subset_pool_max: int = 22  # bounded subset search (meet in the middle)
     exact_component_max_edges: int = 14  # bigger candidate clusters resolve greedily
+    # Days the bank's clearing system is closed besides weekends (e.g. US Federal Reserve
+    # holidays): a deposit held over one is on time, not late.
+    bank_holidays: frozenset[date] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -199,7 +204,7 @@ class FxConversion:
     bank_amount: Decimal
     implied_rate: Decimal  # bank_amount / payout_amount
     reference_rate: Decimal
-    reference_source: str  # "supplied" or "builtin"
+    reference_source: str  # "reference" (dated), "supplied", "builtin" or "printed"
     difference: Decimal  # bank_amount - payout_amount * reference_rate: the FX gain (+) / loss (-)
 
 

@@ -9,6 +9,7 @@ from ledger.money import quantize
 from ledger.platforms import descriptor_keywords, has_payout_objects
 from reconciliation import engine as E
 from reconciliation.models import Match, MatchPayout, MatchStatus
+from reconciliation.reference import with_reference_data
 from reconciliation.rows import ITEM_FIELDS, kind_total, platform_item
 
 CHUNK = 20_000
@@ -148,10 +149,9 @@ def engine_inputs(*, company, settings: E.Settings | None = None) -> E.Inputs:
     items = _items(open_items.filter(source__in=inferred), platforms) + _payout_totals(
         company, open_items.exclude(source__in=inferred), platforms
     )
-    return E.Inputs(
-        bank_lines=_bank_lines(company, settled_banks), connections=connections,
-        payouts=_payouts(company, settled_payouts), items=items,
+    bank_lines, payouts = _bank_lines(company, settled_banks), _payouts(company, settled_payouts)
+    return with_reference_data(E.Inputs(
+        bank_lines=bank_lines, connections=connections, payouts=payouts, items=items,
         prior=_priors(company, settled_matches), settings=settings or E.Settings(),
         platform_keywords=descriptor_keywords(),
-    )
-
+    ))
