@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Prefetch, Q
+from django.db.models.functions import Coalesce
 
 from companies.scoping import scoped, tenant_rows
 from connections.models import Connection
@@ -172,18 +173,34 @@ def suggestion_list(*, company, limit=50):
 
 @scoped
 def applied_match_list(*, company, limit=20):
+    """The most recently decided matches first (by a person, or by the engine when it applied)."""
     return list(
         _active_matches(company).filter(status=MatchStatus.APPLIED)
-        .select_related("bank_transaction").order_by("-decided_at", "-created_at", "-id")[:limit]
+        .select_related("bank_transaction")
+        .order_by(Coalesce("decided_at", "created_at").desc(), "-id")[:limit]
     )
+
+
+def _unmatched(company):
+    return tenant_rows(BankTransaction, company).filter(amount__gt=0, status="unreconciled")
 
 
 @scoped
-def unmatched_deposit_list(*, company, limit=20):
-    return list(
-        tenant_rows(BankTransaction, company).filter(amount__gt=0, status="unreconciled")
-        .select_related("bank_account").order_by("-date", "-id")[:limit]
-    )
+def unmatched_deposit_count(*, company) -> int:
+    return _unmatched(company).count()
+
+
+@scoped
+def unmatched_deposit_page(*, company, before: Cursor | None = None, limit=PAGE_SIZE):
+    """Deposits no payout explains, newest first, a page at a time: (rows, cursor of the next
+    page or None). Every one can be reached, however many there are."""
+    rows = _unmatched(company).select_related("bank_account").order_by("-date", "-id")
+    if before is not None:
+        rows = rows.filter(_older_than(before))
+    rows = list(rows[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (Cursor(rows[-1].date, rows[-1].id) if more and rows else None)
 
 
 @scoped

@@ -13,12 +13,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.embed import embed_view, requires_write
 from dashboard.selectors import (
+    Cursor,
     applied_match_list,
     bank_transaction_get,
     match_get,
     suggestion_list,
     unapplied_payouts,
-    unmatched_deposit_list,
+    unmatched_deposit_count,
+    unmatched_deposit_page,
 )
 from dashboard.views.common import parse_amount, render_page
 from ledger.money import quantize
@@ -36,10 +38,15 @@ def _who(request) -> str:
 @require_GET
 def review_page(request, company):
     c = request.embed.company
+    before = Cursor.parse(request.GET.get("before"))
+    unmatched, older = unmatched_deposit_page(company=c, before=before)
+    if before is not None:  # "Show older": the next cards only
+        return render(request, "dashboard/review/_unmatched.html",
+                      {"unmatched": unmatched, "older": older, "c": c.public_id, "embed": request.embed})
     context = {
         "suggestions": suggestion_list(company=c),
         "applied": applied_match_list(company=c),
-        "unmatched": unmatched_deposit_list(company=c),
+        "unmatched": unmatched, "older": older, "unmatched_count": unmatched_deposit_count(company=c),
     }
     return render_page(request, "dashboard/review/page.html", context, tab="review")
 

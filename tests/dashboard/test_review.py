@@ -73,3 +73,24 @@ def test_it_explains_a_manual_match_that_does_not_add_up(client, alice):
     assert response["HX-Retarget"] == f"#manual-{bank.pk}"
     assert b"but the bank line is" in response.content
     assert not Match.objects.filter(bank_transaction=bank).exists()
+
+
+def test_every_deposit_without_a_payout_can_be_reached(client, alice, bob):
+    """The list used to stop at 20 while the overview counted more: the count is the real one and
+    "Show older" pages through all of them."""
+    import datetime as dt
+    import re
+
+    deposits = [F.BankTransactionFactory(company=alice.company, amount=Decimal("10.00") + n,
+                                         date=dt.date(2025, 1, 1) + dt.timedelta(days=n), status="unreconciled")
+                for n in range(60)]
+    F.BankTransactionFactory(company=bob.company, amount=Decimal("5.00"), status="unreconciled")
+    page = client.get(url(alice.company, "review"), **headers(alice)).content.decode()
+    assert '<h2 id="unm-h">Deposits without a payout <span class="count">60</span>' in page
+    shown = set(re.findall(r'id="deposit-(\d+)"', page))
+    older = re.search(r'\?before=([\d.-]+)"', page).group(1)
+    rest = client.get(url(alice.company, "review"), {"before": older}, HTTP_HX_REQUEST="true",
+                      **headers(alice)).content.decode()
+    shown |= set(re.findall(r'id="deposit-(\d+)"', rest))
+    assert shown == {str(d.pk) for d in deposits}
+    assert "Show older" not in rest
