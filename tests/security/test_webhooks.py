@@ -94,3 +94,72 @@ def test_no_request_line_with_an_access_token_reaches_the_logs(alice, live_world
         logging.config.dictConfig(settings.LOGGING)
     assert "tok-shop" not in caplog.text
     assert SyncRun.objects.filter(status="succeeded").exists()
+
+
+def _forged_plaid(live, body: bytes, kid: str) -> str:
+    """A Plaid-Verification header signed with a key of the attacker's, naming a fresh kid."""
+    import hashlib
+    import time
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    header = b64(json.dumps({"alg": "ES256", "kid": kid, "typ": "JWT"}).encode())
+    claims = b64(json.dumps({"iat": int(time.time()),
+                             "request_body_sha256": hashlib.sha256(body).hexdigest()}).encode())
+    key = ec.generate_private_key(ec.SECP256R1())
+    r, s = decode_dss_signature(key.sign(f"{header}.{claims}".encode(), ec.ECDSA(hashes.SHA256())))
+    return f"{header}.{claims}.{b64(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+
+
+def test_forged_plaid_webhooks_with_fresh_kids_cost_a_bounded_number_of_key_fetches(client, alice, live_world):
+    """60 forged deliveries, each naming a new key id: at most a handful of calls to Plaid's
+    /webhook_verification_key/get, nothing processed, no body stored."""
+    from connections.services import webhooks as inbox
+
+    live = _linked(alice, live_world)
+    inbox._plaid_caches.clear()
+    fetches = []
+    live.server.observers.append(lambda provider, req, resp: fetches.append(req.path)
+                                 if req.path == "/webhook_verification_key/get" else None)
+    body = json.dumps({"webhook_type": "TRANSACTIONS", "webhook_code": "SYNC_UPDATES_AVAILABLE",
+                       "item_id": ITEM}).encode()
+    answers = []
+    for n in range(60):
+        cache.delete("webhook-rejections:plaid:127.0.0.1")  # many sources: the per-source limit aside
+        header = _forged_plaid(live, body, f"00000000-0000-4000-8000-{n:012d}")
+        answers.append(_post(client, "plaid", body, HTTP_PLAID_VERIFICATION=header).status_code)
+
+    assert len(fetches) <= 5
+    assert set(answers) <= {400, 503}
+    assert not SyncRun.objects.filter(kind="webhook").exists()
+    assert all(bytes(e.body) == b"" for e in WebhookEvent.objects.filter(provider="plaid"))
+
+
+def test_forged_and_stale_webhooks_of_every_provider_are_stored_as_evidence_only(client, alice, live_world, settings):
+    import time
+
+    from connections.webhook_signatures import stripe_signature
+
+    live = _linked(alice, live_world)
+    body = json.dumps({"id": "evt_x", "type": "payout.paid", "account": "acct_1SyncTest",
+                       "data": {"object": {"id": "po_0"}}}).encode()
+    stale = stripe_signature(body, settings.STRIPE_WEBHOOK_SECRET, timestamp=int(time.time()) - 3600)
+    forged = stripe_signature(body, "whsec_not_ours", timestamp=int(time.time()))
+    plaid_body = json.dumps({"webhook_type": "TRANSACTIONS", "item_id": ITEM}).encode()
+    old_plaid = live.server.plaid_signer.sign(plaid_body, now=int(time.time()) - 3600)
+    answers = [
+        _post(client, "stripe", body, HTTP_STRIPE_SIGNATURE=stale).status_code,
+        _post(client, "stripe", body, HTTP_STRIPE_SIGNATURE=forged).status_code,
+        _post(client, "plaid", plaid_body, HTTP_PLAID_VERIFICATION=old_plaid).status_code,
+        _post(client, "rutter", body, HTTP_X_RUTTER_SIGNATURE=rutter_signature(body, "not-ours")).status_code,
+    ]
+    assert answers == [400, 400, 400, 400]
+    stored = WebhookEvent.objects.all()
+    assert stored.count() == 4 and {e.status for e in stored} == {"rejected"}
+    assert all(bytes(e.body) == b"" and "sha256" in e.error for e in stored)
+    assert not SyncRun.objects.filter(kind="webhook").exists()
