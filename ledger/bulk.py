@@ -8,6 +8,7 @@ value cast to its column's type so NULLs and numerics are typed.
 """
 
 import weakref
+from datetime import UTC, datetime
 
 from django.db import connection, transaction
 
@@ -192,3 +193,11 @@ def ids_by_external(model, *, company, source: str, external_ids) -> dict[str, i
 def dedupe(rows: list[dict]) -> list[dict]:
     """Last row wins per (source, external_id): ON CONFLICT cannot touch a row twice in a statement."""
     return list({(row["source"], row["external_id"]): row for row in rows}.values())
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # stable stand-in when a provider omits a timestamp
+
+
+def clip(value, size: int) -> str:
+    """A provider's text cut to its column's size (None is empty)."""
+    return (value or "")[:size]

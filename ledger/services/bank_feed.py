@@ -1,20 +1,12 @@
 """Bulk upserts of the bank feed: bank accounts and bank transactions, keyed on
 (company, source, external_id), as ingest.py does for the platforms' rows."""
 
-from datetime import UTC, datetime
 
 from django.db import transaction
 
-from ledger.bulk import analyzed_if_grown, chunks, dedupe, ids_by_external, upsert
+from ledger.bulk import analyzed_if_grown, chunks, clip, dedupe, ids_by_external, upsert
 from ledger.models import BankAccount, BankTransaction, BankTransactionStatus
 from ledger.services.accounts import bank_ledger_account_for
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # stable stand-in when a provider omits a timestamp
-
-
-def _text(value, size: int) -> str:
-    return (value or "")[:size]
-
 
 # -- the bank feed -----------------------------------------------------------------------------
 
@@ -25,9 +17,9 @@ def bank_account_upsert_many(*, company, rows: list[dict]) -> int:
     rows = dedupe(rows)
     upsert(BankAccount, [
         {"company_id": company.pk, "source": r["source"], "external_id": r["external_id"],
-         "name": _text(r.get("name"), 200), "official_name": _text(r.get("official_name"), 300),
-         "mask": _text(r.get("mask"), 8), "type": _text(r.get("type"), 40),
-         "subtype": _text(r.get("subtype"), 40), "currency": r["currency"],
+         "name": clip(r.get("name"), 200), "official_name": clip(r.get("official_name"), 300),
+         "mask": clip(r.get("mask"), 8), "type": clip(r.get("type"), 40),
+         "subtype": clip(r.get("subtype"), 40), "currency": r["currency"],
          "current_balance": r.get("current_balance"), "available_balance": r.get("available_balance")}
         for r in rows
     ], ["name", "official_name", "mask", "type", "subtype", "currency", "current_balance",
@@ -63,10 +55,10 @@ def bank_transaction_upsert_many(*, company, rows: list[dict]) -> int:
         objs.append({
             "company_id": company.pk, "source": r["source"], "external_id": r["external_id"],
             "bank_account_id": account_id, "date": r["date"], "authorized_date": r.get("authorized_date"),
-            "currency": r["currency"], "amount": r["amount"], "name": _text(r.get("name"), 500),
-            "merchant_name": _text(r.get("merchant_name"), 300),
-            "payment_channel": _text(r.get("payment_channel"), 20), "pending": bool(r.get("pending")),
-            "pending_external_id": _text(r.get("pending_transaction_external_id"), 255),
+            "currency": r["currency"], "amount": r["amount"], "name": clip(r.get("name"), 500),
+            "merchant_name": clip(r.get("merchant_name"), 300),
+            "payment_channel": clip(r.get("payment_channel"), 20), "pending": bool(r.get("pending")),
+            "pending_external_id": clip(r.get("pending_transaction_external_id"), 255),
             "updated_at": r.get("occurred_at"),
         })
     upsert(BankTransaction, objs, ["bank_account", "date", "authorized_date", "currency", "amount", "name",

@@ -8,13 +8,22 @@ Fields that reconciliation owns (payout breakdowns, invoice payment state, bank 
 never overwritten by a re-sync; re-running any upsert with the same rows changes nothing.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.db.models import ProtectedError
 from psycopg.types.datetime import TimestamptzLoader
 
-from ledger.bulk import BATCH, analyzed_if_grown, chunks, dedupe, ids_by_external, upsert
+from ledger.bulk import (
+    BATCH,
+    EPOCH,
+    analyzed_if_grown,
+    chunks,
+    clip,
+    dedupe,
+    ids_by_external,
+    upsert,
+)
 from ledger.models import (
     Customer,
     Invoice,
@@ -26,13 +35,8 @@ from ledger.models import (
     PayoutStatus,
 )
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # stable stand-in when a provider omits a timestamp
 _ITEM_KINDS = frozenset(ItemKind.values)
 _PAYOUT_STATUSES = frozenset(PayoutStatus.values)
-
-
-def _text(value, size: int) -> str:
-    return (value or "")[:size]
 
 
 # -- customers and invoices --------------------------------------------------------------------
@@ -43,7 +47,7 @@ def customer_upsert_many(*, company, rows: list[dict]) -> int:
     rows = dedupe(rows)
     upsert(Customer, [
         {"company_id": company.pk, "source": r["source"], "external_id": r["external_id"],
-         "name": _text(r.get("name"), 300), "email": _text(r.get("email"), 300)}
+         "name": clip(r.get("name"), 300), "email": clip(r.get("email"), 300)}
         for r in rows
     ], ["name", "email"])
     return len(rows)
@@ -85,11 +89,11 @@ def invoice_upsert_many(*, company, rows: list[dict]) -> int:
     upsert(Invoice, [
         {
             "company_id": company.pk, "source": r["source"], "external_id": r["external_id"],
-            "number": _text(str(r.get("number") or ""), 100),
+            "number": clip(str(r.get("number") or ""), 100),
             "customer_id": customer_ids.get((r["source"], r.get("customer_external_id"))),
-            "currency": r["currency"], "issued_at": r.get("created_at") or _EPOCH,
+            "currency": r["currency"], "issued_at": r.get("created_at") or EPOCH,
             "status": _invoice_status(r),
-            "platform_status": _text(r.get("payment_status") or r.get("status"), 40),
+            "platform_status": clip(r.get("payment_status") or r.get("status"), 40),
             "subtotal": r["subtotal"], "discount": r["discount"], "shipping": r["shipping"], "tax": r["tax"],
             "total": r["total"], "updated_at": r.get("updated_at"),
         }
@@ -101,7 +105,7 @@ def invoice_upsert_many(*, company, rows: list[dict]) -> int:
 
 
 def _line_key(line: dict) -> tuple:
-    return (_text(line.get("external_id"), 255), _text(line.get("title"), 500), _text(line.get("sku"), 100),
+    return (clip(line.get("external_id"), 255), clip(line.get("title"), 500), clip(line.get("sku"), 100),
             line["quantity"], line["unit_price"], line["amount"])
 
 
@@ -127,8 +131,8 @@ def _invoice_lines_replace(*, company, rows: list[dict]) -> None:
             continue
         stale.append(invoice_id)
         new_lines.extend(
-            InvoiceLine(company=company, invoice_id=invoice_id, external_id=_text(line.get("external_id"), 255),
-                        description=_text(line.get("title"), 500), sku=_text(line.get("sku"), 100),
+            InvoiceLine(company=company, invoice_id=invoice_id, external_id=clip(line.get("external_id"), 255),
+                        description=clip(line.get("title"), 500), sku=clip(line.get("sku"), 100),
                         quantity=line["quantity"], unit_price=line["unit_price"], amount=line["amount"])
             for line in lines
         )
@@ -159,11 +163,11 @@ def payout_upsert_many(*, company, rows: list[dict], platform: str) -> int:
         objs.append({
             "company_id": company.pk, "source": r["source"], "external_id": r["external_id"],
             "platform": platform[:40], "status": status if status in _PAYOUT_STATUSES else PayoutStatus.OTHER,
-            "provider_status": _text(r.get("provider_status"), 40), "currency": r["currency"],
+            "provider_status": clip(r.get("provider_status"), 40), "currency": r["currency"],
             "amount": r["amount"], "created_on": r.get("created_at"),
             "arrival_date": arrived.date() if arrived else None,
-            "platform_id": _text(r.get("platform_id") or r["external_id"], 255),
-            "trace_id": _text(r.get("trace_id") or r.get("description"), 255),
+            "platform_id": clip(r.get("platform_id") or r["external_id"], 255),
+            "trace_id": clip(r.get("trace_id") or r.get("description"), 255),
             "updated_at": r.get("updated_at") or r.get("created_at"),
         })
     upsert(Payout, objs, ["platform", "status", "provider_status", "currency", "amount",
@@ -181,12 +185,12 @@ def _item(company_id: int, r: dict) -> dict:
     return {
         "company_id": company_id, "source": r["source"], "external_id": r["external_id"],
         "kind": kind if kind in _ITEM_KINDS else ItemKind.OTHER,
-        "provider_type": _text(r.get("provider_type"), 60), "status": _text(r.get("status"), 40),
-        "description": _text(r.get("description"), 500), "occurred_at": r.get("occurred_at") or _EPOCH,
+        "provider_type": clip(r.get("provider_type"), 60), "status": clip(r.get("status"), 40),
+        "description": clip(r.get("description"), 500), "occurred_at": r.get("occurred_at") or EPOCH,
         "available_on": available.date() if isinstance(available, datetime) else available,
         "currency": r["currency"], "amount": r["amount"], "fee": r["fee"], "net": r["net"],
-        "order_external_id": _text(r.get("order_external_id"), 255),
-        "payout_external_id": _text(r.get("payout_external_id"), 255),
+        "order_external_id": clip(r.get("order_external_id"), 255),
+        "payout_external_id": clip(r.get("payout_external_id"), 255),
         "updated_at": r.get("updated_at") or r.get("occurred_at"),
     }
 
