@@ -127,24 +127,25 @@ def payout_search(
 
 @scoped
 def platform_item_totals(*, company):
-    """Per platform and item kind: summed gross amounts and deducted fees of settled items."""
+    """Per platform, currency and item kind: summed gross amounts and deducted fees of settled
+    items (never summed across currencies)."""
     return (
         tenant_rows(PayoutItem, company)
         .filter(payout__isnull=False)
-        .values("payout__platform", "kind")
+        .values("payout__platform", "currency", "kind")
         .annotate(amount=Sum("amount"), fee=Sum("fee"))
-        .order_by("payout__platform", "kind")
+        .order_by("payout__platform", "currency", "kind")
     )
 
 
 @scoped
 def platform_fees_by_month(*, company):
-    """Per platform and month: deducted fees plus fee/commission items (as positive money)."""
+    """Per platform, currency and month: deducted fees plus fee/commission items (positive)."""
     return (
         tenant_rows(PayoutItem, company)
         .filter(payout__isnull=False)
         .annotate(month=TruncMonth("occurred_at"))
-        .values("payout__platform", "month", "kind")
+        .values("payout__platform", "currency", "month", "kind")
         .annotate(amount=Sum("amount"), fee=Sum("fee"))
         .order_by("month")
     )
@@ -156,9 +157,9 @@ def payouts_by_month(*, company):
         tenant_rows(Payout, company)
         .filter(arrival_date__isnull=False)
         .annotate(month=TruncMonth("arrival_date"))
-        .values("month")
+        .values("month", "currency")
         .annotate(total=Sum("amount"))
-        .order_by("month")
+        .order_by("month", "currency")
     )
 
 
@@ -168,20 +169,22 @@ def deposits_by_month(*, company):
         tenant_rows(BankTransaction, company)
         .filter(amount__gt=0)
         .annotate(month=TruncMonth("date"))
-        .values("month")
+        .values("month", "currency")
         .annotate(total=Sum("amount"))
-        .order_by("month")
+        .order_by("month", "currency")
     )
 
 
 @scoped
 def unreconciled_deposit_summary(*, company) -> dict:
-    return (
+    """How many deposits are not reconciled, and their total per currency."""
+    rows = list(
         tenant_rows(BankTransaction, company)
         .filter(amount__gt=0)
         .exclude(status="reconciled")
-        .aggregate(count=Count("id"), total=Sum("amount"))
+        .values("currency").annotate(count=Count("id"), total=Sum("amount")).order_by("currency")
     )
+    return {"count": sum(r["count"] for r in rows), "totals": [(r["currency"], r["total"]) for r in rows]}
 
 
 # Payouts without an arrival date (pending, inferred) sort after all dated ones, so lists can

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from dashboard.embed import embed_view
 from dashboard.views import charts
 from dashboard.views.common import render_page
+from ledger.platforms import display_name
 from ledger.selectors import (
     deposits_by_month,
     payouts_by_month,
@@ -24,10 +25,11 @@ REFUND_KINDS = ("refund", "void")
 
 
 def platform_rows(company) -> list[dict]:
-    """Gross sales, fees (deducted + fee/commission items), refunds, net and fee rate per platform."""
+    """Gross sales, fees (deducted + fee/commission items), refunds, net and fee rate per platform
+    and currency: money is never added across currencies."""
     acc = defaultdict(lambda: {"gross": ZERO, "fees": ZERO, "refunds": ZERO, "net": ZERO})
     for r in platform_item_totals(company=company):
-        row = acc[r["payout__platform"]]
+        row = acc[(r["payout__platform"], r["currency"])]
         amount, fee = r["amount"] or ZERO, r["fee"] or ZERO
         if r["kind"] == "payout":
             continue
@@ -40,10 +42,21 @@ def platform_rows(company) -> list[dict]:
             row["refunds"] -= amount
         row["net"] += amount - fee
     out = []
-    for platform, row in sorted(acc.items()):
+    for (platform, currency), row in sorted(acc.items()):
         rate = (row["fees"] / row["gross"] * 100).quantize(Decimal("0.1")) if row["gross"] else None
-        out.append({"platform": platform, **row, "fee_rate": rate})
+        out.append({"platform": platform, "currency": currency, **row, "fee_rate": rate})
     return out
+
+
+def currency_totals(rows: list[dict]) -> list[dict]:
+    """One line of totals per currency."""
+    totals: dict[str, dict] = {}
+    for r in rows:
+        t = totals.setdefault(r["currency"], {"currency": r["currency"], "gross": ZERO, "fees": ZERO,
+                                              "refunds": ZERO, "net": ZERO})
+        for k in ("gross", "fees", "refunds", "net"):
+            t[k] += r[k]
+    return [totals[c] for c in sorted(totals)]
 
 
 def _month(value) -> str:
@@ -59,23 +72,25 @@ def overview_page(request, company):
 def overview_render(request):
     c = request.embed.company
     rows = platform_rows(c)
-    totals = {k: sum((r[k] for r in rows), ZERO) for k in ("gross", "fees", "refunds", "net")}
     fees = defaultdict(dict)
     for r in platform_fees_by_month(company=c):
         amount = (r["fee"] or ZERO) - ((r["amount"] or ZERO) if r["kind"] in FEE_KINDS else ZERO)
-        month = _month(r["month"])
-        fees[r["payout__platform"]][month] = fees[r["payout__platform"]].get(month, ZERO) + amount
+        month, series = _month(r["month"]), f"{display_name(r['payout__platform'])} ({r['currency']})"
+        fees[series][month] = fees[series].get(month, ZERO) + amount
     fee_months = sorted({m for s in fees.values() for m in s})
-    money = {"Bank deposits": {_month(r["month"]): r["total"] for r in deposits_by_month(company=c)},
-             "Platform payouts": {_month(r["month"]): r["total"] for r in payouts_by_month(company=c)}}
+    money = defaultdict(dict)  # one line per kind and currency: never summed across currencies
+    for label, source in (("Bank deposits", deposits_by_month), ("Platform payouts", payouts_by_month)):
+        for r in source(company=c):
+            money[f"{label} ({r['currency']})"][_month(r["month"])] = r["total"]
+    money = dict(sorted(money.items()))
     money_months = sorted({m for s in money.values() for m in s})
     context = {
-        "rows": rows, "totals": totals, "unreconciled": unreconciled_deposit_summary(company=c),
+        "rows": rows, "totals": currency_totals(rows), "unreconciled": unreconciled_deposit_summary(company=c),
         "fee_chart": charts.stacked_bars(fee_months, dict(sorted(fees.items()))) if fee_months else None,
         "fee_table": [(p, [(m, s.get(m, ZERO)) for m in fee_months]) for p, s in sorted(fees.items())],
         "fee_months": fee_months,
         "money_chart": charts.lines(money_months, money) if money_months else None,
-        "money_table": [(m, money["Bank deposits"].get(m, ZERO), money["Platform payouts"].get(m, ZERO))
-                        for m in money_months],
+        "money_series": list(money),
+        "money_table": [(m, [money[k].get(m) for k in money]) for m in money_months],
     }
     return render_page(request, "dashboard/overview/page.html", context, tab="overview")
