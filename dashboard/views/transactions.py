@@ -64,7 +64,8 @@ def display_rows(rows, *, company) -> list[dict]:
     for t in rows:
         m = t.match
         row = {
-            "pk": t.pk, "amount": t.amount, "amount_text": money(t.amount), "negative": t.amount < 0,
+            "pk": t.pk, "amount": t.amount, "amount_text": money(t.amount, t.currency), "negative": t.amount < 0,
+            "pending": t.pending,
             "date": f"{t.date:%b} {t.date.day}, {t.date.year}", "name": t.merchant_name or t.name,
             "account": str(t.bank_account), "status": t.status, "status_label": STATUS_LABEL.get(t.status, t.status),
             "match": None,

@@ -97,3 +97,11 @@ def test_the_export_button_carries_no_token(client, alice):
     page = client.get(url(alice.company, "transactions"), **headers(alice)).content.decode()
     button = re.search(r'<button[^>]*id="export"[^>]*>', page).group(0)
     assert "token" not in button and 'data-filters="filters"' in button
+
+
+def test_a_pending_line_says_so_and_amounts_carry_their_currency(client, alice):
+    pending = F.BankTransactionFactory(company=alice.company, amount=Decimal("55.00"), pending=True, currency="CAD")
+    page = client.get(url(alice.company, "transactions"), **headers(alice)).content.decode()
+    row = page.split(f'id="txn-{pending.pk}"')[1].split("</tr>")[0]
+    assert 'badge-pending' in row and ">Pending<" in row
+    assert "55.00 CAD" in row

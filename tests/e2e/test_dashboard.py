@@ -156,3 +156,13 @@ def test_the_export_is_what_the_filters_on_screen_show(page, partner_page, alice
     rows = list(csv.DictReader(io.StringIO(open(download.value.path()).read())))
     assert len(rows) == shown == 2 and {r["status"] for r in rows} == {"suggested"}
     assert not [u for u in asked if "token=" in u or "client_secret" in u]
+
+
+def test_no_page_shows_template_syntax(page, partner_page, alice):
+    """What a person reads, on every tab: no `{#`, `{%` or `{{` left over from a template."""
+    dashboard_world(alice.company)
+    frame = open_dashboard(page, partner_page)
+    for tab in ("overview", "transactions", "review", "connections"):
+        _tab(frame, tab)
+        text = frame.locator("body").inner_text()
+        assert not [mark for mark in ("{#", "{%", "{{") if mark in text], (tab, text[:300])
