@@ -163,3 +163,17 @@ def test_forged_and_stale_webhooks_of_every_provider_are_stored_as_evidence_only
     assert stored.count() == 4 and {e.status for e in stored} == {"rejected"}
     assert all(bytes(e.body) == b"" and "sha256" in e.error for e in stored)
     assert not SyncRun.objects.filter(kind="webhook").exists()
+
+
+def test_the_log_filter_redacts_credentials_whatever_logger_writes_them():
+    from config.logfilters import RedactSecrets, redact
+
+    line = ('GET /versioned/orders?access_token=tok-shop&limit=500 "HTTP/1.1 200" '
+            '{"client_secret": "es_abc", "name": "x"} Authorization: Bearer sk_live_123 /embed/x.csv?token=abc.def')
+    cleaned = redact(line)
+    for secret in ("tok-shop", "es_abc", "sk_live_123", "abc.def"):
+        assert secret not in cleaned
+    assert "limit=500" in cleaned and '"name": "x"' in cleaned
+    record = logging.LogRecord("httpx", logging.INFO, __file__, 1, "HTTP Request: %s %s", ("GET", line), None)
+    RedactSecrets().filter(record)
+    assert "tok-shop" not in record.getMessage()
