@@ -204,10 +204,16 @@ def unmatched_deposit_page(*, company, before: Cursor | None = None, limit=PAGE_
 
 
 @scoped
-def unapplied_payouts(*, company, payout_ids):
-    """Of these payouts, the ones no applied match holds (the only ones a manual match may use)."""
-    held = tenant_rows(MatchPayout, company).filter(status=MatchStatus.APPLIED).values("payout_id")
-    return tenant_rows(Payout, company).filter(pk__in=list(payout_ids)).exclude(pk__in=held)
+def chosen_payouts(*, company, payout_ids):
+    """The company's payouts of these ids (the service says why one cannot be matched)."""
+    return list(tenant_rows(Payout, company).filter(pk__in=list(payout_ids)))
+
+
+@scoped
+def matched_payout_ids(*, company, payout_ids) -> set[int]:
+    """Of these payouts, the ones an applied match already holds."""
+    return set(tenant_rows(MatchPayout, company).filter(status=MatchStatus.APPLIED, payout_id__in=list(payout_ids))
+               .values_list("payout_id", flat=True))
 
 
 

@@ -16,9 +16,10 @@ from dashboard.selectors import (
     Cursor,
     applied_match_list,
     bank_transaction_get,
+    chosen_payouts,
     match_get,
+    matched_payout_ids,
     suggestion_list,
-    unapplied_payouts,
     unmatched_deposit_count,
     unmatched_deposit_page,
 )
@@ -99,7 +100,7 @@ def manual_match(request, company, pk: int):
         if not request.embed.can_write:
             raise Http404
         chosen = [int(v) for v in request.POST.getlist("payout") if v.isdigit()]
-        payouts = list(unapplied_payouts(company=c, payout_ids=chosen))
+        payouts = chosen_payouts(company=c, payout_ids=chosen)
         try:
             match = match_manual(company=c, bank_transaction=deposit, payouts=payouts, by=_who(request),
                                  note=request.POST.get("note", "")[:200])
@@ -114,9 +115,10 @@ def manual_match(request, company, pk: int):
     date_to = _date(q.get("date_to")) or deposit.date
     date_from = _date(q.get("date_from")) or deposit.date - dt.timedelta(days=14)
     platform = q.get("platform", "")
-    results = payout_search(company=c, amount=amount, date_from=date_from, date_to=date_to, platform=platform)
+    results = list(payout_search(company=c, amount=amount, date_from=date_from, date_to=date_to, platform=platform))
     response = render(request, "dashboard/review/_manual.html", {
         "deposit": deposit, "results": results, "platforms": payout_platforms(company=c), "error": error,
+        "matched": matched_payout_ids(company=c, payout_ids=[p.pk for p in results]),
         "amount": amount, "date_from": date_from, "date_to": date_to, "platform": platform,
         "c": c.public_id, "embed": request.embed, "chosen": chosen,
     })

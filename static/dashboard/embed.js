@@ -132,6 +132,19 @@
         });
     }
   };
+  // Manual match: the running total of the ticked payouts and what is left to the deposit.
+  document.body.addEventListener("change", function (evt) {
+    var form = evt.target.closest && evt.target.closest(".manual-pick");
+    var line = form && form.querySelector(".selected-total");
+    if (!line) return;
+    var cents = function (v) { return Math.round(parseFloat(v) * 100); };
+    var total = 0;
+    form.querySelectorAll('input[name="payout"]:checked').forEach(function (b) { total += cents(b.dataset.amount); });
+    var fmt = function (c) { return (c < 0 ? "−" : "") + (Math.abs(c) / 100).toLocaleString("en-US", { minimumFractionDigits: 2 }); };
+    line.querySelector(".sel").textContent = fmt(total);
+    line.querySelector(".diff").textContent = fmt(cents(line.dataset.deposit) - total) + " " + line.dataset.currency;
+  });
+
   // Export: the filters on screen at the moment of the click, the token in a header (never in a
   // URL, which would end up in logs), the file handed to the browser as a download.
   document.body.addEventListener("click", function (evt) {

@@ -94,3 +94,17 @@ def test_every_deposit_without_a_payout_can_be_reached(client, alice, bob):
     shown |= set(re.findall(r'id="deposit-(\d+)"', rest))
     assert shown == {str(d.pk) for d in deposits}
     assert "Show older" not in rest
+
+
+def test_a_payout_already_matched_is_marked_and_refused_with_the_reason(client, alice):
+    """It used to be listed like any other, and picking it said "Choose at least one payout."."""
+    bank, payout, _ = deposit_with_payout(alice.company)  # applied: the payout is taken
+    other = F.BankTransactionFactory(company=alice.company, amount=payout.amount, date=bank.date,
+                                     status="unreconciled")
+    search = client.get(url(alice.company, "manual", pk=other.pk), **headers(alice)).content.decode()
+    pick = search.split(f'value="{payout.pk}"')[1].split("</label>")[0]
+    assert "disabled" in pick and "already matched" in pick
+    response = client.post(url(alice.company, "manual", pk=other.pk), {"payout": [payout.pk]}, **headers(alice))
+    assert b"already matched to another deposit" in response.content
+    assert b"Choose at least one payout" not in response.content
+    assert not Match.objects.filter(bank_transaction=other).exists()

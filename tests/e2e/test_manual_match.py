@@ -53,8 +53,12 @@ def test_it_searches_payouts_and_matches_a_deposit_by_hand(page, partner_page, a
     after_swap(page, manual.get_by_role("button", name="Search").click)
     manual.locator(f'input[name="payout"][value="{other.pk}"]').wait_for()
 
-    # Picking the wrong one explains itself and keeps the search open.
+    # Picking the wrong one: the running total says so before anything is sent...
     manual.locator(f'input[name="payout"][value="{other.pk}"]').check()
+    assert manual.locator(".selected-total .sel").inner_text() == "77.00"
+    left = deposit.amount - Decimal("77.00")
+    assert manual.locator(".selected-total .diff").inner_text() == f"{left:,.2f} USD"
+    # ...and so does the service, keeping the search open.
     after_swap(page, manual.get_by_role("button", name="Match selected").click)
     manual.locator(".error").wait_for()
     assert manual.locator(f'input[name="payout"][value="{other.pk}"]').is_checked()  # same search, same pick
