@@ -172,6 +172,11 @@ def suggestion_list(*, company, limit=50):
 
 
 @scoped
+def suggestion_count(*, company) -> int:
+    return _active_matches(company).filter(status=MatchStatus.SUGGESTED).count()
+
+
+@scoped
 def applied_match_list(*, company, limit=20):
     """The most recently decided matches first (by a person, or by the engine when it applied)."""
     return list(

@@ -19,6 +19,7 @@ from dashboard.selectors import (
     chosen_payouts,
     match_get,
     matched_payout_ids,
+    suggestion_count,
     suggestion_list,
     unmatched_deposit_count,
     unmatched_deposit_page,
@@ -45,7 +46,7 @@ def review_page(request, company):
         return render(request, "dashboard/review/_unmatched.html",
                       {"unmatched": unmatched, "older": older, "c": c.public_id, "embed": request.embed})
     context = {
-        "suggestions": suggestion_list(company=c),
+        "suggestions": suggestion_list(company=c), "suggestion_count": suggestion_count(company=c),
         "applied": applied_match_list(company=c),
         "unmatched": unmatched, "older": older, "unmatched_count": unmatched_deposit_count(company=c),
     }
@@ -61,8 +62,17 @@ def _decide(request, pk: int, status: str, action) -> object:
         match = action(match=match, by=_who(request))
     except ReconciliationError as exc:
         error = exc.message
-    return render(request, "dashboard/review/_decided.html",
-                  {"match": match, "error": error, "c": request.embed.company.public_id})
+    c = request.embed.company
+    return render(request, "dashboard/review/_decided.html", {
+        "match": match, "error": error, "c": c.public_id, "origin": request.GET.get("from", ""),
+        # The tab's counts, swapped in out of band: they move with every decision.
+        "counts": {"suggestions": suggestion_count(company=c), "unmatched": unmatched_deposit_count(company=c)},
+    })
+
+
+def _reason(request, default: str) -> str:
+    """The reason a person gave (htmx's hx-prompt sends it as HX-Prompt), or `default`."""
+    return (request.headers.get("HX-Prompt") or request.POST.get("reason") or default).strip()[:500]
 
 
 @embed_view
@@ -77,7 +87,7 @@ def suggestion_accept(request, company, pk: int):
 @requires_write
 def suggestion_reject(request, company, pk: int):
     return _decide(request, pk, MatchStatus.SUGGESTED,
-                   lambda match, by: match_reject(match=match, by=by, reason=request.POST.get("reason", "")))
+                   lambda match, by: match_reject(match=match, by=by, reason=_reason(request, "")))
 
 
 @embed_view
@@ -85,7 +95,8 @@ def suggestion_reject(request, company, pk: int):
 @requires_write
 def match_unmatch(request, company, pk: int):
     return _decide(request, pk, MatchStatus.APPLIED,
-                   lambda match, by: match_undo(match=match, by=by, reason="unmatched in the dashboard"))
+                   lambda match, by: match_undo(match=match, by=by,
+                                                reason=_reason(request, "unmatched in the dashboard")))
 
 
 @embed_view

@@ -22,6 +22,7 @@ from dashboard.views import breakdown as B
 from dashboard.views.common import TxnFilterForm, render_page
 from ledger.models import BankTransactionStatus
 from ledger.selectors import invoices_for_payout_items, payout_items_for_payouts, payout_platforms
+from reconciliation.models import MatchStatus
 
 
 @embed_view
@@ -45,7 +46,7 @@ def transactions_render(request):
     if request.htmx and target in ("txn-results", "load-more"):
         # Filtering swaps only the results; "load more" swaps only its own row.
         template = "dashboard/transactions/_rows.html" if cursor else "dashboard/transactions/_results.html"
-        return render(request, template, {**context, "c": embed.company.public_id})
+        return render(request, template, {**context, "c": embed.company.public_id, "embed": embed})
     return render_page(request, "dashboard/transactions/page.html", context, tab="transactions")
 
 
@@ -79,6 +80,7 @@ def display_rows(rows, *, company) -> list[dict]:
                 "platforms": platforms.strip(), "confidence": percent(m.confidence),
                 "reasons": m.reasons or [], "reasons_text": "; ".join(m.reasons or []),
                 "breakdown_url": f"{bd_head}{t.pk}{bd_tail}",
+                "pk": m.pk, "applied": m.status == MatchStatus.APPLIED,
             }
         out.append(row)
     return out

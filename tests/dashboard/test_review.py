@@ -86,7 +86,7 @@ def test_every_deposit_without_a_payout_can_be_reached(client, alice, bob):
                 for n in range(60)]
     F.BankTransactionFactory(company=bob.company, amount=Decimal("5.00"), status="unreconciled")
     page = client.get(url(alice.company, "review"), **headers(alice)).content.decode()
-    assert '<h2 id="unm-h">Deposits without a payout <span class="count">60</span>' in page
+    assert '<h2 id="unm-h">Deposits without a payout <span class="count" id="unm-count">60</span>' in page
     shown = set(re.findall(r'id="deposit-(\d+)"', page))
     older = re.search(r'\?before=([\d.-]+)"', page).group(1)
     rest = client.get(url(alice.company, "review"), {"before": older}, HTTP_HX_REQUEST="true",
@@ -108,3 +108,12 @@ def test_a_payout_already_matched_is_marked_and_refused_with_the_reason(client, 
     assert b"already matched to another deposit" in response.content
     assert b"Choose at least one payout" not in response.content
     assert not Match.objects.filter(bank_transaction=other).exists()
+
+
+def test_a_rejection_keeps_its_reason_and_refreshes_the_counts(client, alice):
+    _, _, match = _suggestion(alice.company)
+    response = client.post(url(alice.company, "reject", pk=match.pk), HTTP_HX_REQUEST="true",
+                           HTTP_HX_PROMPT="a wholesale customer", **headers(alice)).content.decode()
+    assert Match.objects.get(pk=match.pk).note == "a wholesale customer"
+    assert '<span class="count" id="sugg-count" hx-swap-oob="true">0</span>' in response
+    assert 'id="unm-count" hx-swap-oob="true">' in response

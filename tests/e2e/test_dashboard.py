@@ -79,6 +79,7 @@ def test_it_accepts_a_suggestion_and_unmatches_in_place(page, partner_page, alic
     _tab(frame, "review")  # the accepted match now sits under "Recently matched"
     unmatch = frame.locator(f"#match-{match.pk}").get_by_role("button", name="Unmatch")
     unmatch.wait_for()
+    page.once("dialog", lambda dialog: dialog.accept(""))  # confirm, no reason given
     unmatch.click()
     frame.locator(f"#match-{match.pk}.decided").wait_for()
     assert "Unmatched" in frame.locator(f"#match-{match.pk}").inner_text()
@@ -166,3 +167,31 @@ def test_no_page_shows_template_syntax(page, partner_page, alice):
         _tab(frame, tab)
         text = frame.locator("body").inner_text()
         assert not [mark for mark in ("{#", "{%", "{{") if mark in text], (tab, text[:300])
+
+
+def test_unmatch_from_the_transaction_row_asks_why_and_sticks(page, partner_page, alice):
+    """Unmatch is on the row itself, confirms with an optional reason, and the next automatic
+    run does not apply the same answer again."""
+    from reconciliation.services import reconcile_company
+
+    applied, _ = dashboard_world(alice.company)
+    bank, _, match = applied[0]
+    frame = open_dashboard(page, partner_page)
+    page.once("dialog", lambda dialog: dialog.accept("wrong store"))
+    row = frame.locator(f"#txn-{bank.pk}")
+    row.get_by_role("button", name="Unmatch").click()
+    row.get_by_text("Unmatched.").wait_for()
+    undone = Match.objects.get(pk=match.pk)
+    assert undone.status == MatchStatus.UNDONE and undone.note == "wrong store"
+    reconcile_company(company=alice.company)
+    assert not Match.objects.filter(bank_transaction=bank, status=MatchStatus.APPLIED).exists()
+
+
+def test_a_dismissed_confirmation_changes_nothing(page, partner_page, alice):
+    applied, _ = dashboard_world(alice.company)
+    bank, _, match = applied[0]
+    frame = open_dashboard(page, partner_page)
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    frame.locator(f"#txn-{bank.pk}").get_by_role("button", name="Unmatch").click()
+    page.wait_for_timeout(500)
+    assert Match.objects.get(pk=match.pk).status == MatchStatus.APPLIED
