@@ -9,13 +9,13 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import Coalesce
 
 from companies.scoping import scoped, tenant_rows
 from connections.models import Connection
 from ledger.models import BankTransaction, Payout, PayoutItem
-from reconciliation.models import Match, MatchPayout, MatchStatus
+from reconciliation.models import Categorization, CategoryRule, Match, MatchPayout, MatchStatus
 
 ACTIVE = (MatchStatus.APPLIED, MatchStatus.SUGGESTED)
 PAGE_SIZE = 50
@@ -251,3 +251,25 @@ def inferred_lines_for_match(*, company, match) -> InferredLines:
         tenant_rows(PayoutItem, company).filter(source=source, external_id__in=ids).order_by("occurred_at", "id")
     ) if ids else []
     return InferredLines(source, platform.upper(), items)
+
+
+@scoped
+def categorization_get(*, company, pk: int):
+    return tenant_rows(Categorization, company).select_related("bank_transaction").filter(pk=pk).first()
+
+
+@scoped
+def category_rule_get(*, company, pk: int):
+    return tenant_rows(CategoryRule, company).filter(pk=pk, is_active=True).first()
+
+
+@scoped
+def category_rule_list(*, company):
+    return list(tenant_rows(CategoryRule, company).filter(is_active=True).annotate(used=Count("uses")))
+
+
+@scoped
+def categorization_list(*, company, limit=20):
+    """The lines most recently categorized as not platform money (still standing)."""
+    return list(tenant_rows(Categorization, company).filter(undone_at__isnull=True)
+                .select_related("bank_transaction", "rule").order_by("-created_at", "-id")[:limit])

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dashboard.views import connect, entry, overview, review, transactions
+from dashboard.views import categories, connect, entry, overview, review, transactions
 
 app_name = "dashboard"
 
@@ -20,6 +20,9 @@ urlpatterns = [
     path("<uuid:company>/review/<int:pk>/reject/", review.suggestion_reject, name="reject"),
     path("<uuid:company>/review/<int:pk>/unmatch/", review.match_unmatch, name="unmatch"),
     path("<uuid:company>/review/deposit/<int:pk>/", review.manual_match, name="manual"),
+    path("<uuid:company>/review/deposit/<int:pk>/categorize/", categories.line_categorize, name="categorize"),
+    path("<uuid:company>/review/categorized/<int:pk>/undo/", categories.categorization_undo, name="categorize_undo"),
+    path("<uuid:company>/review/rules/<int:pk>/delete/", categories.rule_delete, name="rule_delete"),
     path("<uuid:company>/connections/", connect.connections_page, name="connections"),
     path("<uuid:company>/connections/<str:provider>/start/", connect.connect_start, name="connect_start"),
     path("<uuid:company>/connections/plaid/link-token/", connect.plaid_link_token, name="plaid_link_token"),

@@ -94,3 +94,48 @@ class MatchPayout(TenantModel):
                 fields=["payout"], condition=Q(status="applied"), name="match_payout_one_applied"
             ),
         ]
+
+
+class LineCategory(models.TextChoices):
+    """What a bank line that is not platform money is (each books to one account role)."""
+
+    INCOME = "income", "Other income (e.g. a wholesale customer)"
+    OWNER = "owner", "Owner contribution or draw"
+    TRANSFER = "transfer", "Transfer between own accounts"
+    INTEREST = "interest", "Interest"
+    REFUND = "refund", "Refund received"
+
+
+class CategoryRule(TenantModel):
+    """"Lines whose description contains … are …": made from a person's choice, applied to
+    later lines by every reconciliation run."""
+
+    contains = models.CharField(max_length=200, help_text="Matched case-insensitively in the description.")
+    category = models.CharField(max_length=20, choices=LineCategory.choices)
+    created_by = models.CharField(max_length=200, default="")
+    created_at = models.DateTimeField(default=now)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["contains"]
+        constraints = [models.UniqueConstraint(fields=["company", "contains"], condition=models.Q(is_active=True),
+                                               name="category_rule_unique_active")]
+
+
+class Categorization(TenantModel):
+    """A bank line booked as not platform money (undone by a reversal: the row stays)."""
+
+    bank_transaction = models.ForeignKey("ledger.BankTransaction", on_delete=models.PROTECT,
+                                         related_name="categorizations")
+    category = models.CharField(max_length=20, choices=LineCategory.choices)
+    journal_entry = models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    rule = models.ForeignKey(CategoryRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="uses")
+    note = models.CharField(max_length=500, blank=True, default="")
+    created_by = models.CharField(max_length=200, default="")
+    created_at = models.DateTimeField(default=now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bank_transaction"], condition=models.Q(undone_at__isnull=True),
+                                               name="categorization_one_active_per_line")]

@@ -217,6 +217,25 @@ class MatchFactory(TenantFactory):
     reasons = factory.LazyFunction(lambda: ["amount equals payout net"])
 
 
+class CategoryRuleFactory(TenantFactory):
+    class Meta:
+        model = R.CategoryRule
+
+    contains = factory.Sequence(lambda n: f"WHOLESALE {n}")
+    category = R.LineCategory.INCOME
+
+
+class CategorizationFactory(TenantFactory):
+    """A categorization row; book through reconciliation.services.categories for real entries."""
+
+    class Meta:
+        model = R.Categorization
+
+    bank_transaction = factory.SubFactory(BankTransactionFactory, company=factory.SelfAttribute("..company"))
+    category = R.LineCategory.INCOME
+    journal_entry = factory.SubFactory(JournalEntryFactory, company=factory.SelfAttribute("..company"))
+
+
 class MatchPayoutFactory(TenantFactory):
     class Meta:
         model = R.MatchPayout

@@ -16,6 +16,8 @@ from dashboard.selectors import (
     Cursor,
     applied_match_list,
     bank_transaction_get,
+    categorization_list,
+    category_rule_list,
     chosen_payouts,
     match_get,
     matched_payout_ids,
@@ -27,7 +29,7 @@ from dashboard.selectors import (
 from dashboard.views.common import parse_amount, render_page
 from ledger.money import quantize
 from ledger.selectors import payout_platforms, payout_search
-from reconciliation.models import MatchStatus
+from reconciliation.models import LineCategory, MatchStatus
 from reconciliation.services import match_accept, match_manual, match_reject, match_undo
 from reconciliation.services.errors import ReconciliationError
 
@@ -44,11 +46,14 @@ def review_page(request, company):
     unmatched, older = unmatched_deposit_page(company=c, before=before)
     if before is not None:  # "Show older": the next cards only
         return render(request, "dashboard/review/_unmatched.html",
-                      {"unmatched": unmatched, "older": older, "c": c.public_id, "embed": request.embed})
+                      {"unmatched": unmatched, "older": older, "c": c.public_id, "embed": request.embed,
+                       "categories": LineCategory.choices})
     context = {
         "suggestions": suggestion_list(company=c), "suggestion_count": suggestion_count(company=c),
         "applied": applied_match_list(company=c),
         "unmatched": unmatched, "older": older, "unmatched_count": unmatched_deposit_count(company=c),
+        "categories": LineCategory.choices, "rules": category_rule_list(company=c),
+        "categorized": categorization_list(company=c),
     }
     return render_page(request, "dashboard/review/page.html", context, tab="review")
 

@@ -32,6 +32,12 @@ class AccountRole(models.TextChoices):
     FX_GAIN_LOSS = "fx_gain_loss", "FX gain/loss"
     PLATFORM_RESERVES = "platform_reserves", "Reserves held by platforms"
     UNCATEGORIZED = "uncategorized", "Uncategorized"
+    # Bank lines that are not platform money, categorized by a person (or a rule of theirs).
+    OTHER_INCOME = "other_income", "Other income"
+    INTEREST_INCOME = "interest_income", "Interest income"
+    REFUNDS_RECEIVED = "refunds_received", "Refunds received"
+    OWNER_EQUITY = "owner_equity", "Owner contributions and draws"
+    TRANSFERS = "transfers", "Transfers between accounts"
 
 
 class Account(TenantModel):

@@ -34,6 +34,7 @@ class BankTransactionStatus(models.TextChoices):
     UNRECONCILED = "unreconciled"
     SUGGESTED = "suggested"
     RECONCILED = "reconciled"
+    CATEGORIZED = "categorized"  # not platform money: booked to the account a person chose
 
 
 class BankTransaction(SourcedModel):

@@ -4,7 +4,13 @@ from django.db.models import Min, Sum
 
 from companies.scoping import scoped, tenant_rows
 from connections.models import Connection
-from ledger.models import BankTransaction, Payout, PayoutItem, bank_transaction_ref
+from ledger.models import (
+    BankTransaction,
+    BankTransactionStatus,
+    Payout,
+    PayoutItem,
+    bank_transaction_ref,
+)
 from ledger.money import quantize
 from ledger.platforms import descriptor_keywords, has_payout_objects
 from reconciliation import engine as E
@@ -91,7 +97,8 @@ def _payout_totals(company, items, platforms: dict[str, str]) -> tuple[E.Platfor
 
 
 def _bank_lines(company, settled) -> tuple[E.BankLine, ...]:
-    rows = tenant_rows(BankTransaction, company).exclude(pk__in=settled).values_list(
+    rows = tenant_rows(BankTransaction, company).exclude(pk__in=settled).exclude(
+        status=BankTransactionStatus.CATEGORIZED).values_list(
         "source", "external_id", "bank_account__source", "bank_account__external_id", "date",
         "amount", "currency", "name", "merchant_name", "pending",
     )

@@ -16,7 +16,7 @@ from ledger.services.settlement import (
 )
 from reconciliation import engine as E
 from reconciliation.engine.breakdown import breakdown_of
-from reconciliation.models import Match, MatchPayout, MatchStatus
+from reconciliation.models import Categorization, Match, MatchPayout, MatchStatus
 from reconciliation.rows import ITEM_FIELDS, platform_item
 from reconciliation.services.booking import Books, deposit_spec, items_book, match_entries_reverse
 from reconciliation.services.errors import ReconciliationError
@@ -122,7 +122,10 @@ def payout_breakdown_store(payout: Payout, b: E.Breakdown) -> None:
 
 def bank_status_refresh(*, company, bank_ids) -> None:
     """A bank line is reconciled with an applied match, suggested with a suggestion, else neither."""
-    ids = list(bank_ids)
+    # A categorized line (not platform money) keeps its status: no match decides it.
+    categorized = set(Categorization.objects.filter(bank_transaction_id__in=list(bank_ids), undone_at__isnull=True)
+                      .values_list("bank_transaction_id", flat=True))
+    ids = [pk for pk in bank_ids if pk not in categorized]
     active = dict(Match.objects.filter(company=company, bank_transaction_id__in=ids, status__in=ACTIVE)
                   .order_by("status").values_list("bank_transaction_id", "status"))  # "applied" < "suggested"
     groups = {BankTransactionStatus.RECONCILED: [], BankTransactionStatus.SUGGESTED: [], BankTransactionStatus.UNRECONCILED: []}

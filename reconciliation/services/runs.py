@@ -19,6 +19,7 @@ from reconciliation import engine as E
 from reconciliation.models import Match, MatchStatus, ReconciliationRun
 from reconciliation.selectors.inputs import engine_inputs
 from reconciliation.services.booking import fx_difference, items_book
+from reconciliation.services.categories import category_rules_apply
 from reconciliation.services.matches import (
     BREAKDOWN_FIELDS,
     bank_status_refresh,
@@ -149,6 +150,7 @@ def reconcile_company(*, company, by: str = "system") -> ReconciliationRun:
             _store_breakdowns(company, result, payouts)
             booked = items_book(company=company, by="engine")
             counts = _apply_decisions(company, run, result, banks, payouts, by="engine")
+            counts["categorized_by_rules"] = category_rules_apply(company=company)
     except Exception as exc:
         run.status, run.error, run.finished_at = ReconciliationRun.Status.FAILED, repr(exc)[:2000], now()
         run.save(update_fields=["status", "error", "finished_at"])

@@ -11,7 +11,7 @@ from tests.dashboard.conftest import deposit_with_payout, headers, url
 # Queries per request: token → company (1) + the page's own reads.
 EXPECTED = {
     "transactions": 5,  # platforms, bank lines, matches, match payouts + payouts
-    "review": 8,  # suggestions (+links) and their count, applied (+links), unmatched deposits and their count
+    "review": 10,  # suggestions (+links) and their count, applied (+links), unmatched deposits and their count, rules, categorized lines
     "overview": 6,  # item totals, fees by month, deposits/payouts by month, unreconciled
     "connections": 3,  # running syncs, connections
 }
