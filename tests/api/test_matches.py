@@ -150,3 +150,24 @@ def test_it_goes_from_linked_connections_to_reviewed_matches(alice, alice_api):
     if matches[0]["status"] == "suggested":
         accepted = alice_api.post(v1(alice.company, f"matches/{matches[0]['id']}/accept/"))
         assert accepted.json()["status"] == "applied"
+
+
+def test_it_refuses_to_accept_a_suggestion_that_does_not_add_up(alice, alice_api, alice_books, client):
+    """Through the API and the dashboard alike: refused with the reason, nothing written."""
+    from tests.dashboard.conftest import headers as embed_headers
+    from tests.dashboard.conftest import url as embed_url
+
+    off = f.BankTransactionFactory(company=alice.company, bank_account=alice_books.deposit.bank_account,
+                                   amount=Decimal("1234.56"), status="suggested")
+    wrong = f.MatchFactory(company=alice.company, bank_transaction=off, run=alice_books.run)
+    f.MatchPayoutFactory(company=alice.company, match=wrong, payout=alice_books.suggested_payout)  # 1,200.00
+    entries = JournalEntry.objects.filter(company=alice.company).count()
+
+    api = alice_api.post(_url(alice_books, f"{wrong.pk}/accept/"))
+    board = client.post(embed_url(alice.company, "accept", pk=wrong.pk), HTTP_HX_REQUEST="true",
+                        **embed_headers(alice))
+
+    assert api.status_code in (400, 409) and api.json()["error"]["code"] == "does_not_add_up"
+    assert b"do not add up to the deposit" in board.content
+    assert JournalEntry.objects.filter(company=alice.company).count() == entries
+    assert Match.objects.get(pk=wrong.pk).status == MatchStatus.SUGGESTED
