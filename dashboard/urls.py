@@ -25,6 +25,9 @@ urlpatterns = [
     path("<uuid:company>/review/rules/<int:pk>/delete/", categories.rule_delete, name="rule_delete"),
     path("<uuid:company>/connections/", connect.connections_page, name="connections"),
     path("<uuid:company>/connections/<str:provider>/start/", connect.connect_start, name="connect_start"),
+    path("<uuid:company>/connections/<int:pk>/sync/", connect.connection_sync_now, name="connection_sync"),
+    path("<uuid:company>/connections/<int:pk>/disconnect/", connect.connection_disconnect_now,
+         name="connection_disconnect"),
     path("<uuid:company>/connections/plaid/link-token/", connect.plaid_link_token, name="plaid_link_token"),
     path("<uuid:company>/connections/<str:provider>/link/", connect.connection_link, name="connection_link"),
 ]

@@ -22,6 +22,7 @@ from connections.models import Connection, ConnectionStatus, Provider
 from connections.services.clients import client_for
 from connections.services.sync import connection_set_status
 from connections.services.tokens import token_encrypt
+from ledger.models import BankAccount
 from ledger.services import chart_of_accounts_create, clearing_account_for
 
 STRIPE_STATE_SALT = "tieout.connections.stripe-oauth"
@@ -208,6 +209,12 @@ def connection_link_plaid(*, company: Company, public_token: str) -> Connection:
         )
         # Bank accounts (and their ledger accounts) exist as soon as the item is linked.
         plaid_accounts_sync(SyncContext(connection=connection, run=None, client=client))
+    if not connection.display_name:  # a name a person recognizes: "Checking ••0001, Savings ••4321"
+        accounts = BankAccount.objects.filter(company=company, source=connection.ref).order_by("pk")
+        name = ", ".join(f"{a.name or 'Account'} ••{a.mask}" if a.mask else (a.name or "Account") for a in accounts)
+        if name:
+            Connection.objects.filter(pk=connection.pk).update(display_name=name[:200])
+            connection.display_name = name[:200]
     return connection
 
 

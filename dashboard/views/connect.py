@@ -24,10 +24,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_q.tasks import async_task
 
-from connections.selectors import sync_progress
+from connections.selectors import connection_get, sync_progress
 from connections.services.linking import (
     STRIPE_STATE_MAX_AGE,
     LinkError,
+    connection_disconnect,
     connection_link_plaid,
     connection_link_rutter,
     connection_link_stripe,
@@ -49,16 +50,43 @@ def _link_config() -> dict:
             "plaid": {"js": settings.PLAID_LINK_JS_URL}}
 
 
-@embed_view
-@require_GET
-def connections_page(request, company):
+def _list(request, *, force_list: bool = False):
     c = request.embed.company
     rows = sync_progress(company=c)
     busy = any(r["syncing"] or r["status"] == "pending_initial_sync" for r in rows)
     context = {"rows": rows, "syncing": busy, "platforms": linkable_platforms(), "link": _link_config()}
-    if request.htmx and request.headers.get("HX-Target") == "connection-list":
-        return render(request, "dashboard/connections/_list.html", {**context, "c": c.public_id})
+    if force_list or (request.htmx and request.headers.get("HX-Target") == "connection-list"):
+        return render(request, "dashboard/connections/_list.html", {**context, "c": c.public_id, "embed": request.embed})
     return render_page(request, "dashboard/connections/page.html", context, tab="connections")
+
+
+@embed_view
+@require_GET
+def connections_page(request, company):
+    return _list(request)
+
+
+@embed_view
+@require_POST
+@requires_write
+def connection_sync_now(request, company, pk: int):
+    connection = connection_get(company=request.embed.company, connection_id=pk)
+    if connection is None:
+        raise Http404("No such connection.")
+    if connection.status != "disabled":
+        async_task("connections.tasks.sync_connection", connection.pk)
+    return _list(request, force_list=True)
+
+
+@embed_view
+@require_POST
+@requires_write
+def connection_disconnect_now(request, company, pk: int):
+    connection = connection_get(company=request.embed.company, connection_id=pk)
+    if connection is None:
+        raise Http404("No such connection.")
+    connection_disconnect(connection=connection, reason="disconnected in the dashboard")
+    return _list(request, force_list=True)
 
 
 def _linked(request, connection=None, error: str = "", status: int = 200):

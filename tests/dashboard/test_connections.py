@@ -1,0 +1,37 @@
+"""Connections in the dashboard: human names, Sync now and Disconnect, through the same services."""
+
+from connections.models import Connection, SyncRun
+from connections.services import connection_link_plaid
+from tests.connections.sync.conftest import ITEM, live_world, sync_world  # noqa: F401
+from tests.dashboard.conftest import headers, url
+
+
+def test_a_bank_is_named_by_its_accounts_and_syncs_and_disconnects_from_the_dashboard(client, alice, live_world):  # noqa: F811
+    live_world(sync_world())
+    bank = connection_link_plaid(company=alice.company, public_token="public-sandbox-sync")
+    assert bank.display_name == "Checking ••0001"
+
+    page = client.get(url(alice.company, "connections"), **headers(alice)).content.decode()
+    assert "Checking ••0001" in page and "Sync now" in page
+
+    synced = client.post(url(alice.company, "connection_sync", pk=bank.pk), HTTP_HX_REQUEST="true", **headers(alice))
+    assert synced.status_code == 200 and 'id="connection-list"' in synced.content.decode()
+    assert SyncRun.objects.filter(connection=bank, status="succeeded").exists()
+
+    read_only = client.post(url(alice.company, "connection_disconnect", pk=bank.pk), **headers(alice, ["read"]))
+    assert read_only.status_code == 403
+    gone = client.post(url(alice.company, "connection_disconnect", pk=bank.pk), HTTP_HX_REQUEST="true",
+                       **headers(alice))
+    assert gone.status_code == 200
+    bank = Connection.objects.get(pk=bank.pk)
+    assert bank.status == "disabled" and bank.access_token_encrypted == ""
+    assert "Sync now" not in gone.content.decode()
+
+
+def test_another_companys_connection_cannot_be_touched(client, alice, bob):
+    from tests import factories as F
+
+    theirs = F.ConnectionFactory(company=bob.company)
+    for name in ("connection_sync", "connection_disconnect"):
+        assert client.post(url(alice.company, name, pk=theirs.pk), **headers(alice)).status_code == 404
+    assert Connection.objects.get(pk=theirs.pk).status == theirs.status
