@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dashboard.views import categories, connect, entry, overview, review, transactions
+from dashboard.views import categories, close, connect, entry, overview, review, transactions
 
 app_name = "dashboard"
 
@@ -23,6 +23,8 @@ urlpatterns = [
     path("<uuid:company>/review/deposit/<int:pk>/categorize/", categories.line_categorize, name="categorize"),
     path("<uuid:company>/review/categorized/<int:pk>/undo/", categories.categorization_undo, name="categorize_undo"),
     path("<uuid:company>/review/rules/<int:pk>/delete/", categories.rule_delete, name="rule_delete"),
+    path("<uuid:company>/close/", close.close_page, name="close"),
+    path("<uuid:company>/close.csv", close.close_csv, name="close_csv"),
     path("<uuid:company>/connections/", connect.connections_page, name="connections"),
     path("<uuid:company>/connections/<str:provider>/start/", connect.connect_start, name="connect_start"),
     path("<uuid:company>/connections/<int:pk>/sync/", connect.connection_sync_now, name="connection_sync"),

@@ -1,14 +1,16 @@
 """Reads of one company's books. Every selector is scoped: it refuses to run without a company."""
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DateField, Prefetch, Sum, Value
+from django.db.models import Count, DateField, Prefetch, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
 from companies.scoping import scoped, tenant_rows
 from ledger.models import (
+    Account,
+    AccountRole,
     BankAccount,
     BankTransaction,
     EntryStatus,
@@ -232,3 +234,55 @@ def payout_unsettled_since(*, company, source: str):
     open_statuses = (PayoutStatus.PENDING, PayoutStatus.IN_TRANSIT)
     return (tenant_rows(Payout, company).filter(source=source, status__in=open_statuses, is_inferred=False)
             .order_by("created_on").values_list("created_on", flat=True).first())
+
+
+# -- the month-end close --------------------------------------------------------------------------
+# For each clearing account (one per connection) and bank account: the month's opening balance,
+# money in and out, closing balance (a clearing account's is what its platform has booked but not
+# yet paid into the bank: in transit), and the bank lines still open. Per currency.
+
+OPEN_STATUSES = ("unreconciled", "suggested")
+
+
+def _month_bounds(month: date) -> tuple[date, date]:
+    start = month.replace(day=1)
+    return start, (start + timedelta(days=32)).replace(day=1)
+
+
+def _dec(value) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value or 0))
+
+
+@scoped
+def latest_bank_date(*, company) -> date | None:
+    return tenant_rows(BankTransaction, company).order_by("-date").values_list("date", flat=True).first()
+
+
+@scoped
+def close_report(*, company, month: date) -> list[dict]:
+    """One row per (clearing or bank account, currency) with movement or balance."""
+    start, end = _month_bounds(month)
+    accounts = {a.pk: a for a in tenant_rows(Account, company).filter(
+        role__in=[AccountRole.CLEARING, AccountRole.BANK]).order_by("code")}
+    lines = tenant_rows(JournalLine, company).filter(entry__status=EntryStatus.POSTED, account_id__in=list(accounts))
+    sums = (lines.filter(entry__date__lt=end).values("account_id", "currency").annotate(
+        before_d=Sum("debit", filter=Q(entry__date__lt=start)), before_c=Sum("credit", filter=Q(entry__date__lt=start)),
+        in_=Sum("debit", filter=Q(entry__date__gte=start)), out=Sum("credit", filter=Q(entry__date__gte=start))))
+    open_lines = defaultdict(lambda: [0, ZERO])
+    for r in (tenant_rows(BankTransaction, company).filter(date__gte=start, date__lt=end, status__in=OPEN_STATUSES,
+                                                           pending=False)
+              .values("bank_account__ledger_account_id", "currency").annotate(n=Count("id"), total=Sum("amount"))):
+        open_lines[(r["bank_account__ledger_account_id"], r["currency"])] = [r["n"], _dec(r["total"])]
+    rows = []
+    for r in sums:
+        account = accounts[r["account_id"]]
+        opening = _dec(r["before_d"]) - _dec(r["before_c"])
+        money_in, money_out = _dec(r["in_"]), _dec(r["out"])
+        count, total = open_lines.get((account.pk, r["currency"]), (0, ZERO))
+        rows.append({
+            "account": account, "kind": "clearing" if account.role == AccountRole.CLEARING else "bank",
+            "currency": r["currency"], "opening": opening, "in": money_in, "out": money_out,
+            "closing": opening + money_in - money_out, "open_lines": count, "open_total": total,
+        })
+    rows.sort(key=lambda row: (row["kind"] != "bank", row["account"].code, row["currency"]))
+    return rows

@@ -12,7 +12,7 @@ from dashboard.selectors import TxnFilters
 from ledger.models import BankTransactionStatus
 
 TABS = (("overview", "Overview"), ("transactions", "Transactions"), ("review", "Review"),
-        ("connections", "Connections"))
+        ("close", "Close"), ("connections", "Connections"))
 
 
 def _luminance(r: float, g: float, b: float) -> float:

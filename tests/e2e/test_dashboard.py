@@ -163,10 +163,11 @@ def test_no_page_shows_template_syntax(page, partner_page, alice):
     """What a person reads, on every tab: no `{#`, `{%` or `{{` left over from a template."""
     dashboard_world(alice.company)
     frame = open_dashboard(page, partner_page)
-    for tab in ("overview", "transactions", "review", "connections"):
+    for tab in ("overview", "transactions", "review", "close", "connections"):
         _tab(frame, tab)
         text = frame.locator("body").inner_text()
         assert not [mark for mark in ("{#", "{%", "{{") if mark in text], (tab, text[:300])
+        screenshot(page, f"tab-{tab}")
 
 
 def test_unmatch_from_the_transaction_row_asks_why_and_sticks(page, partner_page, alice):
