@@ -14,7 +14,18 @@ class ConnectionAdmin(admin.ModelAdmin):
     # The encrypted token is never shown, not even as ciphertext.
     exclude = ("access_token_encrypted",)
     readonly_fields = ("company", "provider", "external_id", "created_at", "last_synced_at", "last_error")
-    actions = ["sync_now"]
+    actions = ["sync_now", "disconnect"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a connection's books outlive it: disconnect instead
+
+    @admin.action(description="Disconnect (stop syncing, erase the access token)")
+    def disconnect(self, request, queryset):
+        from connections.services import connection_disconnect
+
+        for connection in queryset:
+            connection_disconnect(connection=connection, reason=f"disconnected by staff {request.user.get_username()}")
+        messages.info(request, f"Disconnected {queryset.count()} connection(s).")
 
     @admin.action(description="Sync now")
     def sync_now(self, request, queryset):
