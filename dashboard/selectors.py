@@ -163,11 +163,20 @@ def match_get(*, company, pk, status=None):
     return rows.filter(pk=pk).first()
 
 
+SUGGESTION_SORTS = {
+    "newest": ("Newest deposit first", ("-bank_transaction__date", "-id")),
+    "oldest": ("Oldest deposit first", ("bank_transaction__date", "id")),
+    "confidence": ("Most confident first", ("-confidence", "-bank_transaction__date", "-id")),
+    "amount": ("Largest amount first", ("-bank_transaction__amount", "-id")),
+}
+
+
 @scoped
-def suggestion_list(*, company, limit=50):
+def suggestion_list(*, company, sort: str = "newest", limit=50):
+    order = SUGGESTION_SORTS.get(sort, SUGGESTION_SORTS["newest"])[1]
     return list(
         _active_matches(company).filter(status=MatchStatus.SUGGESTED)
-        .select_related("bank_transaction").order_by("-bank_transaction__date", "-id")[:limit]
+        .select_related("bank_transaction").order_by(*order)[:limit]
     )
 
 

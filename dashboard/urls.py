@@ -17,6 +17,7 @@ urlpatterns = [
     path("<uuid:company>/transactions/<int:pk>/breakdown/", transactions.transaction_breakdown, name="breakdown"),
     path("<uuid:company>/review/", review.review_page, name="review"),
     path("<uuid:company>/review/<int:pk>/accept/", review.suggestion_accept, name="accept"),
+    path("<uuid:company>/review/accept/", review.suggestions_accept_many, name="accept_many"),
     path("<uuid:company>/review/<int:pk>/reject/", review.suggestion_reject, name="reject"),
     path("<uuid:company>/review/<int:pk>/unmatch/", review.match_unmatch, name="unmatch"),
     path("<uuid:company>/review/deposit/<int:pk>/", review.manual_match, name="manual"),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.embed import embed_view, requires_write
 from dashboard.selectors import (
+    SUGGESTION_SORTS,
     Cursor,
     applied_match_list,
     bank_transaction_get,
@@ -41,6 +42,10 @@ def _who(request) -> str:
 @embed_view
 @require_GET
 def review_page(request, company):
+    return _review(request)
+
+
+def _review(request, *, accepted=None, refused=None):
     c = request.embed.company
     before = Cursor.parse(request.GET.get("before"))
     unmatched, older = unmatched_deposit_page(company=c, before=before)
@@ -48,8 +53,11 @@ def review_page(request, company):
         return render(request, "dashboard/review/_unmatched.html",
                       {"unmatched": unmatched, "older": older, "c": c.public_id, "embed": request.embed,
                        "categories": LineCategory.choices})
+    sort = request.GET.get("sort", "newest")
     context = {
-        "suggestions": suggestion_list(company=c), "suggestion_count": suggestion_count(company=c),
+        "suggestions": suggestion_list(company=c, sort=sort), "suggestion_count": suggestion_count(company=c),
+        "sort": sort, "sorts": [(key, label) for key, (label, _) in SUGGESTION_SORTS.items()],
+        "accepted": accepted or [], "refused": refused or [],
         "applied": applied_match_list(company=c),
         "unmatched": unmatched, "older": older, "unmatched_count": unmatched_deposit_count(company=c),
         "categories": LineCategory.choices, "rules": category_rule_list(company=c),
@@ -149,3 +157,20 @@ def _date(raw):
         return dt.date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
+
+
+@embed_view
+@require_POST
+@requires_write
+def suggestions_accept_many(request, company):
+    """Accept every ticked suggestion: each through the service (booked only if it adds up)."""
+    c, accepted, refused = request.embed.company, [], []
+    for pk in [int(v) for v in request.POST.getlist("match") if v.isdigit()]:
+        match = match_get(company=c, pk=pk, status=MatchStatus.SUGGESTED)
+        if match is None:
+            continue
+        try:
+            accepted.append(match_accept(match=match, by=_who(request)))
+        except ReconciliationError as exc:
+            refused.append(f"{match.bank_transaction.name[:60]}: {exc.message}")
+    return _review(request, accepted=accepted, refused=refused)

@@ -117,3 +117,26 @@ def test_a_rejection_keeps_its_reason_and_refreshes_the_counts(client, alice):
     assert Match.objects.get(pk=match.pk).note == "a wholesale customer"
     assert '<span class="count" id="sugg-count" hx-swap-oob="true">0</span>' in response
     assert 'id="unm-count" hx-swap-oob="true">' in response
+
+
+def test_it_accepts_ticked_suggestions_at_once_and_says_which_it_refused(client, alice, bob):
+    _, _, one = _suggestion(alice.company)
+    _, _, two = _suggestion(alice.company)
+    bank = F.BankTransactionFactory(company=alice.company, amount=Decimal("999.99"), status="suggested")
+    wrong = F.MatchFactory(company=alice.company, bank_transaction=bank)
+    F.MatchPayoutFactory(company=alice.company, match=wrong, payout=F.PayoutFactory(company=alice.company))
+    _, _, theirs = _suggestion(bob.company)
+    page = client.post(url(alice.company, "accept_many"), {"match": [one.pk, two.pk, wrong.pk, theirs.pk]},
+                       HTTP_HX_REQUEST="true", **headers(alice)).content.decode()
+    assert "Accepted and booked 2." in page and "do not add up to the deposit" in page
+    statuses = {m.pk: m.status for m in Match.objects.filter(pk__in=[one.pk, two.pk, wrong.pk, theirs.pk])}
+    assert statuses == {one.pk: "applied", two.pk: "applied", wrong.pk: "suggested", theirs.pk: "suggested"}
+
+
+def test_suggestions_sort_by_confidence(client, alice):
+    _, _, low = _suggestion(alice.company)
+    _, _, high = _suggestion(alice.company)
+    Match.objects.filter(pk=low.pk).update(confidence=Decimal("0.5100"))
+    Match.objects.filter(pk=high.pk).update(confidence=Decimal("0.8400"))
+    page = client.get(url(alice.company, "review"), {"sort": "confidence"}, **headers(alice)).content.decode()
+    assert page.index(f'id="match-{high.pk}"') < page.index(f'id="match-{low.pk}"')
