@@ -196,7 +196,8 @@ def applied_match_list(*, company, limit=20):
 
 
 def _unmatched(company):
-    return tenant_rows(BankTransaction, company).filter(amount__gt=0, status="unreconciled")
+    """Posted bank lines, in or out, that nothing explains yet (no match, not categorized)."""
+    return tenant_rows(BankTransaction, company).filter(status="unreconciled", pending=False)
 
 
 @scoped

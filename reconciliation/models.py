@@ -104,6 +104,7 @@ class LineCategory(models.TextChoices):
     TRANSFER = "transfer", "Transfer between own accounts"
     INTEREST = "interest", "Interest"
     REFUND = "refund", "Refund received"
+    EXPENSE = "expense", "Business expense (payroll, rent, a supplier)"
 
 
 class CategoryRule(TenantModel):

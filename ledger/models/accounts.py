@@ -38,6 +38,7 @@ class AccountRole(models.TextChoices):
     REFUNDS_RECEIVED = "refunds_received", "Refunds received"
     OWNER_EQUITY = "owner_equity", "Owner contributions and draws"
     TRANSFERS = "transfers", "Transfers between accounts"
+    OPERATING_EXPENSES = "operating_expenses", "Operating expenses"
 
 
 class Account(TenantModel):

@@ -28,6 +28,7 @@ STANDARD_CHART = [
     ("4200", R.OTHER_INCOME, T.INCOME),
     ("4210", R.INTEREST_INCOME, T.INCOME),
     ("4220", R.REFUNDS_RECEIVED, T.INCOME),
+    ("6900", R.OPERATING_EXPENSES, T.EXPENSE),
 ]
 CLEARING_CODES = range(1500, 1600)
 BANK_CODES = range(1001, 1100)
@@ -47,8 +48,13 @@ def chart_of_accounts_create(*, company: Company) -> list[Account]:
 
 
 def role_account(*, company: Company, role: str) -> Account:
-    """The company's standard account for a role (bank = the general bank account)."""
-    return Account.objects.get(company=company, role=role, source="")
+    """The company's standard account for a role (bank = the general bank account). A company
+    whose chart predates a role (the chart grows between releases) gets it on first use."""
+    found = Account.objects.filter(company=company, role=role, source="").first()
+    if found is None:
+        chart_of_accounts_create(company=company)
+        found = Account.objects.get(company=company, role=role, source="")
+    return found
 
 
 def _next_code(company: Company, codes: range) -> str:

@@ -28,6 +28,7 @@ ACCOUNT_OF = {
     LineCategory.TRANSFER: AccountRole.TRANSFERS,
     LineCategory.INTEREST: AccountRole.INTEREST_INCOME,
     LineCategory.REFUND: AccountRole.REFUNDS_RECEIVED,
+    LineCategory.EXPENSE: AccountRole.OPERATING_EXPENSES,
 }
 
 

@@ -86,7 +86,7 @@ def test_every_deposit_without_a_payout_can_be_reached(client, alice, bob):
                 for n in range(60)]
     F.BankTransactionFactory(company=bob.company, amount=Decimal("5.00"), status="unreconciled")
     page = client.get(url(alice.company, "review"), **headers(alice)).content.decode()
-    assert '<h2 id="unm-h">Deposits without a payout <span class="count" id="unm-count">60</span>' in page
+    assert '<h2 id="unm-h">Bank lines without a payout <span class="count" id="unm-count">60</span>' in page
     shown = set(re.findall(r'id="deposit-(\d+)"', page))
     older = re.search(r'\?before=([\d.-]+)"', page).group(1)
     rest = client.get(url(alice.company, "review"), {"before": older}, HTTP_HX_REQUEST="true",
@@ -140,3 +140,16 @@ def test_suggestions_sort_by_confidence(client, alice):
     Match.objects.filter(pk=high.pk).update(confidence=Decimal("0.8400"))
     page = client.get(url(alice.company, "review"), {"sort": "confidence"}, **headers(alice)).content.decode()
     assert page.index(f'id="match-{high.pk}"') < page.index(f'id="match-{low.pk}"')
+
+
+def test_a_withdrawal_nothing_explains_is_listed_and_a_pending_line_is_not(client, alice):
+    """Payroll and rent leave the bank too: the bookkeeper must be able to reach them to book them
+    (they used to be invisible, only deposits were listed). Pending lines wait until they post."""
+    payroll = F.BankTransactionFactory(company=alice.company, amount=Decimal("-2400.00"), name="GUSTO PAYROLL",
+                                       status="unreconciled")
+    pending = F.BankTransactionFactory(company=alice.company, amount=Decimal("-12.00"), pending=True,
+                                       status="unreconciled")
+    page = client.get(url(alice.company, "review"), **headers(alice)).content.decode()
+    assert f'id="deposit-{payroll.pk}"' in page
+    assert f'id="deposit-{pending.pk}"' not in page
+    assert "Business expense" in page

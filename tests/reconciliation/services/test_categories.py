@@ -88,3 +88,15 @@ def test_a_rule_made_from_a_choice_categorizes_later_lines_and_the_engine_leaves
     third = _line(alice.company, "WHOLESALE ORDER 9", amount="12.00")
     reconcile_company(company=alice.company)
     assert BankTransaction.objects.get(pk=third.pk).status == "unreconciled"
+
+
+def test_a_business_expense_books_to_operating_expenses_even_for_an_older_chart(alice):
+    # A company set up before the chart had the expense account gets it on first use.
+    Account.objects.filter(company=alice.company, role="operating_expenses").delete()
+    line = _line(alice.company, "GUSTO PAYROLL 1123", amount="-2400.00")
+    bank_line_categorize(company=alice.company, bank_transaction=line, category="expense", by="user:ann")
+
+    code = _code(alice.company, "operating_expenses")
+    assert code == "6900"
+    assert account_balances(company=alice.company)[(code, "USD")] == Decimal("2400.00")  # a debit
+    assert books_balanced(company=alice.company)
