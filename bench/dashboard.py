@@ -1,5 +1,6 @@
-"""Dashboard server time: p50/p95 of the transactions page (first and a deep keyset page) and of an
-expanded payout row, for a company with `--rows` bank lines among 100 companies, beside a
+"""Dashboard server time: p50/p95 of the transactions page (first and a deep keyset page), of an
+expanded payout row, of the review lists (first and a deep "Show older" page), the overview and the
+close report, for a company with `--rows` bank lines among 100 companies, beside a
 /healthz baseline measured in the same run. In-process (Django test client), so it is server time.
 
     python -m bench dashboard [--rows 1000000] [--requests 200]
@@ -148,6 +149,11 @@ def main(argv=None):
          + f"?status=reconciled&after={deep.date.isoformat()}.{deep.pk}"),
         ("status filter matching nothing", reverse("dashboard:transactions", kwargs={"company": c}) + "?status=suggested"),
         ("expanded payout row (40 items)", reverse("dashboard:breakdown", kwargs={"company": c, "pk": deposit.pk})),
+        ("review (lines without a payout + count)", reverse("dashboard:review", kwargs={"company": c})),
+        ("review, \"Show older\" at rows/2", reverse("dashboard:review", kwargs={"company": c})
+         + f"?before={deep.date.isoformat()}.{deep.pk}"),
+        ("overview (per-currency totals)", reverse("dashboard:overview", kwargs={"company": c})),
+        ("close report (newest month)", reverse("dashboard:close", kwargs={"company": c})),
     ]
     client = Client(HTTP_HOST="127.0.0.1")
     print(f"  load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")

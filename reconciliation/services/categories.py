@@ -39,7 +39,7 @@ def bank_line_categorize(*, company, bank_transaction: BankTransaction, category
     reconciliation; with `remember`, also make the rule "descriptions containing it"."""
     if category not in LineCategory.values:
         raise ReconciliationError("unknown_category", f"Choose one of: {', '.join(LineCategory.values)}.")
-    bank = BankTransaction.objects.select_for_update().select_related("bank_account__ledger_account").filter(
+    bank = BankTransaction.objects.select_for_update(of=("self",)).select_related("bank_account__ledger_account").filter(
         company=company, pk=bank_transaction.pk).first()
     if bank is None:
         raise ReconciliationError("not_found", "Bank transaction not found.")

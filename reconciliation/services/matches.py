@@ -139,7 +139,7 @@ def bank_status_refresh(*, company, bank_ids) -> None:
 
 
 def _locked_bank(match: Match) -> BankTransaction:
-    return BankTransaction.objects.select_for_update().select_related("bank_account").get(pk=match.bank_transaction_id)
+    return BankTransaction.objects.select_for_update(of=("self",)).select_related("bank_account").get(pk=match.bank_transaction_id)
 
 
 def _check_bookable(company, bank: BankTransaction, payouts: Sequence[Payout]) -> None:

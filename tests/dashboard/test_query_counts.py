@@ -14,6 +14,7 @@ EXPECTED = {
     "review": 10,  # suggestions (+links) and their count, applied (+links), unmatched deposits and their count, rules, categorized lines
     "overview": 6,  # item totals, fees by month, deposits/payouts by month, unreconciled
     "connections": 3,  # running syncs, connections
+    "close": 5,  # newest bank line (default month), accounts, sums per account, open lines
 }
 
 
