@@ -1,11 +1,11 @@
 """Reads of one company's books. Every selector is scoped: it refuses to run without a company."""
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DateField, Prefetch, Q, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import CharField, Count, DateField, Func, Prefetch, Q, Sum, Value
+from django.db.models.functions import Coalesce
 
 from companies.scoping import scoped, tenant_rows
 from ledger.models import (
@@ -140,52 +140,74 @@ def platform_item_totals(*, company):
     )
 
 
+class MonthKey(Func):
+    """'YYYY-MM' of a date or a (UTC) datetime, computed by the database. Django's TruncMonth
+    calls a Python function per row on SQLite: 3.9 s over a million bank lines in `bench
+    dashboard`, against a native SUBSTR. Django keeps both databases' sessions in UTC."""
+
+    template = "TO_CHAR(%(expressions)s, 'YYYY-MM')"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="SUBSTR(%(expressions)s, 1, 7)", **extra)
+
+
+OVERVIEW_MONTHS = 12
+
+
 @scoped
-def platform_fees_by_month(*, company):
+def overview_since(*, company) -> date | None:
+    """The first day of the overview's window: the twelve months up to the newest bank line
+    (one index read). The overview's monthly figures cover this window, not all of history."""
+    newest = tenant_rows(BankTransaction, company).order_by("-date").values_list("date", flat=True).first()
+    if newest is None:
+        return None
+    months = newest.year * 12 + newest.month - 1 - (OVERVIEW_MONTHS - 1)
+    return date(months // 12, months % 12 + 1, 1)
+
+
+@scoped
+def platform_fees_by_month(*, company, since: date | None = None):
     """Per platform, currency and month: deducted fees plus fee/commission items (positive)."""
-    return (
-        tenant_rows(PayoutItem, company)
-        .filter(payout__isnull=False)
-        .annotate(month=TruncMonth("occurred_at"))
-        .values("payout__platform", "currency", "month", "kind")
-        .annotate(amount=Sum("amount"), fee=Sum("fee"))
-        .order_by("month")
-    )
+    rows = tenant_rows(PayoutItem, company).filter(payout__isnull=False)
+    if since is not None:
+        rows = rows.filter(occurred_at__gte=datetime.combine(since, time.min, tzinfo=UTC))
+    return (rows.annotate(month=MonthKey("occurred_at")).values("payout__platform", "currency", "month", "kind")
+            .annotate(amount=Sum("amount"), fee=Sum("fee")).order_by("month"))
 
 
 @scoped
-def payouts_by_month(*, company):
-    return (
-        tenant_rows(Payout, company)
-        .filter(arrival_date__isnull=False)
-        .annotate(month=TruncMonth("arrival_date"))
-        .values("month", "currency")
-        .annotate(total=Sum("amount"))
-        .order_by("month", "currency")
-    )
+def payouts_by_month(*, company, since: date | None = None):
+    rows = tenant_rows(Payout, company).filter(arrival_date__isnull=False)
+    if since is not None:
+        rows = rows.filter(arrival_date__gte=since)
+    return (rows.annotate(month=MonthKey("arrival_date")).values("month", "currency")
+            .annotate(total=Sum("amount")).order_by("month", "currency"))
+
+
+# The bank-line conditions sit in the aggregates' FILTER, not in WHERE: with `amount > 0` in WHERE,
+# SQLite (no statistics, as deployed) read the (company, amount) index across all of history
+# instead of the window's date range (1.5 s against ~0.1 s at a million lines, `bench dashboard`).
+@scoped
+def deposits_by_month(*, company, since: date | None = None):
+    rows = tenant_rows(BankTransaction, company)
+    if since is not None:
+        rows = rows.filter(date__gte=since)
+    rows = (rows.annotate(month=MonthKey("date")).values("month", "currency")
+            .annotate(total=Sum("amount", filter=Q(amount__gt=0))).order_by("month", "currency"))
+    return [r for r in rows if r["total"] is not None]
 
 
 @scoped
-def deposits_by_month(*, company):
-    return (
-        tenant_rows(BankTransaction, company)
-        .filter(amount__gt=0)
-        .annotate(month=TruncMonth("date"))
-        .values("month", "currency")
-        .annotate(total=Sum("amount"))
-        .order_by("month", "currency")
-    )
-
-
-@scoped
-def unreconciled_deposit_summary(*, company) -> dict:
-    """How many deposits are not reconciled, and their total per currency."""
-    rows = list(
-        tenant_rows(BankTransaction, company)
-        .filter(amount__gt=0)
-        .exclude(status="reconciled")
-        .values("currency").annotate(count=Count("id"), total=Sum("amount")).order_by("currency")
-    )
+def unreconciled_deposit_summary(*, company, since: date | None = None) -> dict:
+    """How many posted deposits wait (no match, not categorized), and their total per currency."""
+    rows = tenant_rows(BankTransaction, company)
+    if since is not None:
+        rows = rows.filter(date__gte=since)
+    waiting = Q(status__in=OPEN_STATUSES, pending=False, amount__gt=0)
+    rows = [r for r in rows.values("currency").annotate(count=Count("id", filter=waiting),
+                                                        total=Sum("amount", filter=waiting)).order_by("currency")
+            if r["count"]]
     return {"count": sum(r["count"] for r in rows), "totals": [(r["currency"], r["total"]) for r in rows]}
 
 

@@ -13,6 +13,7 @@ from dashboard.views.common import render_page
 from ledger.platforms import display_name
 from ledger.selectors import (
     deposits_by_month,
+    overview_since,
     payouts_by_month,
     platform_fees_by_month,
     platform_item_totals,
@@ -60,7 +61,7 @@ def currency_totals(rows: list[dict]) -> list[dict]:
 
 
 def _month(value) -> str:
-    return value.strftime("%Y-%m") if value else ""
+    return value or ""  # already "YYYY-MM" (ledger.selectors.MonthKey)
 
 
 @embed_view
@@ -72,20 +73,21 @@ def overview_page(request, company):
 def overview_render(request):
     c = request.embed.company
     rows = platform_rows(c)
+    since = overview_since(company=c)
     fees = defaultdict(dict)
-    for r in platform_fees_by_month(company=c):
+    for r in platform_fees_by_month(company=c, since=since):
         amount = (r["fee"] or ZERO) - ((r["amount"] or ZERO) if r["kind"] in FEE_KINDS else ZERO)
         month, series = _month(r["month"]), f"{display_name(r['payout__platform'])} ({r['currency']})"
         fees[series][month] = fees[series].get(month, ZERO) + amount
     fee_months = sorted({m for s in fees.values() for m in s})
     money = defaultdict(dict)  # one line per kind and currency: never summed across currencies
     for label, source in (("Bank deposits", deposits_by_month), ("Platform payouts", payouts_by_month)):
-        for r in source(company=c):
+        for r in source(company=c, since=since):
             money[f"{label} ({r['currency']})"][_month(r["month"])] = r["total"]
     money = dict(sorted(money.items()))
     money_months = sorted({m for s in money.values() for m in s})
     context = {
-        "rows": rows, "totals": currency_totals(rows), "unreconciled": unreconciled_deposit_summary(company=c),
+        "rows": rows, "totals": currency_totals(rows), "unreconciled": unreconciled_deposit_summary(company=c, since=since), "since": since,
         "fee_chart": charts.stacked_bars(fee_months, dict(sorted(fees.items()))) if fee_months else None,
         "fee_table": [(p, [(m, s.get(m, ZERO)) for m in fee_months]) for p, s in sorted(fees.items())],
         "fee_months": fee_months,

@@ -51,7 +51,7 @@ def test_the_cursor_condition_is_an_index_range(alice, status):
     from dashboard.selectors import _older_than
 
     sql, params = rows.filter(_older_than(Cursor(dt.date(2025, 3, 1), 100))).query.sql_with_params()
-    index = "banktxn_company_status_id" if status else "banktxn_company_date"
+    index = "banktxn_company_status_id" if status else "banktxn_company_date"  # SQLite: without statistics
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":
             cur.execute(f"EXPLAIN QUERY PLAN {sql}", params)
@@ -67,7 +67,11 @@ def test_the_cursor_condition_is_an_index_range(alice, status):
             cur.execute(f"EXPLAIN {sql}", params)
             plan = "\n".join(r[0] for r in cur.fetchall())
             conditions = " ".join(line for line in plan.splitlines() if "Index Cond" in line)
-            assert index in plan and "date <=" in conditions, plan
+            # Which of the two orderly indexes serves a one-row table depends on the statistics other
+            # tests left (autovacuum may analyze mid-run): both are a range without a sort. Which one
+            # is chosen at a million rows is measured by `bench dashboard` (with ANALYZE).
+            assert ("banktxn_company_status_id" in plan or "banktxn_company_date" in plan), plan
+            assert "date <=" in conditions, plan
             assert "Sort" not in plan, plan
         else:
             pytest.skip(connection.vendor)
