@@ -14,6 +14,7 @@ from dashboard.selectors import (
     category_rule_get,
     unmatched_deposit_count,
 )
+from dashboard.views.common import actor
 from reconciliation.models import LineCategory
 from reconciliation.services.categories import (
     bank_line_categorization_undo,
@@ -21,10 +22,6 @@ from reconciliation.services.categories import (
     category_rule_delete,
 )
 from reconciliation.services.errors import ReconciliationError
-
-
-def _who(request) -> str:
-    return f"embed:{request.embed.company.public_id}"
 
 
 def _card(request, line, *, categorization=None, error="", undone=False, status=200):
@@ -46,7 +43,7 @@ def line_categorize(request, company, pk: int):
     remember = request.POST.get("contains", "") if request.POST.get("remember") else ""
     try:
         done = bank_line_categorize(company=c, bank_transaction=line, category=request.POST.get("category", ""),
-                                    by=_who(request), note=request.POST.get("note", ""), remember=remember)
+                                    by=actor(request), note=request.POST.get("note", ""), remember=remember)
     except ReconciliationError as exc:
         return _card(request, line, error=exc.message, status=400)
     return _card(request, line, categorization=done)
@@ -60,7 +57,7 @@ def categorization_undo(request, company, pk: int):
     if done is None:
         raise Http404("No such categorization.")
     try:
-        done = bank_line_categorization_undo(categorization=done, by=_who(request))
+        done = bank_line_categorization_undo(categorization=done, by=actor(request))
     except ReconciliationError as exc:
         return _card(request, done.bank_transaction, categorization=done, error=exc.message, status=400)
     return _card(request, done.bank_transaction, undone=True)

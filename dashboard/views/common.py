@@ -15,6 +15,11 @@ TABS = (("overview", "Overview"), ("transactions", "Transactions"), ("review", "
         ("close", "Close"), ("connections", "Connections"))
 
 
+def actor(request) -> str:
+    """Who a dashboard decision is recorded as: the embedded company's session."""
+    return f"embed:{request.embed.company.public_id}"
+
+
 def _luminance(r: float, g: float, b: float) -> float:
     def lin(c):
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4

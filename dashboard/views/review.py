@@ -27,16 +27,12 @@ from dashboard.selectors import (
     unmatched_deposit_count,
     unmatched_deposit_page,
 )
-from dashboard.views.common import parse_amount, render_page
+from dashboard.views.common import actor, parse_amount, render_page
 from ledger.money import quantize
 from ledger.selectors import payout_platforms, payout_search
 from reconciliation.models import LineCategory, MatchStatus
 from reconciliation.services import match_accept, match_manual, match_reject, match_undo
 from reconciliation.services.errors import ReconciliationError
-
-
-def _who(request) -> str:
-    return f"embed:{request.embed.company.public_id}"
 
 
 @embed_view
@@ -72,7 +68,7 @@ def _decide(request, pk: int, status: str, action) -> object:
         raise Http404("No such match.")
     error = None
     try:
-        match = action(match=match, by=_who(request))
+        match = action(match=match, by=actor(request))
     except ReconciliationError as exc:
         error = exc.message
     c = request.embed.company
@@ -126,7 +122,7 @@ def manual_match(request, company, pk: int):
         chosen = [int(v) for v in request.POST.getlist("payout") if v.isdigit()]
         payouts = chosen_payouts(company=c, payout_ids=chosen)
         try:
-            match = match_manual(company=c, bank_transaction=deposit, payouts=payouts, by=_who(request),
+            match = match_manual(company=c, bank_transaction=deposit, payouts=payouts, by=actor(request),
                                  note=request.POST.get("note", "")[:200])
         except ReconciliationError as exc:
             error = exc.message
@@ -170,7 +166,7 @@ def suggestions_accept_many(request, company):
         if match is None:
             continue
         try:
-            accepted.append(match_accept(match=match, by=_who(request)))
+            accepted.append(match_accept(match=match, by=actor(request)))
         except ReconciliationError as exc:
             refused.append(f"{match.bank_transaction.name[:60]}: {exc.message}")
     return _review(request, accepted=accepted, refused=refused)

@@ -20,18 +20,11 @@ from sandbox.server import SandboxServer
 from sandbox.stripe_api import MANUAL_PAYOUT_MESSAGE
 from sandbox.world import world_from_dict
 from tests.connections.conftest import Reply
-from tests.sandbox.conftest import ACCT, Receiver, build_world
+from tests.sandbox.conftest import ACCT, build_world
 
 MANUAL = {"id": "po_instant", "object": "payout", "amount": 9505, "currency": "usd", "status": "paid",
           "created": 1741300000, "arrival_date": 1741300000, "automatic": False, "method": "instant",
           "balance_transaction": "txn_po_instant"}
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.close()
 
 
 @pytest.fixture
