@@ -12,12 +12,11 @@ from dashboard.views import charts
 from dashboard.views.common import render_page
 from ledger.platforms import display_name
 from ledger.selectors import (
-    deposits_by_month,
+    bank_months,
     overview_since,
     payouts_by_month,
     platform_fees_by_month,
     platform_item_totals,
-    unreconciled_deposit_summary,
 )
 
 ZERO = Decimal("0.00")
@@ -60,8 +59,13 @@ def currency_totals(rows: list[dict]) -> list[dict]:
     return [totals[c] for c in sorted(totals)]
 
 
-def _month(value) -> str:
-    return value or ""  # already "YYYY-MM" (ledger.selectors.MonthKey)
+def _waiting(banks: list[dict]) -> dict:
+    """Posted deposits no match or category explains: how many, and their total per currency."""
+    totals = defaultdict(lambda: ZERO)
+    for r in banks:
+        if r["waiting"]:
+            totals[r["currency"]] += r["waiting_total"]
+    return {"count": sum(r["waiting"] for r in banks), "totals": sorted(totals.items())}
 
 
 @embed_view
@@ -77,17 +81,20 @@ def overview_render(request):
     fees = defaultdict(dict)
     for r in platform_fees_by_month(company=c, since=since):
         amount = (r["fee"] or ZERO) - ((r["amount"] or ZERO) if r["kind"] in FEE_KINDS else ZERO)
-        month, series = _month(r["month"]), f"{display_name(r['payout__platform'])} ({r['currency']})"
+        month, series = r["month"] or "", f"{display_name(r['payout__platform'])} ({r['currency']})"
         fees[series][month] = fees[series].get(month, ZERO) + amount
     fee_months = sorted({m for s in fees.values() for m in s})
     money = defaultdict(dict)  # one line per kind and currency: never summed across currencies
-    for label, source in (("Bank deposits", deposits_by_month), ("Platform payouts", payouts_by_month)):
-        for r in source(company=c, since=since):
-            money[f"{label} ({r['currency']})"][_month(r["month"])] = r["total"]
+    banks = bank_months(company=c, since=since)
+    for r in banks:
+        if r["deposited"] is not None:
+            money[f"Bank deposits ({r['currency']})"][r["month"]] = r["deposited"]
+    for r in payouts_by_month(company=c, since=since):
+        money[f"Platform payouts ({r['currency']})"][r["month"]] = r["total"]
     money = dict(sorted(money.items()))
     money_months = sorted({m for s in money.values() for m in s})
     context = {
-        "rows": rows, "totals": currency_totals(rows), "unreconciled": unreconciled_deposit_summary(company=c, since=since), "since": since,
+        "rows": rows, "totals": currency_totals(rows), "unreconciled": _waiting(banks), "since": since,
         "fee_chart": charts.stacked_bars(fee_months, dict(sorted(fees.items()))) if fee_months else None,
         "fee_table": [(p, [(m, s.get(m, ZERO)) for m in fee_months]) for p, s in sorted(fees.items())],
         "fee_months": fee_months,

@@ -12,7 +12,7 @@ from tests.dashboard.conftest import deposit_with_payout, headers, url
 EXPECTED = {
     "transactions": 5,  # platforms, bank lines, matches, match payouts + payouts
     "review": 10,  # suggestions (+links) and their count, applied (+links), unmatched deposits and their count, rules, categorized lines
-    "overview": 7,  # item totals, newest bank line (the window), fees by month, deposits/payouts by month, unreconciled
+    "overview": 6,  # item totals, newest bank line (the window), fees by month, bank lines by month (deposits and waiting), payouts by month
     "connections": 3,  # running syncs, connections
     "close": 5,  # newest bank line (default month), accounts, sums per account, open lines
 }
