@@ -128,12 +128,17 @@ def main(argv=None):
     from companies.services import embed_session_create
     from dashboard.embed import embed_token_issue
     from ledger.models import BankTransaction
+    from ledger.services.rollups import rollups_refresh
 
     t0 = time.perf_counter()
     company = _fill(args.rows)
     _analyze()
     print(f"  data ready in {time.perf_counter() - t0:.1f}s "
           f"({BankTransaction.objects.count():,} bank lines over {COMPANIES} companies)")
+    # What a reconciliation run does at its end (ledger.services.rollups): build the marked months.
+    t0 = time.perf_counter()
+    months = rollups_refresh(company=company)
+    print(f"  monthly rollups: {months} months refreshed in {time.perf_counter() - t0:.2f}s")
     session, _ = embed_session_create(company=company, permissions=["read"])
     headers = {"HTTP_X_EMBED_TOKEN": embed_token_issue(company=company, permissions=["read"], session=session)}
     deposit = BankTransaction.objects.filter(company=company, status="reconciled").order_by("-date", "-id").first()

@@ -1,14 +1,15 @@
 """Reads of one company's books. Every selector is scoped: it refuses to run without a company."""
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import CharField, Count, DateField, Func, Prefetch, Q, Sum, Value
+from django.db.models import Count, DateField, Prefetch, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from companies.scoping import scoped, tenant_rows
 from ledger.models import (
+    OPEN_STATUSES,
     Account,
     AccountRole,
     BankAccount,
@@ -127,81 +128,6 @@ def payout_search(
     return rows.order_by("-arrival_date", "-id")[:limit]
 
 
-@scoped
-def platform_item_totals(*, company):
-    """Per platform, currency and item kind: summed gross amounts and deducted fees of settled
-    items (never summed across currencies)."""
-    return (
-        tenant_rows(PayoutItem, company)
-        .filter(payout__isnull=False)
-        .values("payout__platform", "currency", "kind")
-        .annotate(amount=Sum("amount"), fee=Sum("fee"))
-        .order_by("payout__platform", "currency", "kind")
-    )
-
-
-class MonthKey(Func):
-    """'YYYY-MM' of a date or a (UTC) datetime, computed by the database. Django's TruncMonth
-    calls a Python function per row on SQLite: 3.9 s over a million bank lines in `bench
-    dashboard`, against a native SUBSTR. Django keeps both databases' sessions in UTC."""
-
-    template = "TO_CHAR(%(expressions)s, 'YYYY-MM')"
-    output_field = CharField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, template="SUBSTR(%(expressions)s, 1, 7)", **extra)
-
-
-OVERVIEW_MONTHS = 12
-
-
-@scoped
-def overview_since(*, company) -> date | None:
-    """The first day of the overview's window: the twelve months up to the newest bank line
-    (one index read). The overview's monthly figures cover this window, not all of history."""
-    newest = tenant_rows(BankTransaction, company).order_by("-date").values_list("date", flat=True).first()
-    if newest is None:
-        return None
-    months = newest.year * 12 + newest.month - 1 - (OVERVIEW_MONTHS - 1)
-    return date(months // 12, months % 12 + 1, 1)
-
-
-@scoped
-def platform_fees_by_month(*, company, since: date | None = None):
-    """Per platform, currency and month: deducted fees plus fee/commission items (positive)."""
-    rows = tenant_rows(PayoutItem, company).filter(payout__isnull=False)
-    if since is not None:
-        rows = rows.filter(occurred_at__gte=datetime.combine(since, time.min, tzinfo=UTC))
-    return (rows.annotate(month=MonthKey("occurred_at")).values("payout__platform", "currency", "month", "kind")
-            .annotate(amount=Sum("amount"), fee=Sum("fee")).order_by("month"))
-
-
-@scoped
-def payouts_by_month(*, company, since: date | None = None):
-    rows = tenant_rows(Payout, company).filter(arrival_date__isnull=False)
-    if since is not None:
-        rows = rows.filter(arrival_date__gte=since)
-    return (rows.annotate(month=MonthKey("arrival_date")).values("month", "currency")
-            .annotate(total=Sum("amount")).order_by("month", "currency"))
-
-
-# The bank-line conditions sit in the aggregates' FILTER, not in WHERE: with `amount > 0` in WHERE,
-# SQLite (no statistics, as deployed) read the (company, amount) index across all of history
-# instead of the window's date range (1.5 s against ~0.1 s at a million lines, `bench dashboard`).
-@scoped
-def bank_months(*, company, since: date | None = None) -> list[dict]:
-    """Per month and currency: money deposited, and how many posted deposits still wait (no match,
-    not categorized) and their total. One read of the window serves both overview figures."""
-    rows = tenant_rows(BankTransaction, company)
-    if since is not None:
-        rows = rows.filter(date__gte=since)
-    waiting = Q(status__in=OPEN_STATUSES, pending=False, amount__gt=0)
-    return list(rows.annotate(month=MonthKey("date")).values("month", "currency")
-                .annotate(deposited=Sum("amount", filter=Q(amount__gt=0)), waiting=Count("id", filter=waiting),
-                          waiting_total=Sum("amount", filter=waiting))
-                .order_by("month", "currency"))
-
-
 # Payouts without an arrival date (pending, inferred) sort after all dated ones, so lists can
 # page by (arrival_sort, id) with no NULLs in the key.
 NO_ARRIVAL = date(1, 1, 1)
@@ -254,7 +180,6 @@ def payout_unsettled_since(*, company, source: str):
 # money in and out, closing balance (a clearing account's is what its platform has booked but not
 # yet paid into the bank: in transit), and the bank lines still open. Per currency.
 
-OPEN_STATUSES = ("unreconciled", "suggested")
 
 
 def _month_bounds(month: date) -> tuple[date, date]:

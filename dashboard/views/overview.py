@@ -10,26 +10,29 @@ from django.views.decorators.http import require_GET
 from dashboard.embed import embed_view
 from dashboard.views import charts
 from dashboard.views.common import render_page
-from ledger.platforms import display_name
-from ledger.selectors import (
+from ledger.models import RollupKind
+from ledger.monthly import (
     bank_months,
+    item_months,
+    marked_months,
+    month_key,
     overview_since,
     payouts_by_month,
-    platform_fees_by_month,
-    platform_item_totals,
 )
+from ledger.platforms import display_name
 
 ZERO = Decimal("0.00")
 FEE_KINDS = ("fee", "commission")
 REFUND_KINDS = ("refund", "void")
 
 
-def platform_rows(company) -> list[dict]:
+def platform_rows(items: list[dict]) -> list[dict]:
     """Gross sales, fees (deducted + fee/commission items), refunds, net and fee rate per platform
-    and currency: money is never added across currencies."""
+    and currency, over all months of `items` (ledger.monthly.item_months): money is never added
+    across currencies."""
     acc = defaultdict(lambda: {"gross": ZERO, "fees": ZERO, "refunds": ZERO, "net": ZERO})
-    for r in platform_item_totals(company=company):
-        row = acc[(r["payout__platform"], r["currency"])]
+    for r in items:
+        row = acc[(r["platform"], r["currency"])]
         amount, fee = r["amount"] or ZERO, r["fee"] or ZERO
         if r["kind"] == "payout":
             continue
@@ -76,18 +79,21 @@ def overview_page(request, company):
 
 def overview_render(request):
     c = request.embed.company
-    rows = platform_rows(c)
-    since = overview_since(company=c)
+    since, marked = overview_since(company=c), marked_months(company=c)
+    items = item_months(company=c, marked=marked[RollupKind.ITEM])  # all months: the table is all-time
+    rows = platform_rows(items)
     fees = defaultdict(dict)
-    for r in platform_fees_by_month(company=c, since=since):
+    for r in items:
+        if since is not None and r["month"] < month_key(since):
+            continue
         amount = (r["fee"] or ZERO) - ((r["amount"] or ZERO) if r["kind"] in FEE_KINDS else ZERO)
-        month, series = r["month"] or "", f"{display_name(r['payout__platform'])} ({r['currency']})"
-        fees[series][month] = fees[series].get(month, ZERO) + amount
+        series = f"{display_name(r['platform'])} ({r['currency']})"
+        fees[series][r["month"]] = fees[series].get(r["month"], ZERO) + amount
     fee_months = sorted({m for s in fees.values() for m in s})
     money = defaultdict(dict)  # one line per kind and currency: never summed across currencies
-    banks = bank_months(company=c, since=since)
+    banks = bank_months(company=c, since=since, marked=marked[RollupKind.BANK])
     for r in banks:
-        if r["deposited"] is not None:
+        if r["deposited"]:
             money[f"Bank deposits ({r['currency']})"][r["month"]] = r["deposited"]
     for r in payouts_by_month(company=c, since=since):
         money[f"Platform payouts ({r['currency']})"][r["month"]] = r["total"]

@@ -7,6 +7,7 @@ from ledger.models.accounts import (
     JournalLine,
 )
 from ledger.models.bank import (
+    OPEN_STATUSES,
     BankAccount,
     BankTransaction,
     BankTransactionStatus,
@@ -20,11 +21,13 @@ from ledger.models.platform import (
     PayoutItem,
     PayoutStatus,
 )
+from ledger.models.rollups import BankMonth, ItemMonth, RollupKind, RollupMark
 from ledger.models.sales import Customer, Invoice, InvoiceLine, InvoiceStatus, Payment, Refund
 
 __all__ = [
     "Account", "AccountRole", "AccountType", "BankAccount", "BankTransaction",
-    "BankTransactionStatus", "bank_transaction_ref", "Customer", "EntryStatus", "Expense", "ExpenseCategory", "Invoice",
-    "InvoiceLine", "InvoiceStatus", "ItemKind", "JournalEntry", "JournalLine", "Payment", "Payout",
-    "PayoutItem", "PayoutStatus", "Refund",
+    "BankMonth", "BankTransactionStatus", "OPEN_STATUSES", "bank_transaction_ref", "Customer", "EntryStatus",
+    "Expense", "ExpenseCategory", "Invoice",
+    "InvoiceLine", "InvoiceStatus", "ItemKind", "ItemMonth", "JournalEntry", "JournalLine", "Payment", "Payout",
+    "PayoutItem", "PayoutStatus", "Refund", "RollupKind", "RollupMark",
 ]

@@ -37,6 +37,10 @@ class BankTransactionStatus(models.TextChoices):
     CATEGORIZED = "categorized"  # not platform money: booked to the account a person chose
 
 
+# A bank line still to be explained: no applied match, not categorized.
+OPEN_STATUSES = (BankTransactionStatus.UNRECONCILED.value, BankTransactionStatus.SUGGESTED.value)
+
+
 class BankTransaction(SourcedModel):
     """A bank line. `amount` is signed by meaning for us: positive = money in (a deposit).
 

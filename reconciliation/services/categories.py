@@ -18,6 +18,7 @@ from ledger.services import (
     journal_entry_reverse,
     role_account,
 )
+from ledger.services.rollups import rollups_refresh_on_commit
 from ledger.services.settlement import bank_transactions_status_set
 from reconciliation.models import Categorization, CategoryRule, LineCategory, Match, MatchStatus
 from reconciliation.services.errors import ReconciliationError
@@ -72,6 +73,7 @@ def bank_line_categorize(*, company, bank_transaction: BankTransaction, category
     done = Categorization.objects.create(company=company, bank_transaction=bank, category=category,
                                          journal_entry=entry, rule=rule, note=note[:500], created_by=by)
     bank_transactions_status_set(company=company, ids=[bank.pk], status=BankTransactionStatus.CATEGORIZED)
+    rollups_refresh_on_commit(company=company)
     return done
 
 
@@ -86,6 +88,7 @@ def bank_line_categorization_undo(*, categorization: Categorization, by: str) ->
     done.save(update_fields=["undone_at", "undone_by"])
     bank_transactions_status_set(company=done.company, ids=[done.bank_transaction_id],
                                  status=BankTransactionStatus.UNRECONCILED)
+    rollups_refresh_on_commit(company=done.company)
     return done
 
 

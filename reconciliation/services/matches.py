@@ -9,6 +9,7 @@ from django.utils.timezone import now
 
 from ledger.models import BankTransaction, BankTransactionStatus, Payout, PayoutItem, PayoutStatus
 from ledger.services import journal_entries_post_many
+from ledger.services.rollups import rollups_refresh_on_commit
 from ledger.services.settlement import (
     bank_transactions_status_set,
     inferred_payout_cancel,
@@ -136,6 +137,7 @@ def bank_status_refresh(*, company, bank_ids) -> None:
         groups[key].append(bank_id)
     for status, members in groups.items():
         bank_transactions_status_set(company=company, ids=members, status=status)
+    rollups_refresh_on_commit(company=company)
 
 
 def _locked_bank(match: Match) -> BankTransaction:

@@ -14,6 +14,7 @@ from django.utils.timezone import now
 
 from companies.models import Company
 from ledger.models import BankTransaction, Payout
+from ledger.services.rollups import rollups_refresh_on_commit
 from ledger.services.settlement import payout_breakdowns_save
 from reconciliation import engine as E
 from reconciliation.models import Match, MatchStatus, ReconciliationRun
@@ -151,6 +152,7 @@ def reconcile_company(*, company, by: str = "system") -> ReconciliationRun:
             booked = items_book(company=company, by="engine")
             counts = _apply_decisions(company, run, result, banks, payouts, by="engine")
             counts["categorized_by_rules"] = category_rules_apply(company=company)
+            rollups_refresh_on_commit(company=company)
     except Exception as exc:
         run.status, run.error, run.finished_at = ReconciliationRun.Status.FAILED, repr(exc)[:2000], now()
         run.save(update_fields=["status", "error", "finished_at"])

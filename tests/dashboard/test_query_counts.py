@@ -12,7 +12,9 @@ from tests.dashboard.conftest import deposit_with_payout, headers, url
 EXPECTED = {
     "transactions": 5,  # platforms, bank lines, matches, match payouts + payouts
     "review": 10,  # suggestions (+links) and their count, applied (+links), unmatched deposits and their count, rules, categorized lines
-    "overview": 6,  # item totals, newest bank line (the window), fees by month, bank lines by month (deposits and waiting), payouts by month
+    # newest bank line (the window), rollup marks, item months (rollup + the marked months live), bank
+    # months (rollup + marked months live), payouts by month; 2 fewer once refreshed (below)
+    "overview": 8,
     "connections": 3,  # running syncs, connections
     "close": 5,  # newest bank line (default month), accounts, sums per account, open lines
 }
@@ -35,6 +37,18 @@ def test_it_costs_a_fixed_number_of_queries(client, alice, django_assert_num_que
     auth = headers(alice)  # minting the session is not the page's cost
     with django_assert_num_queries(EXPECTED[page]):
         response = client.get(url(alice.company, page), **auth)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("rows", [2, 50])
+def test_the_overview_reads_only_rollups_once_they_are_refreshed(client, alice, django_assert_num_queries, rows):
+    from ledger.services.rollups import rollups_refresh
+
+    _world(alice.company, rows)
+    assert rollups_refresh(company=alice.company) > 0
+    auth = headers(alice)
+    with django_assert_num_queries(6):  # token, window, marks (none), item months, bank months, payouts
+        response = client.get(url(alice.company, "overview"), **auth)
     assert response.status_code == 200
 
 
