@@ -39,6 +39,9 @@ class Connection(TenantModel):
     created_at = models.DateTimeField(default=timezone.now)
     last_synced_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
+    # Set when a sync was asked for while another worker held this connection's sync (a webhook,
+    # a poll); that worker queues one more pass when it finishes, and the poll treats it as due.
+    resync_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["company", "provider", "id"]

@@ -9,17 +9,24 @@ from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task, schedule
 
-from connections.models import Connection, ConnectionStatus, SyncRunStatus, WebhookEvent
+from connections.models import Connection, SyncRunStatus, WebhookEvent
 from connections.services import books_changed_announce, connection_sync, webhook_process
+from connections.services.polling import connections_due
 from connections.services.sync import sync_runs_reap
-
-POLLABLE = (ConnectionStatus.PENDING_INITIAL_SYNC, ConnectionStatus.READY, ConnectionStatus.ERROR)
 
 
 def sync_connection(connection_id: int, kind: str | None = None) -> dict:
-    """Initial or incremental sync of one connection; reschedules itself while not ready."""
+    """Initial or incremental sync of one connection; reschedules itself while not ready.
+
+    If another worker holds the connection's sync, nothing is done here: that worker queues one
+    more pass when it finishes (the sync asked for meanwhile is remembered on the connection).
+    """
     connection = Connection.objects.get(pk=connection_id)
     run = connection_sync(connection=connection, kind=kind)
+    if run.status == SyncRunStatus.RUNNING:
+        return {"run": run.pk, "status": "busy", "records": 0}
+    if Connection.objects.filter(pk=connection_id, resync_requested_at__isnull=False).exists():
+        async_task("connections.tasks.sync_connection", connection_id)
     if run.status == SyncRunStatus.NOT_READY:
         delay = getattr(settings, "SYNC_NOT_READY_RETRY_SECONDS", 60)
         schedule("connections.tasks.sync_connection", connection_id,
@@ -34,10 +41,15 @@ def initial_sync(connection_id: int) -> dict:
     return sync_connection(connection_id, kind="initial")
 
 
-def poll_connections() -> int:
-    """The safety net under webhooks: mark dead runs failed, queue a sync of every live connection."""
+def poll_connections(interval_minutes: int | None = None) -> int:
+    """The safety net under webhooks: mark dead runs failed, queue the syncs due this minute.
+
+    Runs every minute (setup_schedules); see connections.services.polling for who is due and in
+    which order. Returns how many syncs were queued.
+    """
     sync_runs_reap()
-    ids = list(Connection.objects.filter(status__in=POLLABLE).values_list("pk", flat=True))
+    interval = interval_minutes or getattr(settings, "SYNC_POLL_MINUTES", 15)
+    ids = connections_due(now=timezone.now(), interval_minutes=interval)
     for connection_id in ids:
         async_task("connections.tasks.sync_connection", connection_id)
     return len(ids)

@@ -1,10 +1,24 @@
 """Reconciliation's answer to what connections announce (connected in ReconciliationConfig.ready)."""
 
 from django.conf import settings
+from django.core.cache import cache
 from django_q.tasks import async_task
 
 
+def pending_key(company_id: int) -> str:
+    return f"tieout:reconcile-queued:{company_id}"
+
+
 def reconcile_when_books_change(sender, *, company_id: int, **kwargs) -> None:
-    """Queue a reconciliation of the company whose books a sync or webhook just changed."""
-    if getattr(settings, "SYNC_ENQUEUE_RECONCILIATION", True):
+    """Queue a reconciliation of the company whose books a sync or webhook just changed.
+
+    Debounced per company: while a run is queued and has not started, more changes (the company's
+    other connections finishing, a burst of webhooks) queue nothing more; the queued run will read
+    them. The run clears the mark as it starts (reconciliation.tasks), so a change during a run
+    queues the next one. The mark lives in the cache (Redis in a fleet, shared by every worker);
+    it expires after RECONCILE_DEBOUNCE_SECONDS in case a queued run was lost.
+    """
+    if not getattr(settings, "SYNC_ENQUEUE_RECONCILIATION", True):
+        return
+    if cache.add(pending_key(company_id), 1, timeout=getattr(settings, "RECONCILE_DEBOUNCE_SECONDS", 900)):
         async_task("reconciliation.tasks.reconcile_company", company_id)

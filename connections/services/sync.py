@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from connections.models import Connection, ConnectionStatus, SyncRun, SyncRunStatus
@@ -43,11 +44,30 @@ def sync_runs_reap(*, connection: Connection | None = None) -> int:
                                "carries on from the saved cursor"])
 
 
+class SyncBusy(Exception):
+    """Another worker holds this connection's sync: its run (still beating) is `run`."""
+
+    def __init__(self, run: SyncRun):
+        super().__init__(f"connection {run.connection_id} is being synced by run {run.pk}")
+        self.run = run
+
+
 def _run_start(connection: Connection, kind: str | None) -> SyncRun:
+    """Take the connection's sync lease: its running SyncRun. One sync per connection at a time,
+    across workers and machines; a worker that dies stops beating, and its run is reaped after
+    RUN_STALE_SECONDS, which frees the lease. A sync asked for meanwhile is remembered (SyncBusy
+    is raised after the request is committed)."""
     if kind is None:
         kind = "incremental" if connection.status == ConnectionStatus.READY else "initial"
-    sync_runs_reap(connection=connection)
-    return SyncRun.objects.create(company=connection.company, connection=connection, kind=kind)
+    with transaction.atomic():
+        Connection.objects.select_for_update().filter(pk=connection.pk).first()  # starters queue here
+        sync_runs_reap(connection=connection)
+        running = SyncRun.objects.filter(connection=connection, status=SyncRunStatus.RUNNING).order_by("-pk").first()
+        if running is None:
+            Connection.objects.filter(pk=connection.pk).update(resync_requested_at=None)  # this run covers it
+            return SyncRun.objects.create(company=connection.company, connection=connection, kind=kind)
+        Connection.objects.filter(pk=connection.pk).update(resync_requested_at=timezone.now())
+    raise SyncBusy(running)
 
 
 def _run_finish(run: SyncRun, status: str, started: float, error: str = "") -> None:
@@ -103,9 +123,14 @@ def connection_sync(
     """Sync one connection from where it stands (initial, or incremental with overlap).
 
     `on_page(run)` is called after each committed page (progress bars; tests stop a sync there).
+    While another worker syncs the connection, returns that worker's run (status running) and
+    leaves a request for one more pass (`Connection.resync_requested_at`).
     """
     connection = Connection.objects.select_related("company").get(pk=connection.pk)
-    run = _run_start(connection, kind)
+    try:
+        run = _run_start(connection, kind)
+    except SyncBusy as busy:
+        return busy.run
     with client_for(connection.provider) as client, relaxed_commits():
         ctx = SyncContext(connection=connection, run=run, client=client, on_page=on_page)
         run = _guarded(connection, run, lambda: PASSES[connection.provider](ctx))
@@ -158,7 +183,10 @@ def connections_sync_many(
 def connection_refresh_object(*, connection: Connection, kind: str, object_id: str) -> SyncRun:
     """Re-fetch one object a webhook named (a Rutter order, a Stripe payout)."""
     connection = Connection.objects.select_related("company").get(pk=connection.pk)
-    run = _run_start(connection, "webhook")
+    try:
+        run = _run_start(connection, "webhook")
+    except SyncBusy as busy:
+        return busy.run
     with client_for(connection.provider) as client:
         ctx = SyncContext(connection=connection, run=run, client=client)
         if connection.provider == "stripe":

@@ -110,7 +110,8 @@ def test_it_sets_up_schedules_idempotently(db):
     call_command("setup_schedules", stdout=io.StringIO())
     call_command("setup_schedules", minutes=5, stdout=io.StringIO())
     schedule = Schedule.objects.get()
-    assert (schedule.func, schedule.minutes) == ("connections.tasks.poll_connections", 5)
+    # The poll runs each minute and queues the connections whose minute it is (every 5 min each).
+    assert (schedule.func, schedule.minutes, schedule.args) == ("connections.tasks.poll_connections", 1, "(5,)")
 
 
 def test_it_shows_only_the_companys_connections(alice, bob, live_world):
