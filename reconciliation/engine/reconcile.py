@@ -36,7 +36,7 @@ def _status(r: Resolution, inputs: Inputs) -> str:
     s = inputs.settings
     if r.margin < s.ambiguity_margin:
         return "ambiguous"
-    if r.candidate.score >= s.auto_threshold:
+    if r.candidate.score >= s.auto_threshold and r.candidate.auto:
         return "matched"
     if r.candidate.score >= s.suggest_threshold:
         return "suggested"
