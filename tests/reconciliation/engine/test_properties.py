@@ -1,9 +1,9 @@
 """Engine invariants on random small worlds full of collisions (hypothesis)."""
 
 import random
-from datetime import UTC, datetime, time
 from collections import Counter
 from dataclasses import replace
+from datetime import UTC, datetime, time
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
