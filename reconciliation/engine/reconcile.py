@@ -23,7 +23,7 @@ from .rates import Rates
 from .sweeps import Sweeps, waiting_answers
 from .types import Connection, Decision, Inputs, PlatformItem, Result
 
-ENGINE_VERSION = "tieout-engine/1.1"
+ENGINE_VERSION = "tieout-engine/1.2"
 
 
 def _connections(inputs: Inputs) -> list[Connection]:
