@@ -41,7 +41,7 @@ def platform_item(row: tuple, platforms: dict[str, str]) -> E.PlatformItem:
         net=quantize(net, currency), currency=currency, occurred_on=occurred_on,
         settled_on=_settled_on(status, occurred_on, available),
         order_ref=f"{source}:{order}" if order else None, raw_type=raw_type,
-        fee_category=_fee_category(platforms.get(source, "")),
+        fee_category=_fee_category(platforms.get(source, "")), occurred_at=occurred,
     )
 
 

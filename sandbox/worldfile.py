@@ -110,6 +110,7 @@ def _rutter(conn: dict, out: dict) -> None:
                 order_ref=f"{cref}:{t['order_id']}" if t.get("order_id") else None,
                 raw_type=rtype,
                 fee_category=category,
+                occurred_at=row["occurred_at"],
             )
         )
 
@@ -158,6 +159,7 @@ def _stripe(acct: dict, out: dict) -> None:
                     occurred_on=occurred,
                     settled_on=_unix_date(bt.get("available_on")) or occurred,
                     raw_type=str(bt.get("type") or ""),
+                    occurred_at=row["occurred_at"],
                 )
             )
 

@@ -25,6 +25,9 @@ class Candidate:
     inferred: InferredGroup | None = None
     fx: FxConversion | None = None
     resources: frozenset[str] = field(default=frozenset(), compare=False)
+    # False: a suggestion however strong (a person confirms), yet a full-strength rival of the
+    # answers it competes with, so that it keeps them from being applied as the best of the rest.
+    auto: bool = True
 
     @property
     def answer(self) -> tuple[str, ...]:
@@ -46,6 +49,7 @@ def candidate(
     payout_refs: tuple[str, ...] = (),
     inferred: InferredGroup | None = None,
     fx: FxConversion | None = None,
+    auto: bool = True,
 ) -> Candidate:
     res = {"bank:" + bank_ref}
     res.update("payout:" + p for p in payout_refs)
@@ -59,6 +63,7 @@ def candidate(
         inferred=inferred,
         fx=fx,
         resources=frozenset(res),
+        auto=auto,
     )
 
 

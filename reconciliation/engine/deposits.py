@@ -294,6 +294,12 @@ def explicit_candidates(
     return _one_conversion_each(out, s)
 
 
+def judged_by_rate(c: Candidate) -> bool:
+    """A conversion tied by its rate against a reference of the caller's, nothing printed."""
+    return c.fx is not None and c.fx.reference_source in TRUSTED_SOURCES and any(
+        r.startswith(FX_BY_RATE) for r in c.reasons)
+
+
 def _one_conversion_each(cands: list[Candidate], s: Settings) -> list[Candidate]:
     """A conversion judged by rate alone is applied only when it is the one conversion that fits
     its bank line, and the one that fits its payout: with another in the wide band (another rate
@@ -307,9 +313,7 @@ def _one_conversion_each(cands: list[Candidate], s: Settings) -> list[Candidate]
                 by_payout[p] += 1
     out = []
     for c in cands:
-        by_rate = c.fx is not None and c.fx.reference_source in TRUSTED_SOURCES and any(
-            r.startswith(FX_BY_RATE) for r in c.reasons)
-        if by_rate and c.score >= s.auto_threshold and (
+        if judged_by_rate(c) and c.score >= s.auto_threshold and (
                 by_line[c.bank_ref] > 1 or any(by_payout[p] > 1 for p in c.payout_refs)):
             c = replace(c, score=s.auto_threshold * 0.99,
                         reasons=c.reasons + ("another conversion fits as well within the wide band: not applied",))

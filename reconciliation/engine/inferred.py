@@ -2,12 +2,16 @@
 Etsy, ...) still sweep their balance to the bank. A deposit is explained by the connection's
 settled, not-yet-paid-out transactions whose net adds up to it exactly.
 
-1. Contiguous settlement windows first: sorted by settlement date, a payout takes a run of
-   consecutive transactions. Prefix sums + a hash of prefix values find every run ending near
-   the deposit date in time linear in the transactions looked at.
-2. Otherwise a bounded subset search (meet in the middle) over the few open transactions settled
-   shortly before the deposit, counting solutions: more than one grouping fits -> nothing.
-A run or subset is only a candidate; the resolver (assignment.py) refuses ties between them.
+Sorted by settlement time (day, then the provider's timestamp), a payout takes a run of consecutive
+transactions: everything that settled since the previous payout up to a cutoff. Prefix sums + a
+hash of prefix values find every run ending near the deposit date in time linear in the
+transactions looked at. Only such runs are candidates: a set with a gap (an open transaction, or
+one another payout took, settled between two of its own) is never proposed, however well it adds
+up. A run whose boundary falls between two transactions of the same settlement instant (the same
+timestamp, or the same day when the provider gives no time) could as well have taken the other
+one: the order inside is unknown, so it is a suggestion at best (`Candidate.auto`), while it
+still competes at full strength with every other reading of its deposit.
+A run is only a candidate; the resolver (assignment.py) refuses ties between them.
 
 With many small transactions, several runs often net to the same amount by coincidence. A
 payout is a *sweep*: everything that settled since the previous payout, up to the platform's
@@ -37,8 +41,6 @@ from .deposits import LineView
 from .types import Connection, InferredGroup, PlatformItem, Settings
 
 BASE_WINDOW = {"own": 0.95, "none": 0.62}
-BASE_SUBSET_COMPLETE = 0.88  # the pool held every open transaction settled before the deposit
-BASE_SUBSET_PARTIAL = 0.74
 STRUCTURE_STEP = 0.9  # per boundary less sweep-shaped than the line's best window
 _MAX_WINDOWS_PER_LINE = 16
 _MIN_ALIGNED_EVIDENCE = 2
@@ -52,8 +54,15 @@ def _lag_factor(days: int) -> float:
     return 1.0 if days <= 7 else 0.93
 
 
+def instant(item: PlatformItem) -> tuple:
+    """When an item settled, as precisely as known: items with equal instants are in no known
+    order (the same timestamp, or the same day without one)."""
+    at = item.occurred_at
+    return (item.settled_on, -1.0 if at is None else at.timestamp())
+
+
 def settlement_order(items: list[PlatformItem]) -> list[PlatformItem]:
-    return sorted(items, key=lambda i: (i.settled_on, i.occurred_on, i.ref))
+    return sorted(items, key=lambda i: (*instant(i), i.occurred_on, i.ref))
 
 
 class _Book:
@@ -66,6 +75,9 @@ class _Book:
         self.before_paid: list[bool] = []  # the settled item just after it is paid out
         self.day_start: list[bool] = []  # first settled item of its day
         self.day_end: list[bool] = []  # last settled item of its day (None: last item known)
+        self.full_pos: list[int] = []  # position in `full`: a run is contiguous there or not at all
+        self.tie_before: list[bool] = []  # an open item of the same instant just before it
+        self.tie_after: list[bool] = []  # an open item of the same instant just after it
         self.paid_runs: list[tuple[int, int]] = []  # (start, end) positions in `full`
         n = len(full)
         run_start = None
@@ -81,6 +93,13 @@ class _Book:
             prev = full[pos - 1] if pos else None
             nxt = full[pos + 1] if pos + 1 < n else None
             self.items.append(it)
+            self.full_pos.append(pos)
+            self.tie_before.append(
+                prev is not None and prev.ref not in paid and instant(prev) == instant(it)
+            )
+            self.tie_after.append(
+                nxt is not None and nxt.ref not in paid and instant(nxt) == instant(it)
+            )
             self.after_paid.append(prev is not None and prev.ref in paid)
             self.before_paid.append(nxt is not None and nxt.ref in paid)
             self.day_start.append(prev is None or prev.settled_on < it.settled_on)
@@ -127,40 +146,12 @@ def _windows(book: _Book, v: LineView, s: Settings) -> list[tuple[int, int]]:
         for start in book.positions.get(book.prefix[end + 1] - target, ()):
             if start > end:
                 break
-            if (book.dates[end] - book.dates[start]).days <= s.inferred_max_span_days:
+            gapless = book.full_pos[end] - book.full_pos[start] == end - start
+            if gapless and (book.dates[end] - book.dates[start]).days <= s.inferred_max_span_days:
                 found.append((start, end))
                 if len(found) > _MAX_WINDOWS_PER_LINE:
                     return found
     return found
-
-
-def _subset(book: _Book, v: LineView, s: Settings) -> tuple[list[list[int]], bool] | None:
-    """(solutions (at most 2), pool covered every open item before the deposit) or None."""
-    d = v.line.date
-    hi = bisect.bisect_right(book.dates, d)
-    lo = bisect.bisect_left(book.dates, d - timedelta(days=s.inferred_max_span_days))
-    if hi - lo > s.subset_pool_max or hi - lo < 2:
-        return None
-    pool = list(range(lo, hi))
-    vals = [_units(book.items[i].net) for i in pool]
-    half = len(pool) // 2
-    left: dict[int, list[int]] = defaultdict(list)
-    for mask in range(1 << half):
-        left[sum(vals[i] for i in range(half) if mask >> i & 1)].append(mask)
-    target = _units(v.line.amount)
-    sols: list[list[int]] = []
-    rest = len(pool) - half
-    for mask in range(1 << rest):
-        total = sum(vals[half + i] for i in range(rest) if mask >> i & 1)
-        for lmask in left.get(target - total, ()):
-            if lmask == 0 and mask == 0:
-                continue
-            picked = [pool[i] for i in range(half) if lmask >> i & 1]
-            picked += [pool[half + i] for i in range(rest) if mask >> i & 1]
-            sols.append(picked)
-            if len(sols) > 1:
-                return sols, lo == 0
-    return sols, lo == 0
 
 
 def _group(conn: Connection, book: _Book, idx: list[int]) -> InferredGroup:
@@ -173,6 +164,7 @@ class _Window:
     end: int
     tiled: int  # boundaries adjacent to an applied payout's items (0..2)
     aligned: bool  # both boundaries on settlement-day boundaries
+    unordered: bool  # a boundary between two open items of the same settlement instant
 
     def rank(self, day_cutoff: bool) -> int:
         """Sweep-shaped boundaries: a day-aligned run (where the connection shows a daily
@@ -209,6 +201,11 @@ def _window_reasons(conn, v, signal, w: _Window, lag: int, day_cutoff: bool, man
         reasons.append(f"{w.tiled} boundary(ies) adjoin an applied payout's transactions")
     if w.aligned and day_cutoff:
         reasons.append("starts and ends at the connection's daily settlement cutoff")
+    if w.unordered:
+        reasons.append(
+            "a boundary falls between transactions of the same settlement time: which of them "
+            "this deposit took is unknown, so it is not applied"
+        )
     if many:
         reasons.append("many windows fit: ambiguous")
     return tuple(reasons)
@@ -247,7 +244,9 @@ def inferred_candidates(
             wins = []
             for start, end in _windows(book, v, s):
                 tiled = int(book.after_paid[start]) + int(book.before_paid[end])
-                wins.append(_Window(start, end, tiled, book.aligned(start, end, v.line.date)))
+                unordered = book.tie_before[start] or book.tie_after[end]
+                aligned = book.aligned(start, end, v.line.date)
+                wins.append(_Window(start, end, tiled, aligned, unordered))
             per_line[v.line.ref] = wins
             if len(wins) > _MAX_WINDOWS_PER_LINE:
                 crowded.add(v.line.ref)
@@ -286,36 +285,7 @@ def inferred_candidates(
                         score=BASE_WINDOW[signal] * _lag_factor(lag) * factor,
                         reasons=_window_reasons(conn, v, signal, w, lag, day_cutoff, many),
                         inferred=_group(conn, book, list(range(w.start, w.end + 1))),
+                        auto=not w.unordered,
                     )
                 )
-            if wins or signal != "own":
-                continue
-            out.extend(_subset_candidates(conn, book, v, s))
-    return out
-
-
-def _subset_candidates(conn: Connection, book: _Book, v: LineView, s: Settings) -> list:
-    found = _subset(book, v, s)
-    if not found:
-        return []
-    sols, complete = found
-    base = BASE_SUBSET_COMPLETE if complete else BASE_SUBSET_PARTIAL
-    out = []
-    for sol in sols:
-        reasons = (
-            f"{len(sol)} settled {conn.platform} transactions (not consecutive) net to "
-            f"{v.line.amount} {v.line.currency}",
-            f"descriptor names {conn.platform}",
-            "unique subset among the open transactions"
-            if len(sols) == 1
-            else "more than one subset fits: ambiguous",
-        )
-        out.append(
-            candidate(
-                bank_ref=v.line.ref,
-                score=base,
-                reasons=reasons,
-                inferred=_group(conn, book, sol),
-            )
-        )
     return out

@@ -16,12 +16,14 @@ from dataclasses import replace
 from . import descriptors as dsc
 from .assignment import Candidate, Resolution, resolve
 from .breakdown import breakdown_of, explicit_breakdowns
-from .deposits import explicit_candidates, payout_is_open, view_of
+from .deposits import explicit_candidates, judged_by_rate, payout_is_open, view_of
+from .fxhistory import FxHistory
 from .inferred import inferred_candidates, settlement_order
+from .rates import Rates
 from .sweeps import Sweeps, waiting_answers
 from .types import Connection, Decision, Inputs, PlatformItem, Result
 
-ENGINE_VERSION = "tieout-engine/1.1"
+ENGINE_VERSION = "tieout-engine/1.2"
 
 
 def _connections(inputs: Inputs) -> list[Connection]:
@@ -36,7 +38,7 @@ def _status(r: Resolution, inputs: Inputs) -> str:
     s = inputs.settings
     if r.margin < s.ambiguity_margin:
         return "ambiguous"
-    if r.candidate.score >= s.auto_threshold:
+    if r.candidate.score >= s.auto_threshold and r.candidate.auto:
         return "matched"
     if r.candidate.score >= s.suggest_threshold:
         return "suggested"
@@ -122,7 +124,8 @@ def _final(
 
 
 def _fixpoint(
-    *, inputs, views, explicit: list[Candidate], conns, items_by_conn, lock_items, descriptors
+    *, inputs, views, explicit: list[Candidate], conns, items_by_conn, lock_items, descriptors,
+    fx_history: FxHistory,
 ) -> tuple[list[Decision], list[Decision]]:
     """(committed matches, final non-committed decisions)."""
     committed: list[Decision] = []
@@ -140,7 +143,8 @@ def _fixpoint(
             return conn_platform.get(c.inferred.connection_ref, "")
         return payout_platform.get(c.payout_refs[0], "") if c.payout_refs else ""
 
-    sweeps = Sweeps(items_by_conn, {v.line.ref: v.line.date for v in views})
+    day_of = {v.line.ref: v.line.date for v in views}
+    sweeps = Sweeps(items_by_conn, day_of)
 
     def weak(c: Candidate) -> bool:
         return not named.get(c.bank_ref) and c.score < s.auto_threshold
@@ -151,6 +155,7 @@ def _fixpoint(
     while True:
         open_views = [v for v in views if "bank:" + v.line.ref not in used]
         cands = [c for c in explicit if not (c.resources & used)]
+        cands = fx_history.judge(cands, day_of, judged_by_rate)
         cands += inferred_candidates(
             views=open_views,
             connections=inferred_conns,
@@ -179,6 +184,7 @@ def _fixpoint(
             committed.append(_decision(r, "matched", inputs))
             used |= r.candidate.resources
             sweeps.commit(r.candidate)
+            fx_history.add(r.candidate.payout_refs, r.candidate.fx, day_of[r.candidate.bank_ref])
             if r.candidate.inferred is not None:
                 paid.update(r.candidate.inferred.item_refs)
 
@@ -251,6 +257,14 @@ def reconcile(inputs: Inputs) -> Result:
     explicit = explicit_candidates(
         views=views, payouts=payouts, settings=s, fx_rates=inputs.fx_rates
     )
+    fx_history = FxHistory({p.ref: p.connection_ref for p in inputs.payouts})
+    payout_by_ref = {p.ref: p for p in inputs.payouts}
+    line_by_ref = {b.ref: b for b in lines}
+    rates = Rates(inputs.fx_rates)
+    for d in locked:
+        if d.bank_ref in line_by_ref and d.payout_refs:
+            tied = [payout_by_ref[p] for p in d.payout_refs if p in payout_by_ref]
+            fx_history.add_lock(line_by_ref[d.bank_ref], tied, rates)
     items_by_conn: dict[str, list[PlatformItem]] = defaultdict(list)
     inferred_pool: dict[str, PlatformItem] = {}  # every item an inferred payout may name
     for it in inputs.items:
@@ -275,6 +289,7 @@ def reconcile(inputs: Inputs) -> Result:
         items_by_conn=items_by_conn,
         lock_items=lock_items,
         descriptors=descriptors,
+        fx_history=fx_history,
     )
 
     by_bank: dict[str, Decision] = {}

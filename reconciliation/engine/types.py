@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -104,6 +104,9 @@ class PlatformItem:
     order_ref: str | None = None
     raw_type: str = ""  # the provider's own type, kept for "other" and for explanations
     fee_category: FeeCategory = "processing"  # what `fee` is: card processing or commission
+    # The provider's timestamp (Rutter created_at, Stripe created), when known: orders the items
+    # of one settlement day. Without it the order inside a day is unknown.
+    occurred_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,6 @@ class Settings:
     fx_tolerance_builtin: Decimal = Decimal("0.12")  # with the rough built-in table only
     inferred_max_lag_days: int = 14  # last settled item -> deposit, calendar days
     inferred_max_span_days: int = 45  # first -> last item of one inferred payout
-    subset_pool_max: int = 22  # bounded subset search (meet in the middle)
     exact_component_max_edges: int = 14  # bigger candidate clusters resolve greedily
     # Days the bank's clearing system is closed besides weekends (e.g. US Federal Reserve
     # holidays): a deposit held over one is on time, not late.

@@ -25,16 +25,25 @@ def test_the_ecb_series_gives_dated_cross_rates():
 
 def test_a_converted_deposit_is_applied_against_the_days_reference_rate():
     """A bank converting 3,000 CAD at the day's rate less a 1.5% spread: within the band of the
-    ECB's rate, the only candidate, named by its platform: applied, with its FX difference."""
-    converted = (Decimal("3000") * _ecb("CAD", "USD", day(1)) * Decimal("0.985")).quantize(Decimal("0.01"))
-    world = inputs(lines=[bank("b", converted, on=day(1))],
-                   payouts=[payout("cad", "3000.00", cur="CAD", arrival=day(1))])
+    ECB's rate, the only candidate, named by its platform, and at the spread of the connection's
+    earlier conversion (its original amount printed): applied, with its FX difference. Without
+    that earlier conversion there is nothing to check the bank's spread against: suggested."""
+    def at_spread(cad, n):
+        return (Decimal(cad) * _ecb("CAD", "USD", day(n)) * Decimal("0.985")).quantize(Decimal("0.01"))
+
+    line = bank("b", at_spread("3000", 8), on=day(8))
+    earlier = bank("e", at_spread("1200", 1), on=day(1), desc="SHOPIFY* PAYOUT X7Y8Z9 CAD 1200.00 FX")
+    pays = [payout("cad", "3000.00", cur="CAD", arrival=day(8)),
+            payout("old", "1200.00", cur="CAD", arrival=day(1))]
+    world = inputs(lines=[line, earlier], payouts=pays)
 
     with_rates = by_bank(reconcile(with_reference_data(world)))["b"]
+    first = by_bank(reconcile(with_reference_data(inputs(lines=[line], payouts=pays[:1]))))["b"]
     without = by_bank(reconcile(world))["b"]
 
     assert with_rates.status == "matched" and with_rates.fx.reference_source == "reference"
     assert with_rates.fx.difference < 0
+    assert first.status == "suggested"  # no tied conversion of this connection yet
     assert without.status == "suggested"  # the rough built-in table alone only suggests
 
 
