@@ -128,6 +128,12 @@ class PlaidClient(ProviderClient):
         payload = {"client_id": self.client_id, "secret": self._secret, **body}
         return self.transport.request_json("POST", path, json=payload, idempotent=idempotent)
 
+    def institutions_get(self, *, count: int = 1, country_codes: list[str] | None = None) -> dict[str, Any]:
+        """POST /institutions/get (client_id + secret, no item): the cheapest call that proves the
+        keys; wrong ones are a 400 INVALID_API_KEYS (plaid.com/docs/api/institutions)."""
+        return self._post("institutions/get", {"count": count, "offset": 0,
+                                                "country_codes": country_codes or ["US"]})
+
     # -- items --------------------------------------------------------------------------------
 
     def link_token_create(

@@ -133,6 +133,11 @@ class RutterClient(ProviderClient):
             idempotent=False,
         )
 
+    def list_connections(self) -> dict[str, Any]:
+        """GET /connections: the organization's connections ("List Connections", Basic auth with
+        client_id:client_secret and no access token) — the cheapest call that proves the keys."""
+        return self.transport.request_json("GET", "connections")
+
     def connection_status(self, access_token: str) -> dict[str, Any]:
         """GET /connections/status -> the `status` object (is_ready, needs_update_status, ...)."""
         payload = self.transport.request_json(

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from connections.models import Connection, ConnectionStatus, SyncRun, SyncRunStatus
 from connections.providers.errors import ConnectionDisabled, NeedsReauth, NotReady
-from connections.services.clients import client_for
+from connections.services.clients import client_for_connection
 from connections.services.context import ConcurrentSync, SyncContext, relaxed_commits
 from connections.services.plaid_sync import plaid_sync
 from connections.services.rutter_sync import rutter_refresh_order, rutter_sync
@@ -106,7 +106,7 @@ def connection_sync(
     """
     connection = Connection.objects.select_related("company").get(pk=connection.pk)
     run = _run_start(connection, kind)
-    with client_for(connection.provider) as client, relaxed_commits():
+    with client_for_connection(connection) as client, relaxed_commits():
         ctx = SyncContext(connection=connection, run=run, client=client, on_page=on_page)
         run = _guarded(connection, run, lambda: PASSES[connection.provider](ctx))
     analyze_grown()  # statistics for what reads the synced tables next
@@ -159,7 +159,7 @@ def connection_refresh_object(*, connection: Connection, kind: str, object_id: s
     """Re-fetch one object a webhook named (a Rutter order, a Stripe payout)."""
     connection = Connection.objects.select_related("company").get(pk=connection.pk)
     run = _run_start(connection, "webhook")
-    with client_for(connection.provider) as client:
+    with client_for_connection(connection) as client:
         ctx = SyncContext(connection=connection, run=run, client=client)
         if connection.provider == "stripe":
             work = lambda: stripe_refresh_payout(ctx, payout_id=object_id)  # noqa: E731

@@ -13,7 +13,7 @@ EXPECTED = {
     "transactions": 5,  # platforms, bank lines, matches, match payouts + payouts
     "review": 10,  # suggestions (+links) and their count, applied (+links), unmatched deposits and their count, rules, categorized lines
     "overview": 6,  # item totals, newest bank line (the window), fees by month, bank lines by month (deposits and waiting), payouts by month
-    "connections": 3,  # running syncs, connections
+    "connections": 4,  # running syncs, connections, the partner's own Rutter account (Link's public key)
     "close": 5,  # newest bank line (default month), accounts, sums per account, open lines
 }
 
