@@ -134,8 +134,9 @@ class RutterClient(ProviderClient):
         )
 
     def list_connections(self) -> dict[str, Any]:
-        """GET /connections: the organization's connections ("List Connections", Basic auth with
-        client_id:client_secret and no access token) — the cheapest call that proves the keys."""
+        """GET /connections: the organization's connections (ListConnectionsResponse in Rutter's
+        OpenAPI, speakeasy-sdks/rutter-ts rutter.yaml; Basic auth client_id:client_secret, no access
+        token) — the cheapest call that proves the keys."""
         return self.transport.request_json("GET", "connections")
 
     def connection_status(self, access_token: str) -> dict[str, Any]:
