@@ -195,7 +195,7 @@ def connection_link_stripe_account(*, company: Company, account_id: str) -> Conn
         try:
             account = client.retrieve_account(account_id)
         except ProviderError as exc:
-            if isinstance(exc, NeedsReauth) or exc.status in (401, 403, 404):
+            if isinstance(exc, NeedsReauth) or exc.status in (403, 404):  # 401: our key, not the account
                 raise LinkError("stripe_account_not_accessible", f"Your Stripe platform cannot read "
                                 f"{account_id}: it is not connected to the platform whose key Tieout "
                                 "holds for you (or access was revoked).") from exc
