@@ -130,7 +130,7 @@ def test_two_partners_link_sync_receive_webhooks_and_reconcile_through_their_own
     for platform in platforms.values():
         platform.apply_events()
         assert platform.flush_webhooks(timeout=60)
-    for tag, tenant in tenants.items():
+    for tenant in tenants.values():
         c = tenant.company
         assert L.PayoutItem.objects.get(company=c, external_id="t900").payout.external_id == "p9"
         assert L.Payout.objects.get(company=c, external_id="po_2").status == "failed"
@@ -140,7 +140,7 @@ def test_two_partners_link_sync_receive_webhooks_and_reconcile_through_their_own
         assert set(events.values_list("partner", flat=True)) == {tenant.partner.pk}
     assert not WebhookEvent.objects.filter(status="rejected").exists()
 
-    for tag, tenant in tenants.items():
+    for tenant in tenants.values():
         run = reconcile_company(company=tenant.company)
         assert run.status == "succeeded", run.error
         matched = set(Match.objects.filter(company=tenant.company).values_list(
