@@ -234,3 +234,29 @@ def test_secrets_never_reach_the_database_in_clear_nor_the_logs(alice, alice_api
     stored = ProviderAccount.objects.get(provider="stripe")
     assert stored.secret_encrypted.startswith("gAAAAA")  # a Fernet token
     assert OWN.stripe_secret_key not in repr(stored) and OWN.stripe_secret_key not in str(stored)
+
+
+# --- the embedded dashboard and Plaid Link use the partner's own accounts ---------------------
+
+
+def test_the_dashboard_opens_rutter_link_with_the_partners_public_key(client, alice, bob, alice_api, own, settings):
+    from tests.dashboard.conftest import headers, url
+
+    settings.RUTTER_PUBLIC_KEY = "deployment_public_key"
+    configure(alice_api, "rutter")
+    alice_page = client.get(url(alice.company, "connections"), **headers(alice)).content.decode()
+    bob_page = client.get(url(bob.company, "connections"), **headers(bob)).content.decode()
+    assert '"publicKey": "rutter_pk_alice"' in alice_page and "deployment_public_key" not in alice_page
+    assert '"publicKey": "deployment_public_key"' in bob_page
+
+
+def test_plaid_link_tokens_name_the_partners_own_webhook_url(alice, bob, alice_api, own):
+    from connections.services import plaid_link_token_create
+
+    configure(alice_api, "plaid")
+    with override_settings(TIEOUT_PUBLIC_URL="https://tieout.example"):
+        token = plaid_link_token_create(company=alice.company)
+        assert own.state.plaid_link_tokens[token].webhook == \
+            f"https://tieout.example/webhooks/plaid/{alice.partner.public_id}"
+        bob_token = plaid_link_token_create(company=bob.company)
+    assert bob_token not in own.state.plaid_link_tokens  # bob's came from the deployment's team
