@@ -96,11 +96,6 @@ class SyncPage:
 class PlaidClient(ProviderClient):
     provider = "plaid"
 
-    SETTINGS = {
-        "base_url": "PLAID_BASE_URL",
-        "client_id": "PLAID_CLIENT_ID",
-        "secret": "PLAID_SECRET",
-    }
 
     def __init__(
         self,

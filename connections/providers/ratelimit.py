@@ -4,8 +4,8 @@ Rutter allows 500 requests per 10 seconds per organization (our client_id), acro
 connection and every worker thread. A sliding-window log is exact for that kind of rule — a token
 bucket would let a full burst through right after a full window — and 500 timestamps are cheap.
 
-Scope: one process. Clients built with `from_settings()` share one limiter per organization
-through `shared_limiter()`, so all threads of a worker are covered. Several worker processes or
+Scope: one process. Rutter clients share one limiter per organization (client_id: each partner
+that brings its own organization gets its own window) through `shared_limiter()`, so all threads of a worker are covered. Several worker processes or
 machines each get their own window; size `max_requests` per process accordingly (or put a Redis
 limiter behind the same `acquire()` interface) when running more than one.
 """

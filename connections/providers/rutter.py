@@ -80,12 +80,6 @@ def to_unix_ms(value: datetime | int | None) -> int | None:
 class RutterClient(ProviderClient):
     provider = "rutter"
 
-    SETTINGS = {
-        "base_url": "RUTTER_BASE_URL",
-        "client_id": "RUTTER_CLIENT_ID",
-        "client_secret": "RUTTER_CLIENT_SECRET",
-        "version": "RUTTER_VERSION",
-    }
 
     def __init__(
         self,

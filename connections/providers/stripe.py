@@ -107,12 +107,6 @@ def _unix(value: datetime | int | None) -> int | None:
 class StripeClient(ProviderClient):
     provider = "stripe"
 
-    SETTINGS = {
-        "api_base": "STRIPE_API_BASE",
-        "connect_base": "STRIPE_CONNECT_BASE",
-        "secret_key": "STRIPE_SECRET_KEY",
-        "client_id": "STRIPE_CLIENT_ID",
-    }
 
     def __init__(
         self,
