@@ -21,7 +21,7 @@ from connections.credentials import ProviderCredentials, environment_base_url
 from connections.models import Connection, ConnectionStatus, ProviderAccount
 from connections.providers.errors import ProviderError
 from connections.services.clients import client_with
-from connections.services.tokens import token_encrypt
+from connections.services.tokens import token_decrypt, token_encrypt
 
 ENVIRONMENT_CHOICES = {"rutter": ("sandbox", "production"), "stripe": ("test", "live"),
                        "plaid": ("sandbox", "production")}
@@ -110,8 +110,6 @@ def provider_account_set(*, partner: Partner, provider: str, client_id: str, env
     current = ProviderAccount.objects.filter(partner=partner, provider=provider).first()
     if secret is None and current is None:
         raise ProviderSettingsInvalid("secret_key" if provider == "stripe" else "secret", "This field is required.")
-    from connections.services.tokens import token_decrypt
-
     values = {
         "client_id": client_id.strip(), "environment": environment,
         "secret": secret if secret is not None else token_decrypt(current.secret_encrypted),
