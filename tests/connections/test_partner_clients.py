@@ -1,19 +1,13 @@
 """Clients are built from the connection's partner: its own account, else the deployment's; each
 partner's Rutter organization gets its own rate-limit window (Rutter's limit is per organization)."""
 
-from django.utils import timezone
-
-from connections.models import ProviderAccount
 from connections.services.clients import client_for, client_for_connection
-from connections.services.tokens import token_encrypt
-from tests.factories import ConnectionFactory
+from tests.factories import ConnectionFactory, ProviderAccountFactory
 
 
-def _own_rutter(partner, client_id: str) -> ProviderAccount:
+def _own_rutter(partner, client_id: str):
     # Stored as the service stores it (tests/api/test_provider_settings.py checks the service).
-    return ProviderAccount.objects.create(
-        partner=partner, provider="rutter", client_id=client_id, environment="production",
-        secret_encrypted=token_encrypt(f"secret-of-{client_id}"), secret_hint="…", validated_at=timezone.now())
+    return ProviderAccountFactory(partner=partner, client_id=client_id)
 
 
 def test_each_partners_rutter_organization_has_its_own_rate_limit_window(alice, bob, settings):
