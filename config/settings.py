@@ -191,6 +191,9 @@ SPECTACULAR_SETTINGS = {
         "ReconciliationRunStatusEnum": "reconciliation.models.ReconciliationRun.Status",
         "ConnectionStatusEnum": "connections.models.ConnectionStatus",
         "SyncRunStatusEnum": "connections.models.SyncRunStatus",
+        # Provider settings: Rutter and Plaid environments, Stripe key modes.
+        "ProviderEnvironmentEnum": [("sandbox", "sandbox"), ("production", "production")],
+        "StripeModeEnum": [("test", "test"), ("live", "live")],
     },
 }
 # Public base URL of this deployment, for links handed to partners (embed_url); defaults to the
