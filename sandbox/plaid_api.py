@@ -180,7 +180,18 @@ def _link_token_create(server: SandboxServer, body: dict) -> Response:
     return plaid_link.link_token_create(server, body, error)
 
 
+def _institutions(server: SandboxServer, body: dict) -> Response:
+    """POST /institutions/get: one sandbox institution (what Tieout's key check asks)."""
+    count = body.get("count")
+    if not isinstance(count, int) or not 1 <= count <= 500 or not body.get("country_codes"):
+        return error(400, "INVALID_REQUEST", "INVALID_FIELD", "count must be 1..500 and country_codes is required")
+    institution = {"institution_id": "ins_109508", "name": "First Platypus Bank", "products": ["transactions"],
+                   "country_codes": ["US"], "routing_numbers": [], "oauth": False}
+    return json_response(200, {"institutions": [institution], "total": 1, "request_id": _request_id()})
+
+
 ROUTES = {
+    "/institutions/get": _institutions,
     "/link/token/create": _link_token_create,
     "/item/public_token/exchange": _exchange,
     "/transactions/sync": _sync,

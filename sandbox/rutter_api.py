@@ -104,7 +104,10 @@ def _route(server: SandboxServer, req: Request) -> Response:
     if req.method != "GET":
         return _not_found(path)
     if path == "/connections":
-        return json_response(200, {"connections": [_connection(s) for s in server.state.rutter.values()]})
+        # ListConnectionsResponse items carry no store name (tests/contracts/rutter/connections.list…).
+        listed = [{k: v for k, v in _connection(s).items() if k != "store_unique_name"}
+                  for s in server.state.rutter.values()]
+        return json_response(200, {"connections": listed})
     if path in ("/connections/access_token", "/connections/status"):
         rs = _connection_for(server, req)
         if isinstance(rs, Response):

@@ -25,6 +25,7 @@ from .events import (
 from .faults import FaultInjector, Faults, SlidingWindowLimiter, parse_faults
 from .httpkit import Request, Response
 from .link_pages import rutter_link_js, rutter_linkstart
+from .platforms import platform_for
 from .state import Credentials, SandboxState
 from .webhooks import Deliverer, Delivery, PlaidSigner, rutter_signature, stripe_signature
 from .world import World, load_world
@@ -77,7 +78,7 @@ class SandboxServer:
                  credentials: Credentials | dict | None = None,
                  rutter_rate_limit: tuple[int, float] | None = (500, 10.0),
                  stripe_rate_limit: tuple[int, float] | None = None,
-                 host: str = "127.0.0.1"):
+                 host: str = "127.0.0.1", webhook_suffix: str = "", parent: SandboxServer | None = None):
         if not isinstance(world, World):
             world = load_world(world)
         if isinstance(credentials, dict):
@@ -91,6 +92,10 @@ class SandboxServer:
         self.rutter_limiter = SlidingWindowLimiter(*rutter_rate_limit) if rutter_rate_limit else None
         self.stripe_limiter = SlidingWindowLimiter(*stripe_rate_limit) if stripe_rate_limit else None
         self.webhook_url = webhook_url.rstrip("/") if webhook_url else None
+        # Deliveries go to <webhook_url>/<provider><webhook_suffix> (a partner's own endpoint:
+        # webhook_suffix="/<partner id>").
+        self.webhook_suffix = webhook_suffix
+        self.platforms: list[SandboxServer] = []  # more provider accounts served here (add_platform)
         self.plaid_signer = PlaidSigner()
         self.emitted: list[tuple[str, dict]] = []  # every webhook payload, delivered or not
         # Called with (provider, request, response) after each API exchange: contract checks.
@@ -99,10 +104,13 @@ class SandboxServer:
         self._deliverer: Deliverer | None = None
         self._initial_update_sent: set[str] = set()
         self._timers: list[threading.Timer] = []
-        self._httpd = _HTTPServer((host, port), _Handler)
-        self._httpd.sandbox = self
         self._thread: threading.Thread | None = None
-        self.port = self._httpd.server_address[1]
+        if parent is None:
+            self._httpd = _HTTPServer((host, port), _Handler)
+            self._httpd.sandbox = self
+            self.port = self._httpd.server_address[1]
+        else:  # an added platform: served by its parent's socket
+            self._httpd, self.port, host = None, parent.port, parent.base_url.split("://")[1].rsplit(":", 1)[0]
         self.base_url = f"http://{host}:{self.port}"
         self.rutter_base_url = self.base_url + "/rutter/versioned"
         self.stripe_api_base = self.base_url + "/stripe"
@@ -113,21 +121,43 @@ class SandboxServer:
 
     # --- lifecycle ----------------------------------------------------------------------------
 
-    def start(self) -> SandboxServer:
+    def add_platform(self, world: World | str, *, credentials: Credentials | dict,
+                     webhook_url: str | None = None, webhook_suffix: str = "") -> SandboxServer:
+        """Serve another provider account (a second partner's Rutter organization, Stripe platform
+        and Plaid team) from this server: requests carrying its credentials reach its own world
+        (sandbox/platforms.py), and its webhooks are signed with its own secrets."""
+        platform = SandboxServer(world, credentials=credentials, webhook_url=webhook_url,
+                                 webhook_suffix=webhook_suffix, parent=self,
+                                 initial_sync_delay=self.initial_sync_delay, faults=self.faults)
+        platform.observers = self.observers  # contract checks see every platform
+        self.platforms.append(platform)
+        if self._thread is not None:
+            platform._start_deliverer()
+        return platform
+
+    def _start_deliverer(self) -> None:
         if self.webhook_url and self._deliverer is None:
             self._deliverer = Deliverer(self.faults.webhook_faults(), random.Random(self.faults.seed))
+
+    def start(self) -> SandboxServer:
+        self._start_deliverer()
+        for platform in self.platforms:
+            platform._start_deliverer()
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="sandbox-http",
                                         kwargs={"poll_interval": 0.1}, daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        for platform in self.platforms:
+            platform.stop()
         for timer in self._timers:
             timer.cancel()
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join(timeout=5)
-        self._httpd.server_close()
+        if self._httpd is not None:
+            self._httpd.server_close()
         if self._deliverer is not None:
             self._deliverer.flush(timeout=5)
             self._deliverer.close()
@@ -211,7 +241,7 @@ class SandboxServer:
                                                            int(time.time()))
         else:
             headers["Plaid-Verification"] = self.plaid_signer.sign(body)
-        self._deliverer.send(Delivery(provider, f"{self.webhook_url}/{provider}", body, headers))
+        self._deliverer.send(Delivery(provider, f"{self.webhook_url}/{provider}{self.webhook_suffix}", body, headers))
 
     def health(self) -> dict:
         with self.state.lock:
@@ -224,6 +254,9 @@ class SandboxServer:
     # --- routing ------------------------------------------------------------------------------
 
     def dispatch(self, req: Request) -> Response:
+        platform = platform_for(self, req)
+        if platform is not None:
+            return platform.dispatch(req)
         path = req.path
         if path.startswith("/_sandbox/") or path == "/_sandbox":
             req.path = path[len("/_sandbox"):] or "/"

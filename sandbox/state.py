@@ -20,6 +20,7 @@ class Credentials:
     stripe_secret_key: str = "sk_test_tieout_sandbox_platform_key"
     stripe_client_id: str = "ca_tieout_sandbox_client"
     stripe_webhook_secret: str = "whsec_tieout_sandbox_webhook_secret"
+    stripe_platform_account: str = "acct_1TieoutSandboxPlatform"  # the platform's own account
     # The one redirect URI registered in the platform's Connect settings: Stripe's authorize page
     # refuses any other (the default is where `make demo` serves the dashboard's callback).
     stripe_redirect_uri: str = "http://127.0.0.1:8000/embed/connect/stripe/callback/"

@@ -79,16 +79,35 @@ def handle_api(server: SandboxServer, req: Request) -> Response:
         if wait is not None:
             return rate_limited(wait)
     account_id = req.header("stripe-account")
+    parts = [p for p in req.path.split("/") if p]
+    if req.method == "GET" and parts[:2] == ["v1", "accounts"] and len(parts) == 3 and not account_id:
+        account_id = parts[2]  # GET /v1/accounts/{id}: the platform reads a connected account
     with server.state.lock:
         acct = server.state.stripe.get(account_id) if account_id else None
         if account_id and (acct is None or acct.deauthorized):
-            key = server.credentials.stripe_secret_key
-            return error(403, f"The provided key '{key[:8]}{'*' * 12}{key[-4:]}' does not have access to "
-                         f"account '{account_id}' (or that account does not exist). Application "
-                         "access may have been revoked.", code="account_invalid")
+            return _no_access(server, account_id)
         if req.method != "GET":
             return error(404, f"Unrecognized request URL ({req.method}: /v1{req.path}).")
+        if parts in (["v1", "account"], ["v1", "accounts", account_id]):
+            return json_response(200, _account_object(server, acct))
         return _route(acct, req)
+
+
+def _no_access(server: SandboxServer, account_id: str) -> Response:
+    """What Stripe answers a platform about an account not connected to it (or deauthorized):
+    403 `account_invalid` (the Stripe-Account header and GET /v1/accounts/{id} alike)."""
+    key = server.credentials.stripe_secret_key
+    return error(403, f"The provided key '{key[:8]}{'*' * 12}{key[-4:]}' does not have access to "
+                 f"account '{account_id}' (or that account does not exist). Application "
+                 "access may have been revoked.", code="account_invalid")
+
+
+def _account_object(server: SandboxServer, acct: StripeState | None) -> dict:
+    """An Account object (the fields Tieout reads): a connected account, or the platform itself."""
+    account_id = acct.acct.account_id if acct else server.credentials.stripe_platform_account
+    return {"id": account_id, "object": "account", "type": "standard" if acct else None,
+            "business_profile": {"name": f"Sandbox {account_id}"}, "email": None,
+            "charges_enabled": True, "payouts_enabled": True, "country": "US", "default_currency": "usd"}
 
 
 def _route(acct: StripeState | None, req: Request) -> Response:

@@ -276,6 +276,27 @@ class SyncRunFactory(TenantFactory):
     kind = "initial"
 
 
+class ProviderAccountFactory(factory.django.DjangoModelFactory):
+    """A partner's own Rutter organization, stored as the service stores it (secret encrypted)."""
+
+    class Meta:
+        model = C.ProviderAccount
+
+    partner = factory.SubFactory(PartnerFactory)
+    provider = C.Provider.RUTTER
+    client_id = factory.Sequence(lambda n: f"rutter-org-{n}")
+    environment = "production"
+    secret_encrypted = factory.LazyFunction(lambda: _encrypt("rutter-secret-" + "s" * 24))
+    secret_hint = "…ssss"
+    validated_at = factory.LazyFunction(timezone.now)
+
+
+def _encrypt(secret: str) -> str:
+    from connections.services.tokens import token_encrypt
+
+    return token_encrypt(secret)
+
+
 class WebhookEventFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = C.WebhookEvent

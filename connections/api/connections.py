@@ -29,6 +29,7 @@ from connections.services import (
     connection_link_plaid,
     connection_link_rutter,
     connection_link_stripe,
+    connection_link_stripe_account,
     stripe_oauth_start_url,
     stripe_oauth_ticket,
     stripe_redirect_uri,
@@ -179,6 +180,22 @@ class StripeLinkApi(CompanyApi):
         data = _valid(self.StripeLinkInput, request.data)
         with provider_errors():  # a state of another company: 400 state_company_mismatch
             connection = connection_link_stripe(company=self.company, state=data["state"], code=data["code"])
+        return Response(ConnectionOutput(connection).data, status=status.HTTP_201_CREATED)
+
+
+class StripeAccountLinkApi(CompanyApi):
+    """Link a Stripe account already connected to your platform, by its id: for partners whose own
+    Stripe integration connected it. Tieout first reads the account with your platform's key; an
+    account your platform cannot read is refused (400 `stripe_account_not_accessible`)."""
+
+    class StripeAccountInput(serializers.Serializer):
+        account_id = serializers.RegexField(r"^acct_[A-Za-z0-9]{1,200}$", help_text="acct_…")
+
+    @extend_schema(request=StripeAccountInput, responses={201: ConnectionOutput, **PROVIDER_ERRORS})
+    def post(self, request, *args, **kwargs):
+        data = _valid(self.StripeAccountInput, request.data)
+        with provider_errors():
+            connection = connection_link_stripe_account(company=self.company, account_id=data["account_id"])
         return Response(ConnectionOutput(connection).data, status=status.HTTP_201_CREATED)
 
 

@@ -316,18 +316,11 @@ def flat_error_info(response: httpx.Response, *, request_id_field: str | None = 
     )
 
 class ProviderClient:
-    """What every provider client shares: built from Django settings (the sandbox and production
-    differ only there) and closed as a context manager. `SETTINGS` maps constructor arguments to
-    setting names."""
+    """What every provider client shares: closed as a context manager. Built with explicit
+    credentials — in the product always through connections.services.clients, from the
+    connection's partner (connections.credentials), never from settings directly."""
 
-    SETTINGS: dict[str, str] = {}
     transport: Transport
-
-    @classmethod
-    def from_settings(cls, **overrides):
-        from django.conf import settings
-
-        return cls(**{**{arg: getattr(settings, name) for arg, name in cls.SETTINGS.items()}, **overrides})
 
     def close(self) -> None:
         self.transport.close()

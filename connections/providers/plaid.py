@@ -96,11 +96,6 @@ class SyncPage:
 class PlaidClient(ProviderClient):
     provider = "plaid"
 
-    SETTINGS = {
-        "base_url": "PLAID_BASE_URL",
-        "client_id": "PLAID_CLIENT_ID",
-        "secret": "PLAID_SECRET",
-    }
 
     def __init__(
         self,
@@ -127,6 +122,12 @@ class PlaidClient(ProviderClient):
     def _post(self, path: str, body: dict[str, Any], *, idempotent: bool = True) -> dict[str, Any]:
         payload = {"client_id": self.client_id, "secret": self._secret, **body}
         return self.transport.request_json("POST", path, json=payload, idempotent=idempotent)
+
+    def institutions_get(self, *, count: int = 1, country_codes: list[str] | None = None) -> dict[str, Any]:
+        """POST /institutions/get (client_id + secret, no item): the cheapest call that proves the
+        keys; wrong ones are a 400 INVALID_API_KEYS (plaid.com/docs/api/institutions)."""
+        return self._post("institutions/get", {"count": count, "offset": 0,
+                                                "country_codes": country_codes or ["US"]})
 
     # -- items --------------------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ connection and every worker thread. A sliding-window log is exact for that kind 
 bucket would let a full burst through right after a full window — and 500 timestamps are cheap.
 
 Scope: the deployment. `shared_limiter()` gives every client of one key (Rutter: the
-organization's client_id) the same window: in Redis when `REDIS_URL` is set, so every thread,
+organization's client_id: each partner that brings its own organization gets its own window)
+the same window: in Redis when `REDIS_URL` is set, so every thread,
 worker process and machine draws from one window (`RedisSlidingWindowLimiter`, an atomic Lua
 script on Redis's own clock); in the process otherwise (the embedded default, one worker).
 """

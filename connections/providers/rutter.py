@@ -80,12 +80,6 @@ def to_unix_ms(value: datetime | int | None) -> int | None:
 class RutterClient(ProviderClient):
     provider = "rutter"
 
-    SETTINGS = {
-        "base_url": "RUTTER_BASE_URL",
-        "client_id": "RUTTER_CLIENT_ID",
-        "client_secret": "RUTTER_CLIENT_SECRET",
-        "version": "RUTTER_VERSION",
-    }
 
     def __init__(
         self,
@@ -132,6 +126,12 @@ class RutterClient(ProviderClient):
             json={"client_id": self.client_id, "secret": self._secret, "public_token": public_token},
             idempotent=False,
         )
+
+    def list_connections(self) -> dict[str, Any]:
+        """GET /connections: the organization's connections (ListConnectionsResponse in Rutter's
+        OpenAPI, speakeasy-sdks/rutter-ts rutter.yaml; Basic auth client_id:client_secret, no access
+        token) — the cheapest call that proves the keys."""
+        return self.transport.request_json("GET", "connections")
 
     def connection_status(self, access_token: str) -> dict[str, Any]:
         """GET /connections/status -> the `status` object (is_ready, needs_update_status, ...)."""

@@ -107,12 +107,6 @@ def _unix(value: datetime | int | None) -> int | None:
 class StripeClient(ProviderClient):
     provider = "stripe"
 
-    SETTINGS = {
-        "api_base": "STRIPE_API_BASE",
-        "connect_base": "STRIPE_CONNECT_BASE",
-        "secret_key": "STRIPE_SECRET_KEY",
-        "client_id": "STRIPE_CLIENT_ID",
-    }
 
     def __init__(
         self,
@@ -173,6 +167,21 @@ class StripeClient(ProviderClient):
             },
             idempotent=False,
         )
+
+    # -- the platform itself ------------------------------------------------------------------
+
+    def platform_account(self) -> dict[str, Any]:
+        """GET /v1/account without Stripe-Account: the platform's own account. The cheapest call
+        the secret key authenticates: a wrong key is a 401 `Invalid API Key provided`."""
+        return self.transport.request_json("GET", "v1/account")
+
+    def retrieve_account(self, account: str) -> dict[str, Any]:
+        """GET /v1/accounts/{id}: a connected account, as the platform sees it. An account the
+        platform cannot read (not connected to it, or access revoked) is a 403 with code
+        `account_invalid` ("The provided key ... does not have access to account ... (or that
+        account does not exist). Application access may have been revoked."; 403 on retrieve as
+        reported in github.com/stripe/stripe-apps/issues/458)."""
+        return self.transport.request_json("GET", f"v1/accounts/{account}")
 
     # -- reads on a connected account ---------------------------------------------------------
 

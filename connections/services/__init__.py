@@ -7,6 +7,7 @@ from connections.services.linking import (
     connection_link_plaid,
     connection_link_rutter,
     connection_link_stripe,
+    connection_link_stripe_account,
     plaid_link_token_create,
     stripe_oauth_start_url,
     stripe_oauth_state_read,
@@ -25,7 +26,7 @@ from connections.services.webhooks import Received, webhook_process, webhook_rec
 
 __all__ = [
     "LinkError", "Received", "connection_disconnect", "connection_link_plaid", "connection_link_rutter",
-    "connection_link_stripe", "connection_refresh_object", "connection_set_status",
+    "connection_link_stripe", "connection_link_stripe_account", "connection_refresh_object", "connection_set_status",
     "connection_sync", "connections_sync_many", "books_changed_announce", "plaid_link_token_create",
     "stripe_oauth_start_url", "stripe_oauth_state_read", "stripe_oauth_ticket", "stripe_redirect_uri",
     "STRIPE_GO_PATH", "token_decrypt",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 
 from django.conf import settings
@@ -61,7 +62,7 @@ def _connection_save(*, company: Company, provider: str, external_id: str, platf
 
 
 def connection_link_rutter(*, company: Company, public_token: str) -> Connection:
-    with client_for("rutter") as client:
+    with client_for("rutter", partner_id=company.partner_id) as client:
         result = client.exchange_public_token(public_token)
     platform = result.get("platform") or ""
     return _connection_save(
@@ -89,7 +90,7 @@ def stripe_oauth_start_url(*, company: Company, extra: dict | None = None) -> st
     """
     payload = {"company": company.pk, **({"extra": extra} if extra else {})}
     state = signing.dumps(payload, salt=STRIPE_STATE_SALT, compress=True)
-    with client_for("stripe") as client:
+    with client_for("stripe", partner_id=company.partner_id) as client:  # the partner's own platform
         return client.oauth_authorize_url(state=state, redirect_uri=stripe_redirect_uri() or None,
                                           scope="read_write")
 
@@ -157,13 +158,17 @@ def connection_link_stripe(*, company: Company, state: str, code: str) -> Connec
     """
     if stripe_oauth_state_read(state)["company"].pk != company.pk:
         raise LinkError("state_company_mismatch", "This Stripe link was started for another company.")
-    with client_for("stripe") as client:
+    with client_for("stripe", partner_id=company.partner_id) as client:
         result = client.oauth_exchange_code(code)
         account_id = result["stripe_user_id"]
         try:
             account = client.account(account_id)
         except Exception:  # the display name is a nicety; the link stands without it
             account = {}
+    return _stripe_connection_save(company=company, account_id=account_id, account=account)
+
+
+def _stripe_connection_save(*, company: Company, account_id: str, account: dict) -> Connection:
     name = (account.get("business_profile") or {}).get("name") or account.get("email") or account_id
     # Calls use the platform key with Stripe-Account, so no per-account token is stored.
     return _connection_save(
@@ -172,10 +177,45 @@ def connection_link_stripe(*, company: Company, state: str, code: str) -> Connec
     )
 
 
-def plaid_webhook_url() -> str | None:
-    """Where Plaid sends this deployment's item webhooks: <TIEOUT_PUBLIC_URL>/webhooks/plaid."""
+STRIPE_ACCOUNT_ID = re.compile(r"^acct_[A-Za-z0-9]{1,200}$")
+
+
+def connection_link_stripe_account(*, company: Company, account_id: str) -> Connection:
+    """Link an account already connected to the partner's Stripe platform, by its `acct_…` id.
+
+    The account is first retrieved with the partner's own key (GET /v1/accounts/{id}): an account
+    the platform cannot read — not connected to it, deauthorized, or another platform's — is
+    refused (LinkError `stripe_account_not_accessible`) and nothing is saved.
+    """
+    from connections.providers.errors import NeedsReauth, ProviderError
+
+    if not STRIPE_ACCOUNT_ID.match(account_id or ""):
+        raise LinkError("invalid_account_id", "A Stripe account id looks like acct_1A2b3C….")
+    with client_for("stripe", partner_id=company.partner_id) as client:
+        try:
+            account = client.retrieve_account(account_id)
+        except ProviderError as exc:
+            if isinstance(exc, NeedsReauth) or exc.status in (403, 404):  # 401: our key, not the account
+                raise LinkError("stripe_account_not_accessible", f"Your Stripe platform cannot read "
+                                f"{account_id}: it is not connected to the platform whose key Tieout "
+                                "holds for you (or access was revoked).") from exc
+            raise
+    if account.get("id") != account_id:
+        raise LinkError("stripe_account_not_accessible", f"Stripe did not return {account_id}.")
+    return _stripe_connection_save(company=company, account_id=account_id, account=account)
+
+
+def plaid_webhook_url(company: Company | None = None) -> str | None:
+    """Where Plaid sends an item's webhooks: <TIEOUT_PUBLIC_URL>/webhooks/plaid, or
+    …/webhooks/plaid/<partner id> for a partner with its own Plaid team (verified with its keys)."""
+    from connections.credentials import partner_account
+
     public = (getattr(settings, "TIEOUT_PUBLIC_URL", "") or "").rstrip("/")
-    return f"{public}/webhooks/plaid" if public else None
+    if not public:
+        return None
+    if company is not None and partner_account(partner_id=company.partner_id, provider="plaid"):
+        return f"{public}/webhooks/plaid/{company.partner.public_id}"
+    return f"{public}/webhooks/plaid"
 
 
 def plaid_link_token_create(*, company: Company) -> str:
@@ -186,11 +226,11 @@ def plaid_link_token_create(*, company: Company) -> str:
     (`user.client_user_id`, which Plaid says must not be PII) and carries the item's webhook URL
     when TIEOUT_PUBLIC_URL is set, so Plaid's SYNC_UPDATES_AVAILABLE reaches /webhooks/plaid.
     """
-    with client_for("plaid") as client:
+    with client_for("plaid", partner_id=company.partner_id) as client:
         result = client.link_token_create(
             client_name=settings.PLAID_CLIENT_NAME, language=settings.PLAID_LANGUAGE,
             country_codes=list(settings.PLAID_COUNTRY_CODES), client_user_id=str(company.public_id),
-            products=["transactions"], webhook=plaid_webhook_url(),
+            products=["transactions"], webhook=plaid_webhook_url(company),
             redirect_uri=settings.PLAID_REDIRECT_URI or None,
         )
     return result["link_token"]
@@ -200,7 +240,7 @@ def connection_link_plaid(*, company: Company, public_token: str) -> Connection:
     from connections.services.context import SyncContext
     from connections.services.plaid_sync import plaid_accounts_sync
 
-    with client_for("plaid") as client:
+    with client_for("plaid", partner_id=company.partner_id) as client:
         result = client.exchange_public_token(public_token)
         connection = _connection_save(
             company=company, provider=Provider.PLAID, external_id=result["item_id"], platform="PLAID",

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from connections.models import Connection, ConnectionStatus, SyncRun, SyncRunStatus
 from connections.providers.errors import ConnectionDisabled, NeedsReauth, NotReady
-from connections.services.clients import client_for
+from connections.services.clients import client_for_connection
 from connections.services.context import ConcurrentSync, SyncContext, relaxed_commits
 from connections.services.plaid_sync import plaid_sync
 from connections.services.rutter_sync import rutter_refresh_order, rutter_sync
@@ -131,7 +131,7 @@ def connection_sync(
         run = _run_start(connection, kind)
     except SyncBusy as busy:
         return busy.run
-    with client_for(connection.provider) as client, relaxed_commits():
+    with client_for_connection(connection) as client, relaxed_commits():
         ctx = SyncContext(connection=connection, run=run, client=client, on_page=on_page)
         run = _guarded(connection, run, lambda: PASSES[connection.provider](ctx))
     analyze_grown()  # statistics for what reads the synced tables next
@@ -187,7 +187,7 @@ def connection_refresh_object(*, connection: Connection, kind: str, object_id: s
         run = _run_start(connection, "webhook")
     except SyncBusy as busy:
         return busy.run
-    with client_for(connection.provider) as client:
+    with client_for_connection(connection) as client:
         ctx = SyncContext(connection=connection, run=run, client=client)
         if connection.provider == "stripe":
             work = lambda: stripe_refresh_payout(ctx, payout_id=object_id)  # noqa: E731

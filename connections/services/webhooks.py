@@ -14,13 +14,13 @@ import threading
 import uuid
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from connections import webhook_signatures as sig
+from connections.credentials import ProviderCredentials, credentials_for, partners_with_own
 from connections.models import Connection, ConnectionStatus, WebhookEvent, WebhookStatus
-from connections.providers.plaid import PlaidClient
+from connections.services.clients import client_with
 from connections.services.sync import (
     connection_refresh_object,
     connection_set_status,
@@ -41,23 +41,34 @@ class Received:
     is_new: bool
 
 
-def _plaid_keys() -> sig.PlaidKeyCache:
-    key = (settings.PLAID_BASE_URL, settings.PLAID_CLIENT_ID)
+def _plaid_keys(creds: ProviderCredentials) -> sig.PlaidKeyCache:
+    key = (creds.base_url, creds.client_id)  # one key cache per Plaid team
     with _plaid_lock:
         if key not in _plaid_caches:
-            _plaid_caches[key] = sig.PlaidKeyCache.for_client(PlaidClient.from_settings())
+            _plaid_caches[key] = sig.PlaidKeyCache.for_client(client_with(creds))
         return _plaid_caches[key]
 
 
-def _verify(provider: str, body: bytes, headers: dict[str, str]) -> None:
+def _verify(provider: str, body: bytes, headers: dict[str, str], creds: ProviderCredentials) -> None:
+    """Check the signature with the secret of the account the delivery's URL names: the partner's
+    own (Rutter: its client secret; Stripe: its endpoint's signing secret; Plaid: its team's keys),
+    or the deployment's on the deployment's URL."""
     if provider == "rutter":
-        sig.verify_rutter(body=body, header=headers.get("x-rutter-signature"),
-                          secret=settings.RUTTER_CLIENT_SECRET)
+        sig.verify_rutter(body=body, header=headers.get("x-rutter-signature"), secret=creds.webhook_secret)
     elif provider == "stripe":
-        sig.verify_stripe(body=body, header=headers.get("stripe-signature"),
-                          secret=settings.STRIPE_WEBHOOK_SECRET)
+        sig.verify_stripe(body=body, header=headers.get("stripe-signature"), secret=creds.webhook_secret)
     else:
-        sig.verify_plaid(body=body, header=headers.get("plaid-verification"), keys=_plaid_keys())
+        sig.verify_plaid(body=body, header=headers.get("plaid-verification"), keys=_plaid_keys(creds))
+
+
+def _scoped_connections(provider: str, external_id: str, partner_id: int | None):
+    """The connections a delivery verified for `partner_id` (None: the deployment's URL) may touch:
+    that partner's own; on the deployment's URL, only those of partners without their own account
+    at `provider` (whose deliveries are signed with the deployment's secret)."""
+    rows = Connection.objects.filter(provider=provider, external_id=external_id or "")
+    if partner_id is not None:
+        return rows.filter(company__partner_id=partner_id)
+    return rows.exclude(company__partner_id__in=partners_with_own(provider))
 
 
 def _dedupe_key(provider: str, body: bytes, payload: dict, headers: dict[str, str]) -> str:
@@ -107,17 +118,22 @@ def _connection_id(provider: str, payload: dict) -> str | None:
             "plaid": payload.get("item_id")}[provider]
 
 
-def webhook_receive(*, provider: str, body: bytes, headers: dict[str, str]) -> Received:
+def webhook_receive(*, provider: str, body: bytes, headers: dict[str, str],
+                    partner_id: int | None = None) -> Received:
+    """Verify and store one delivery. `partner_id`: the partner whose URL it came to (None: the
+    deployment's URL); it is verified with that partner's secret and can only reach its connections.
+    A verified delivery on a partner's URL naming none of its connections is answered and dropped:
+    nothing of it is stored."""
     headers = {k.lower(): v for k, v in headers.items()}
     kept = {k: v for k, v in headers.items() if k in KEPT_HEADERS}
     try:
-        _verify(provider, body, headers)
+        _verify(provider, body, headers, credentials_for(partner_id=partner_id, provider=provider))
     except sig.SignatureError as exc:
         # Evidence, not storage for whoever can POST: the body of a delivery we cannot trust is
         # kept as its size and hash only (a flood of forged megabytes must not grow the table).
         event = WebhookEvent.objects.create(
             provider=provider, dedupe_key=f"rejected:{uuid.uuid4()}", body=b"", headers=kept,
-            signature_ok=False, status=WebhookStatus.REJECTED,
+            signature_ok=False, status=WebhookStatus.REJECTED, partner_id=partner_id,
             error=f"{exc.reason}: {exc.message}; body {len(body)} bytes, sha256 "
                   f"{hashlib.sha256(body).hexdigest()}"[:2000],
         )
@@ -130,18 +146,21 @@ def webhook_receive(*, provider: str, body: bytes, headers: dict[str, str]) -> R
     except ValueError:
         event = WebhookEvent.objects.create(
             provider=provider, dedupe_key=f"rejected:{uuid.uuid4()}", body=b"", headers=kept,
-            signature_ok=True, status=WebhookStatus.REJECTED,
+            signature_ok=True, status=WebhookStatus.REJECTED, partner_id=partner_id,
             error=f"malformed_body: {len(body)} bytes, sha256 {hashlib.sha256(body).hexdigest()}",
         )
         return Received(400, "malformed_body", event, False)
     dedupe_key = _dedupe_key(provider, body, payload, headers)
-    connection = Connection.objects.filter(
-        provider=provider, external_id=_connection_id(provider, payload) or ""
-    ).order_by("id").first()
+    if partner_id is not None:
+        dedupe_key = f"{dedupe_key}:p{partner_id}"[:200]  # one event may go to two partners' URLs
+    connection = _scoped_connections(provider, _connection_id(provider, payload), partner_id).order_by("id").first()
+    if connection is None and partner_id is not None:
+        return Received(200, "ignored", None, False)
     try:
         with transaction.atomic():
             event = WebhookEvent.objects.create(
-                provider=provider, dedupe_key=dedupe_key, body=redacted(payload), headers=kept, signature_ok=True,
+                provider=provider, dedupe_key=dedupe_key, body=redacted(payload), headers=kept,
+                signature_ok=True, partner_id=partner_id,
                 event_type=_event_type(provider, payload)[:100], connection=connection,
                 company_id=connection.company_id if connection else None,
             )
@@ -213,9 +232,8 @@ def webhook_process(*, event: WebhookEvent) -> WebhookEvent:
         return event  # rejected events are evidence, never work
     event.attempts += 1
     payload = json.loads(bytes(event.body))
-    connections = list(Connection.objects.select_related("company").filter(
-        provider=event.provider, external_id=_connection_id(event.provider, payload) or ""
-    ))
+    connections = list(_scoped_connections(event.provider, _connection_id(event.provider, payload),
+                                           event.partner_id).select_related("company"))
     try:
         for connection in connections:
             if connection.status != ConnectionStatus.DISABLED:

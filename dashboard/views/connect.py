@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_q.tasks import async_task
 
+from connections.credentials import credentials_for
 from connections.selectors import connection_get, sync_progress
 from connections.services.linking import (
     STRIPE_STATE_MAX_AGE,
@@ -45,8 +46,10 @@ from ledger.platforms import linkable_platforms
 LINKERS = {"rutter": connection_link_rutter, "plaid": connection_link_plaid}
 
 
-def _link_config() -> dict:
-    return {"rutter": {"publicKey": settings.RUTTER_PUBLIC_KEY, "js": settings.RUTTER_LINK_JS_URL},
+def _link_config(company) -> dict:
+    # Rutter Link opens with the public key of the organization the partner's calls use.
+    public_key = credentials_for(partner_id=company.partner_id, provider="rutter").public_key
+    return {"rutter": {"publicKey": public_key, "js": settings.RUTTER_LINK_JS_URL},
             "plaid": {"js": settings.PLAID_LINK_JS_URL}}
 
 
@@ -54,7 +57,7 @@ def _list(request, *, force_list: bool = False):
     c = request.embed.company
     rows = sync_progress(company=c)
     busy = any(r["syncing"] or r["status"] == "pending_initial_sync" for r in rows)
-    context = {"rows": rows, "syncing": busy, "platforms": linkable_platforms(), "link": _link_config()}
+    context = {"rows": rows, "syncing": busy, "platforms": linkable_platforms(), "link": _link_config(c)}
     if force_list or (request.htmx and request.headers.get("HX-Target") == "connection-list"):
         return render(request, "dashboard/connections/_list.html", {**context, "c": c.public_id, "embed": request.embed})
     return render_page(request, "dashboard/connections/page.html", context, tab="connections")

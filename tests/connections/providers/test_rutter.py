@@ -169,9 +169,11 @@ def test_it_retries_rutter_rate_limits_then_continues_paging(scripted, client, f
     assert fake_time.sleeps == [2.0]
 
 
-def test_it_builds_from_settings(settings):
+def test_the_deployments_client_is_built_from_settings(settings):
     settings.RUTTER_BASE_URL = "http://127.0.0.1:1234/rutter/versioned"
     settings.RUTTER_CLIENT_ID = "from-settings"
-    client = RutterClient.from_settings()
+    from connections.services.clients import client_for
+
+    client = client_for("rutter")  # no partner: the deployment's own organization
     assert str(client.transport._client.base_url) == "http://127.0.0.1:1234/rutter/versioned/"
     assert client.client_id == "from-settings"

@@ -154,10 +154,12 @@ def test_it_obeys_stripe_should_retry_true_on_a_conflict(client, scripted):
     assert client.account("acct_1") == {"id": "acct_1"}
 
 
-def test_it_builds_from_settings(settings):
+def test_the_deployments_client_is_built_from_settings(settings):
     settings.STRIPE_API_BASE = "http://127.0.0.1:1/stripe"
     settings.STRIPE_CONNECT_BASE = "http://127.0.0.1:1/stripe-connect"
     settings.STRIPE_CLIENT_ID = "ca_settings"
-    client = StripeClient.from_settings()
+    from connections.services.clients import client_for
+
+    client = client_for("stripe")  # no partner: the deployment's own platform
     assert client.api_base.endswith("/stripe") and client.connect_base.endswith("/stripe-connect")
     assert "client_id=ca_settings" in client.oauth_authorize_url(state="s", redirect_uri="r")

@@ -147,6 +147,8 @@ def settings_for(sandbox: SandboxServer, **extra) -> dict:
     c = sandbox.credentials
     return {
         "RUTTER_BASE_URL": sandbox.rutter_base_url, "RUTTER_CLIENT_ID": c.rutter_client_id,
+        # A partner's own accounts pick an environment; the sandbox stands in for both.
+        "RUTTER_SANDBOX_BASE_URL": sandbox.rutter_base_url, "PLAID_SANDBOX_BASE_URL": sandbox.plaid_base_url,
         "RUTTER_CLIENT_SECRET": c.rutter_client_secret,
         "STRIPE_API_BASE": sandbox.stripe_api_base, "STRIPE_CONNECT_BASE": sandbox.stripe_connect_base,
         "STRIPE_SECRET_KEY": c.stripe_secret_key, "STRIPE_CLIENT_ID": c.stripe_client_id,
