@@ -195,6 +195,35 @@ class BankTransactionFactory(SourcedFactory):
     name = "SHOPIFY PAYMENTS DES:TRANSFER ID:ST-K2L3M4"
 
 
+
+class RollupMarkFactory(TenantFactory):
+    class Meta:
+        model = L.RollupMark
+
+    kind = L.RollupKind.BANK
+    month = "2025-03"
+
+
+class BankMonthFactory(TenantFactory):
+    class Meta:
+        model = L.BankMonth
+
+    month = "2025-03"
+    currency = "USD"
+    deposited = Decimal("3850.00")
+
+
+class ItemMonthFactory(TenantFactory):
+    class Meta:
+        model = L.ItemMonth
+
+    month = "2025-03"
+    platform = "SHOPIFY"
+    currency = "USD"
+    kind = "sale"
+    amount = Decimal("1000.00")
+    fee = Decimal("29.30")
+
 # --- reconciliation -----------------------------------------------------------------------------
 from reconciliation import models as R  # noqa: E402
 
