@@ -34,6 +34,8 @@ def upsert(model, rows: list[dict], update_fields: list[str]) -> int | None:
         written = _copy_upsert(model, rows, update_fields)
         _grew(model, len(rows))
         return written
+    if connection.vendor == "sqlite":
+        return _sqlite_upsert(model, rows, update_fields)
     model.objects.bulk_create(
         [model(**row) for row in rows], batch_size=BATCH, update_conflicts=True, unique_fields=SOURCED_KEY,
         update_fields=update_fields,
@@ -153,6 +155,94 @@ def _copy_upsert(model, rows: list[dict], update_fields: list[str]) -> int:
         pg.execute(_upsert_sql(model, update_fields))
         return pg.rowcount  # inserted + updated; rows stored unchanged fail the WHERE
 
+
+
+def _sqlite_value(field):
+    """How one column's Python value is bound on SQLite, as Django's backend would store it
+    (aware datetimes as naive UTC text, dates as ISO text, decimals as text under NUMERIC
+    affinity), without Django's per-value field machinery."""
+    kind = field.get_internal_type()
+    if kind == "DateTimeField":
+        def moment(value):
+            if value is None:
+                return None
+            if value.tzinfo is not None:
+                value = value.astimezone(UTC).replace(tzinfo=None)
+            return str(value)
+        return moment
+    if kind == "DateField":
+        return lambda value: None if value is None else value.isoformat()
+    if kind == "DecimalField":
+        return lambda value: None if value is None else str(value)
+    if kind in ("CharField", "TextField", "BooleanField", "BigIntegerField", "IntegerField",
+                "PositiveIntegerField", "ForeignKey", "BigAutoField", "AutoField"):
+        return None  # bound as is
+    return lambda value, field=field: field.get_db_prep_save(value, connection)
+
+
+_COLUMNS: dict = {}  # model -> (quoted column list, [(attname, default, SQLite converter)])
+
+
+def _columns(model):
+    if model not in _COLUMNS:
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        _COLUMNS[model] = (", ".join(f'"{f.column}"' for f in fields),
+                           [(f.attname, None if f.null and not f.has_default() else f.get_default(),
+                             _sqlite_value(f)) for f in fields])
+    return _COLUMNS[model]
+
+
+def _sqlite_params(plan, rows: list[dict]) -> list[list]:
+    pairs = [(name, default) for name, default, _ in plan]
+    converted = [(n, convert) for n, (_, _, convert) in enumerate(plan) if convert is not None]
+    params = []
+    for row in rows:
+        values = [row.get(name, default) for name, default in pairs]
+        for n, convert in converted:
+            values[n] = convert(values[n])
+        params.append(values)
+    return params
+
+
+def _sqlite_upsert(model, rows: list[dict], update_fields: list[str]) -> int:
+    """SQLite: one prepared INSERT … ON CONFLICT DO UPDATE run for every row (executemany).
+
+    Same effect as bulk_create(update_conflicts=True), without building a model instance and
+    preparing every field of every row through Django (two thirds of a realistic world's sync time
+    on SQLite, `bench realistic`); rows stored unchanged are not rewritten. Returns rows inserted
+    or changed.
+    """
+    opts = model._meta
+    cols, plan = _columns(model)
+    updated = [opts.get_field(name).column for name in update_fields]
+    sets = ", ".join(f'"{c}" = excluded."{c}"' for c in updated)
+    mine = ", ".join(f'"{opts.db_table}"."{c}"' for c in updated)
+    theirs = ", ".join(f'excluded."{c}"' for c in updated)
+    sql = (f'INSERT INTO "{opts.db_table}" ({cols}) VALUES ({", ".join("?" * len(plan))}) '
+           f'ON CONFLICT ("company_id", "source", "external_id") DO UPDATE SET {sets} '
+           f"WHERE ({mine}) IS NOT ({theirs})")
+    with connection.cursor() as cursor:
+        cursor.cursor.executemany(sql, _sqlite_params(plan, rows))  # sqlite3's own cursor: ? placeholders
+        return cursor.cursor.rowcount
+
+
+def insert_many(model, rows: list[dict]) -> int:
+    """Insert new rows (attname -> value dicts; a missing field takes its default): COPY on
+    PostgreSQL, one prepared INSERT per row on SQLite; no model instances (bench realistic: a
+    realistic world's 140,000 invoice lines cost 10 s through bulk_create on SQLite)."""
+    if not rows:
+        return 0
+    cols, plan = _columns(model)
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row([row.get(name, default) for name, default, _ in plan])
+        else:
+            cursor.cursor.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(plan))})',
+                                      _sqlite_params(plan, rows))
+    return len(rows)
 
 
 def bulk_set_many(model, fields: list[str], rows) -> int:

@@ -1,0 +1,216 @@
+"""Sync and reconcile a realistic world: the sandbox generator's stores (orders with line items and
+customers, Rutter transactions and payouts, stores without payouts), a Stripe account (charges,
+refunds, payouts) and a bank feed that settles them, as a user's company would see them.
+
+    python -m bench realistic [--days 90] [--scale 4] [--seed 1] [--databases postgresql sqlite]
+
+The world is served by `manage.py sandbox serve` in its own process (Rutter's real rate limit).
+Each measurement runs in a fresh child process: (a) fetch-only — every page the sync fetches, with
+the same clients, parsed, nothing written — then, per database, the books built by the sync
+(linked through the real link flows, synced, then reconciled with postings). Reported: records/s
+of the sync, its ratio to fetch-only, SQLite against PostgreSQL, and the reconciliation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+from bench.sync import CHILD_ENV, ROOT, Sandbox
+
+RESULTS = ROOT / "docs" / "benchmarks.md"
+PG_URL = "postgres://postgres@127.0.0.1:5432/tieout_bench_realistic"
+
+
+def _server(world: dict, port: int):
+    """What sandbox.onboarding needs of a server, for one running in another process."""
+    from sandbox.state import Credentials
+
+    base = f"http://127.0.0.1:{port}"
+    state = SimpleNamespace(rutter={c["connection_id"]: c for c in world.get("rutter", [])},
+                            stripe={a["account_id"]: a for a in world.get("stripe", [])},
+                            plaid={i["item_id"]: i for i in world.get("plaid", [])})
+    return SimpleNamespace(state=state, credentials=Credentials(), base_url=base,
+                           rutter_base_url=base + "/rutter/versioned", stripe_api_base=base + "/stripe",
+                           stripe_connect_base=base + "/stripe-connect", plaid_base_url=base + "/plaid",
+                           plaid_link_js_url=base + "/plaid/link/link-initialize.js")
+
+
+def _django(database: str) -> None:
+    for name, value in CHILD_ENV.items():
+        os.environ.setdefault(name, value)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    if database == "postgresql":
+        os.environ["DATABASE_URL"] = PG_URL
+        import psycopg
+
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS tieout_bench_realistic")
+            conn.execute("CREATE DATABASE tieout_bench_realistic")
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        path = ROOT / "var" / "bench" / "realistic.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        os.environ["SQLITE_PATH"] = str(path)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _fetch_only(world: dict) -> int:
+    """Every page the sync reads (ledger.platforms decides Rutter's endpoints per platform)."""
+    from connections.services.clients import client_for
+    from ledger.platforms import supports
+
+    objects = 0
+    with client_for("rutter") as rutter:
+        for conn in world.get("rutter", []):
+            token, platform = conn["access_token"], conn["platform"]
+            for entity, method in (("payouts", "iter_payouts"), ("transactions", "iter_transactions"),
+                                   ("orders", "iter_orders")):
+                if not supports(platform, entity):
+                    continue
+                extra = {"expand_transactions": True} if entity == "orders" and not supports(platform, "transactions") else {}
+                for page in getattr(rutter, method)(token, page_size=500, **extra):
+                    objects += len(page.objects) + sum(len(o.get("transactions") or []) for o in page.objects)
+    with client_for("stripe") as stripe:
+        for account in world.get("stripe", []):
+            acct = account["account_id"]
+            for page in stripe.iter_payouts(acct, limit=100):
+                objects += len(page.objects)
+                for payout in page.objects:
+                    if not payout.get("automatic", True):
+                        continue  # Stripe refuses ?payout= for manual payouts (as the sync knows)
+                    for items in stripe.iter_balance_transactions(acct, payout=payout["id"], limit=100):
+                        objects += len(items.objects)
+            for page in stripe.iter_balance_transactions(acct, limit=100):
+                objects += len(page.objects)
+    with client_for("plaid") as plaid:
+        for item in world.get("plaid", []):
+            for page in plaid.iter_transactions_sync(item["access_token"]):
+                objects += len(page.added) + len(page.modified)
+    return objects
+
+
+def _books(world: dict, port: int) -> dict:
+    from companies.services import company_create, partner_create
+    from connections.models import SyncRun
+    from ledger.models import BankTransaction, JournalLine, PayoutItem
+    from reconciliation.services import reconcile_company
+    from sandbox.onboarding import connections_sync_all, world_connections_link
+
+    server = _server(world, port)
+    company = company_create(partner=partner_create(name="Realistic bench", allowed_origins=[]),
+                             name="Realistic bench Co", timezone="UTC")
+    world_connections_link(company=company, server=server)
+    began = time.perf_counter()
+    connections_sync_all(company=company, timeout=3600)
+    synced = time.perf_counter() - began
+    records = sum(SyncRun.objects.filter(company=company).values_list("records", flat=True))
+    began = time.perf_counter()
+    run = reconcile_company(company=company, by="bench")
+    return {"records": records, "sync_s": synced, "reconcile_s": time.perf_counter() - began,
+            "stats": {k: v for k, v in run.stats.items() if k != "seconds"}, "phases": run.stats.get("seconds"),
+            "items": PayoutItem.objects.filter(company=company).count(),
+            "bank_lines": BankTransaction.objects.filter(company=company).count(),
+            "journal_lines": JournalLine.objects.filter(company=company).count()}
+
+
+def child(what: str, database: str, world_path: str, port: int) -> None:
+    """Child-process entry: fetch-only or the books on one database; prints one JSON line."""
+    _django(database)
+    from django.test import override_settings
+
+    from sandbox.onboarding import sandbox_provider_settings
+
+    world = json.loads(Path(world_path).read_text())
+    with override_settings(**sandbox_provider_settings(_server(world, port)), SYNC_ENQUEUE_RECONCILIATION=False):
+        cpu, began = time.process_time(), time.perf_counter()
+        out = {"count": _fetch_only(world)} if what == "fetch" else _books(world, port)
+        out.update(seconds=time.perf_counter() - began, cpu=time.process_time() - cpu,
+                   peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(out), flush=True)
+
+
+def _in_child(what: str, database: str, world: Path, port: int) -> dict:
+    code = f"from bench.realistic import child; child({what!r}, {database!r}, {str(world)!r}, {port})"
+    env = {**CHILD_ENV, **os.environ, "REDIS_URL": ""}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"bench child {what}/{database} failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=()):
+    parser = argparse.ArgumentParser(prog="python -m bench realistic")
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--scale", type=float, default=4.0, help="the generator's daily order volume factor")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--databases", nargs="+", default=["postgresql", "sqlite"], choices=["postgresql", "sqlite"])
+    parser.add_argument("--no-append", action="store_true")
+    args = parser.parse_args(list(argv))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    for name, value in CHILD_ENV.items():
+        os.environ.setdefault(name, value)
+    import django
+
+    django.setup()
+    from sandbox.generator import generate
+
+    with tempfile.TemporaryDirectory(prefix="bench-realistic-") as tmp:
+        began = time.perf_counter()
+        world_path, _ = generate(seed=args.seed, days=args.days, out_prefix=Path(tmp) / "w", scale=args.scale)
+        print(f"  world generated in {time.perf_counter() - began:.1f}s "
+              f"({world_path.stat().st_size / 1e6:.0f} MB)", flush=True)
+        sandbox = Sandbox(world_path)
+        try:
+            results = {"fetch": _in_child("fetch", "sqlite", world_path, sandbox.port)}
+            print(f"  fetch-only: {json.dumps(results['fetch'])}", flush=True)
+            for database in args.databases:
+                results[database] = _in_child("books", database, world_path, sandbox.port)
+                print(f"  {database}: {json.dumps(results[database])}", flush=True)
+        finally:
+            sandbox_mb = sandbox.stop()
+    _report(args, results, sandbox_mb)
+
+
+def _report(args, results: dict, sandbox_mb: float) -> None:
+    fetch = results["fetch"]
+    fetch_rate = fetch["count"] / fetch["seconds"]
+    rows = [f"| fetch-only (a) | {fetch['count']:,} | {fetch['seconds']:.1f} | {fetch_rate:,.0f} | – | – | – | "
+            f"{fetch['peak_mb']:,.0f} MB |"]
+    for database in args.databases:
+        r = results[database]
+        rate = r["records"] / r["sync_s"]
+        rows.append(f"| sync + reconcile, {database} | {r['records']:,} | {r['sync_s']:.1f} | {rate:,.0f} | "
+                    f"{fetch_rate / rate:.2f}x | {r['reconcile_s']:.1f} s ({r['stats'].get('items_booked', 0):,} "
+                    f"items booked, {r['journal_lines']:,} journal lines) | {r['phases']} | {r['peak_mb']:,.0f} MB |")
+    ratio = ""
+    if {"postgresql", "sqlite"} <= set(results):
+        pg, lite = results["postgresql"], results["sqlite"]
+        ratio = (f"\nSQLite / PostgreSQL: sync {lite['sync_s'] / pg['sync_s']:.2f}x, "
+                 f"reconcile {lite['reconcile_s'] / pg['reconcile_s']:.2f}x. ")
+    table = ("| run | records | sync s | records/s | fetch-only rate / sync rate | reconcile | reconcile phases "
+             "(load, engine, apply s) | peak RSS |\n|---|---:|---:|---:|---:|---|---|---:|\n" + "\n".join(rows))
+    print(table + ratio)
+    if not args.no_append:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+        with RESULTS.open("a") as out:
+            out.write(f"\n## bench realistic — {stamp}, seed {args.seed}, {args.days} days, scale {args.scale}, "
+                      f"load average {load} on {os.cpu_count()} CPUs\n\n{table}\n{ratio}Sandbox peak RSS "
+                      f"{sandbox_mb:,.0f} MB.\n")
