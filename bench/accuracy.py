@@ -38,7 +38,9 @@ def classify(truth: dict, inputs) -> dict[str, str]:
     """bank ref -> kind of its truth answer."""
     payouts = {p.ref: p for p in inputs.payouts}
     lines = {b.ref: b for b in inputs.bank_lines}
-    orders_only = {c.ref for c in inputs.connections if getattr(c, "orders_only", False)}
+    from ledger.platforms import supports
+
+    orders_only = {c.ref for c in inputs.connections if not supports(c.platform, "transactions")}
     out = {}
     for bank, entry in truth["deposits"].items():
         if entry.get("inferred"):
