@@ -145,6 +145,9 @@ def _fixpoint(
 
     day_of = {v.line.ref: v.line.date for v in views}
     sweeps = Sweeps(items_by_conn, day_of)
+    # Stores without payout objects whose transactions the engine cannot see (orders-only
+    # platforms: BigCommerce, Squarespace): their deposits are in the feed all the same.
+    blind = sorted({c.platform for c in inferred_conns if not items_by_conn.get(c.ref)})
 
     def weak(c: Candidate) -> bool:
         return not named.get(c.bank_ref) and c.score < s.auto_threshold
@@ -165,6 +168,7 @@ def _fixpoint(
         )
         cands = [c for c in cands if (c.bank_ref, c.answer) not in rejected]
         cands = _specificity(sweeps.demote(cands), named, platform_of, descriptors)
+        cands = _unseen_rivals(cands, named, platform_of, descriptors, blind)
         held_back = False
         if not with_weak:
             strong = [c for c in cands if not weak(c)]
@@ -211,6 +215,29 @@ def _specificity(cands: list[Candidate], named: dict, platform_of, descriptors) 
                 reasons=c.reasons
                 + ("the descriptor names this platform's gateway, another candidate's own name",),
             )
+        out.append(c)
+    return out
+
+
+UNSEEN = (
+    "the descriptor names only a gateway that also pays {}, whose sweeps cannot be checked "
+    "(no transactions): this could be its deposit, so it is not applied"
+)
+
+
+def _unseen_rivals(cands, named: dict, platform_of, descriptors, blind: list[str]) -> list[Candidate]:
+    """A deposit read only through a gateway's name ("PAYPAL" for a WooCommerce sweep) may as
+    well be a store that gateway pays whose transactions the engine cannot see: that reading is
+    never applied (a coincidental window once took such a deposit)."""
+    if not blind:
+        return cands
+    out = []
+    for c in cands:
+        words = named.get(c.bank_ref, frozenset())
+        if c.auto and descriptors.strength(platform_of(c), words) == 1:
+            rivals = [p for p in blind if p != platform_of(c) and descriptors.strength(p, words) >= 1]
+            if rivals:
+                c = replace(c, auto=False, reasons=c.reasons + (UNSEEN.format(", ".join(rivals)),))
         out.append(c)
     return out
 

@@ -16,6 +16,22 @@ OUT_OF_ORDER = (
     "of these: a balance is swept in order, so this is not applied"
 )
 FIFO_FACTOR = 0.85
+SOLE = (
+    "the only answer that ties to the cent for this deposit, and no other deposit's answer uses "
+    "these transactions: applied although another deposit of this connection posted out of order"
+)
+
+
+def uncontested(cands: list[Candidate]) -> set[int]:
+    """ids of the inferred candidates that nothing competes with: the only candidate of their
+    bank line, and no other candidate (of any line) uses any of their transactions. Banks post
+    out of order now and then (a payout landing on a holiday, a credit booked a day late): for
+    such an answer the order of the connection's sweeps is no evidence against it."""
+    users: dict[str, int] = defaultdict(int)
+    for c in cands:
+        for r in c.resources:
+            users[r] += 1
+    return {id(c) for c in cands if c.inferred is not None and all(users[r] == 1 for r in c.resources)}
 
 
 class Sweeps:
@@ -45,22 +61,28 @@ class Sweeps:
         )
 
     def demote(self, cands: list[Candidate]) -> list[Candidate]:
-        """Candidates that break the order of committed sweeps step down below confidence."""
+        """Candidates that break the order of committed sweeps step down below confidence,
+        unless nothing competes with them (`uncontested`)."""
         out = []
+        sole = uncontested(cands)
         for c in cands:
             span = self._span(c)
-            if span is not None and self._crossed(*span[1:], self.taken.get(span[0], ())):
+            if span is not None and id(c) in sole:
+                if self._crossed(*span[1:], self.taken.get(span[0], ())):
+                    c = replace(c, reasons=c.reasons + (SOLE,))
+            elif span is not None and self._crossed(*span[1:], self.taken.get(span[0], ())):
                 c = replace(c, score=c.score * FIFO_FACTOR, reasons=c.reasons + (OUT_OF_ORDER,))
             out.append(c)
         return out
 
-    def held(self, new: list[Resolution]) -> set[int]:
-        """ids of this round's confident inferred answers that wait (crossed by one at least as strong)."""
+    def held(self, new: list[Resolution], sole: set[int]) -> set[int]:
+        """ids of this round's confident inferred answers that wait (crossed by one at least as
+        strong); an uncontested one never waits."""
         spanned = [(r.candidate, span) for r in new if (span := self._span(r.candidate)) is not None]
         return {
             id(c)
             for c, (conn, *mine) in spanned
-            if self._crossed(*mine, [
+            if id(c) not in sole and self._crossed(*mine, [
                 other[1:] for o, other in spanned
                 if o is not c and other[0] == conn and o.score >= c.score
             ])
@@ -87,6 +109,6 @@ def waiting_answers(confident: list[Resolution], cands: list[Candidate], sweeps:
     for c in cands:
         best[c.bank_ref] = max(best[c.bank_ref], c.score)
     out = {id(r.candidate): STRONGER_READING for r in confident if best[r.candidate.bank_ref] > r.candidate.score + 1e-9}
-    for key in sweeps.held(confident):
+    for key in sweeps.held(confident, uncontested(cands)):
         out.setdefault(key, OUT_OF_ORDER)
     return out

@@ -32,9 +32,9 @@ def parse_platform(spec: str) -> tuple[str, str]:
     if currency and platform == "STRIPE":
         raise ValueError("a direct Stripe account settles in USD here; drop the currency")
     if currency and currency != "USD":
-        from .bank import FX_RATES
-        if currency not in FX_RATES:
-            raise ValueError(f"unsupported payout currency {currency!r}; use one of {', '.join(FX_RATES)}")
+        from .bank import FX_CURRENCIES
+        if currency not in FX_CURRENCIES:
+            raise ValueError(f"unsupported payout currency {currency!r}; use one of {', '.join(FX_CURRENCIES)}")
     return platform, currency or "USD"
 
 

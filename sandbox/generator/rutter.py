@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ledger.platforms import has_payout_objects
+from ledger.platforms import has_payout_objects, supports
 
 from .common import (
     Context,
@@ -59,7 +59,7 @@ PROFILES = {
 ZERO = Decimal("0")
 
 
-def _payout_day(profile: Profile, d: date, start: date) -> bool:
+def _payout_day(profile: Profile, d: date, start: date, weekday: int = 0) -> bool:
     if d == start:
         return False
     if profile.schedule == "daily":
@@ -67,7 +67,7 @@ def _payout_day(profile: Profile, d: date, start: date) -> bool:
     if profile.schedule == "business":
         return is_business_day(d)
     if profile.schedule == "weekly":
-        return d.weekday() == 0
+        return d.weekday() == weekday  # the store's own sweep day
     return (d - start).days % 14 == 0  # biweekly settlement
 
 
@@ -76,6 +76,10 @@ class RutterGenerator:
         self.ctx, self.platform, self.currency = ctx, platform, currency
         self.profile = PROFILES[platform]
         self.has_payouts = has_payout_objects(platform)  # the platform catalogue's word
+        # BigCommerce and Squarespace: Rutter serves their orders only (no /transactions): a
+        # deposit is a sweep of paid orders, net of the gateway's fee, which nothing reports.
+        self.orders_only = not supports(platform, "transactions")
+        self.weekday = ctx.rng.randrange(5) if self.profile.schedule == "weekly" else 0
         self.id = ctx.ids.uuid()
         self.ref = f"rutter:{self.id}"
         self.prefix = platform[:3].lower()
@@ -141,7 +145,7 @@ class RutterGenerator:
     # --- one day -------------------------------------------------------------------------------
 
     def day(self, d: date) -> None:
-        if _payout_day(self.profile, d, self.ctx.start):
+        if _payout_day(self.profile, d, self.ctx.start, self.weekday):
             self._settle(d)
         rng, p = self.ctx.rng, self.profile
         weekend = 1.3 if d.weekday() >= 5 else 1.0
@@ -150,6 +154,10 @@ class RutterGenerator:
             total = money(rng.uniform(*p.price))
             order_id, n = self._order(d, second, total)
             fee = pct(total, p.fee_rate) + Decimal(p.fee_fixed) if p.fee_rate != "0" else None
+            if self.orders_only:  # the order is the record; its gateway fee is reported nowhere
+                self.unpaid.append((order_id, total - fee))
+                self.ctx.fees.add(self.ref, self.currency, fee)
+                continue
             self._txn(d, second + 5, "sale", total, total - (fee or ZERO), order_id=order_id, fee=fee,
                       description=f"Sale for order #{n}")
             self.ctx.fees.add(self.ref, self.currency, fee or ZERO)
@@ -158,6 +166,8 @@ class RutterGenerator:
                 self._txn(d, second + 6, "fee", -amount, -amount, order_id=order_id, description=desc)
                 self.ctx.fees.add(self.ref, self.currency, amount)
             self.recent_sales.append((order_id, n, total))
+        if self.orders_only:
+            return  # refunds would be updates of already written orders: not generated
         self._refunds(d)
         self._platform_fees(d)
         self._reserve(d)

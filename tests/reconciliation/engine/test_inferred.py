@@ -174,3 +174,58 @@ def test_it_only_suggests_an_inferred_payout_for_a_descriptor_without_a_platform
         )
     )
     assert by_bank(result)["w"].status == "suggested"
+
+
+def test_a_sole_uncontested_window_is_applied_although_its_deposit_posted_out_of_order():
+    # The first sweep's credit was booked a day late (a holiday, a slow bank): it posts after the
+    # second sweep's. Each deposit has one window that ties to the cent and nothing else wants
+    # those transactions, so the order of the postings is no evidence against either.
+    items = _sales(["11.11", "22.23", "31.37", "47.19"])
+    result = reconcile(
+        inputs(
+            lines=[
+                bank("w1", "33.34", on=day(6), desc="ETSY INC DES:DEPOSIT"),
+                bank("w2", "78.56", on=day(5), desc="ETSY INC DES:DEPOSIT"),
+            ],
+            items=items,
+            conns=[ETSY],
+        )
+    )
+    d = by_bank(result)
+    assert d["w1"].status == d["w2"].status == "matched"
+    assert d["w1"].inferred.item_refs == ("rutter:etsy:t0", "rutter:etsy:t1")
+    assert d["w2"].inferred.item_refs == ("rutter:etsy:t2", "rutter:etsy:t3")
+
+
+def test_out_of_order_deposits_with_a_rival_window_still_wait():
+    # Same postings, but a third deposit could take the second sweep's transactions too: the
+    # second sweep is contested, so the order of sweeps still holds it back.
+    items = _sales(["11.11", "22.23", "31.37", "47.19"])
+    result = reconcile(
+        inputs(
+            lines=[
+                bank("w1", "33.34", on=day(6), desc="ETSY INC DES:DEPOSIT"),
+                bank("w2", "78.56", on=day(5), desc="ETSY INC DES:DEPOSIT"),
+                bank("w3", "78.56", on=day(5), desc="ETSY INC DES:DEPOSIT"),
+            ],
+            items=items,
+            conns=[ETSY],
+        )
+    )
+    d = by_bank(result)
+    assert d["w2"].status != "matched" and d["w3"].status != "matched"
+
+
+def test_a_gateway_only_reading_is_not_applied_while_a_store_that_gateway_pays_is_unseen():
+    # A PAYPAL deposit: a WooCommerce window nets to it exactly, but the company also has a
+    # BigCommerce store (orders only: no transactions the engine can check) paid through PayPal.
+    woo = conn("woo", "WOO_COMMERCE", explicit=False)
+    items = [item(f"t{i}", a, conn="woo", on=day(i)) for i, a in enumerate(["12.34", "56.78"])]
+    line = bank("p1", "69.12", on=day(3), desc="PAYPAL DES:TRANSFER ID:4799618949")
+    alone = by_bank(reconcile(inputs(lines=[line], items=items, conns=[woo])))
+    assert alone["p1"].status == "matched"
+    big = conn("big", "BIG_COMMERCE", explicit=False)
+    d = by_bank(reconcile(inputs(lines=[line], items=items, conns=[woo, big])))["p1"]
+    assert d.status == "suggested" and any("BIG_COMMERCE" in r for r in d.reasons)
+    own = bank("p2", "69.12", on=day(3), desc="WOOPAYMENTS DES:DEPOSIT ID:BVP2WB")
+    assert by_bank(reconcile(inputs(lines=[own], items=items, conns=[woo, big])))["p2"].status == "matched"

@@ -4,11 +4,12 @@ import random
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, time
+from decimal import Decimal as D
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciliation.engine import PriorDecision, reconcile
+from reconciliation.engine import InferredGroup, PriorDecision, reconcile
 
 from .builders import bank, conn, day, inputs, item, payout
 
@@ -195,3 +196,41 @@ def test_an_applied_inferred_sweep_is_contiguous_in_time(timeline, rnd: random.R
     for d in result.decisions:
         if d.status == "matched" and d.inferred is not None:
             assert _contiguous(world, d.inferred), d
+
+
+@st.composite
+def tied_deposits(draw):
+    """A deposit that two windows explain equally: the store sold exactly the same on two days
+    (k and k+2), with a sale no deposit took on the day between, and one deposit of that day's
+    net after both. Around it, extra evidence of every kind the engine learns from: earlier
+    sweeps whose deposits post (some out of order) and may come back as applied locks."""
+    twin = draw(st.lists(st.sampled_from(["10.00", "15.00", "25.00", "-5.00"]), min_size=1, max_size=3))
+    if sum(D(a) for a in twin) <= 0:
+        twin = twin + ["40.00"]
+    items, lines, prior = [], [], []
+    earlier = draw(st.integers(0, 3))
+    for k in range(earlier):  # day k: one sale, swept and deposited 1-2 days later
+        amount = draw(st.sampled_from(["11.00", "13.00", "17.00"]))
+        it = item(f"e{k}", amount, conn="etsy", on=day(k))
+        items.append(it)
+        ref = f"e{k}"
+        lines.append(bank(ref, amount, on=day(k + draw(st.integers(1, 2))), desc="ETSY INC DES:DEPOSIT"))
+        if draw(st.booleans()):
+            prior.append(PriorDecision(bank_ref="plaid:" + ref, state="applied",
+                                       inferred=InferredGroup("rutter:etsy", (it.ref,))))
+    gap = earlier + 1  # an unswept sale: nothing adjoins the twins
+    items.append(item("g0", "3.00", conn="etsy", on=day(gap - 1 if earlier else 0)))
+    a_day, b_day = gap + 1, gap + 3
+    items += [item(f"a{i}", a, conn="etsy", on=day(a_day)) for i, a in enumerate(twin)]
+    items.append(item("m0", "7.00", conn="etsy", on=day(a_day + 1)))
+    items += [item(f"b{i}", a, conn="etsy", on=day(b_day)) for i, a in enumerate(twin)]
+    total = sum(D(a) for a in twin)
+    lines.append(bank("tied", total, on=day(b_day + draw(st.integers(1, 3))), desc="ETSY INC DES:DEPOSIT"))
+    return inputs(lines=lines, items=items, conns=[ETSY], prior=prior)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tied_deposits())
+def test_extra_evidence_never_applies_a_deposit_that_two_windows_explain_equally(world):
+    d = next(d for d in reconcile(world).decisions if d.bank_ref == "plaid:tied")
+    assert d.status != "matched", d
