@@ -19,6 +19,11 @@ cutoff. So the run that is bounded the way sweeps are is preferred, by evidence,
 
 - **tiled** (+1 per boundary): the run starts right after (or ends right before) items that an
   applied payout of the same connection already took: windows tile the timeline without gaps;
+- **closed by the platform's own payout record** (+3): Rutter lists the balance's transfers to
+  the bank as transactions of type `payout` (its transaction `type` enum: sale, refund, void,
+  payout, fee, other). A store without payout objects that records them says where each sweep
+  ended: a run whose last transaction precedes such a record of the deposit's amount, with no
+  other transaction between them, is that sweep.
 - **day-aligned** (+2): the run starts at the first item of its settlement day and ends at the
   last of its day (a daily cutoff). This counts only for a connection whose evidence shows it
   (>= 2 for, at most half as many against; see `_day_cutoff`): a platform whose cutoff is not at
@@ -165,12 +170,31 @@ class _Window:
     tiled: int  # boundaries adjacent to an applied payout's items (0..2)
     aligned: bool  # both boundaries on settlement-day boundaries
     unordered: bool  # a boundary between two open items of the same settlement instant
+    marked: bool = False  # ends right before the platform's own record of a payout of this amount
 
     def rank(self, day_cutoff: bool) -> int:
         """Sweep-shaped boundaries: a day-aligned run (where the connection shows a daily
         cutoff) beats a coincidence; one that also adjoins the previous payout beats a run that
-        would leave a gap of transactions no deposit took."""
-        return self.tiled + (2 if self.aligned and day_cutoff else 0)
+        would leave a gap of transactions no deposit took; the platform's own payout record at
+        its end beats both."""
+        return self.tiled + (2 if self.aligned and day_cutoff else 0) + (3 if self.marked else 0)
+
+
+def _marked(book: _Book, end: int, amount, currency: str, markers: list[PlatformItem]) -> bool:
+    """Is items[end] the last transaction before a payout record of `amount` (nothing between)?
+    Needs the provider's timestamps: without them the order is unknown and nothing is marked."""
+    last = book.items[end]
+    if last.occurred_at is None:
+        return False
+    pos = book.full_pos[end]
+    nxt = book.full[pos + 1] if pos + 1 < len(book.full) else None
+    for m in markers:
+        if m.currency != currency or m.occurred_at is None or -m.net != amount:
+            continue
+        if last.occurred_at <= m.occurred_at and (nxt is None or nxt.occurred_at is None
+                                                  or m.occurred_at < nxt.occurred_at):
+            return True
+    return False
 
 
 def _day_cutoff(book: _Book, per_line: list[list[_Window]]) -> bool:
@@ -197,6 +221,8 @@ def _window_reasons(conn, v, signal, w: _Window, lag: int, day_cutoff: bool, man
         else "descriptor names no platform (look-alike risk)",
         f"last transaction settled {lag} day(s) before the deposit",
     ]
+    if w.marked:
+        reasons.append(f"{conn.platform} recorded a payout of this amount right after its last transaction")
     if w.tiled:
         reasons.append(f"{w.tiled} boundary(ies) adjoin an applied payout's transactions")
     if w.aligned and day_cutoff:
@@ -218,9 +244,12 @@ def inferred_candidates(
     full_items: dict[str, list[PlatformItem]],
     paid: set[str],
     settings: Settings,
+    markers: dict[str, list[PlatformItem]] | None = None,
 ) -> list[Candidate]:
     """`full_items`: per connection, every settled item an inferred payout may take (paid or
-    not) in `settlement_order`; `paid`: refs already taken by applied payouts."""
+    not) in `settlement_order`; `paid`: refs already taken by applied payouts; `markers`: per
+    connection, the platform's own records of payouts (Rutter transactions of type payout)."""
+    markers = markers or {}
     s = settings
     scans = []
     best: dict[str, int] = defaultdict(int)  # per line, the most sweep-shaped window's rank
@@ -246,7 +275,8 @@ def inferred_candidates(
                 tiled = int(book.after_paid[start]) + int(book.before_paid[end])
                 unordered = book.tie_before[start] or book.tie_after[end]
                 aligned = book.aligned(start, end, v.line.date)
-                wins.append(_Window(start, end, tiled, aligned, unordered))
+                marked = _marked(book, end, v.line.amount, v.line.currency, markers.get(conn.ref, ()))
+                wins.append(_Window(start, end, tiled, aligned, unordered, marked))
             per_line[v.line.ref] = wins
             if len(wins) > _MAX_WINDOWS_PER_LINE:
                 crowded.add(v.line.ref)

@@ -125,7 +125,7 @@ def _final(
 
 def _fixpoint(
     *, inputs, views, explicit: list[Candidate], conns, items_by_conn, lock_items, descriptors,
-    fx_history: FxHistory,
+    fx_history: FxHistory, markers: dict[str, list[PlatformItem]],
 ) -> tuple[list[Decision], list[Decision]]:
     """(committed matches, final non-committed decisions)."""
     committed: list[Decision] = []
@@ -165,6 +165,7 @@ def _fixpoint(
             full_items=items_by_conn,
             paid=paid,
             settings=s,
+            markers=markers,
         )
         cands = [c for c in cands if (c.bank_ref, c.answer) not in rejected]
         cands = _specificity(sweeps.demote(cands), named, platform_of, descriptors)
@@ -293,11 +294,14 @@ def reconcile(inputs: Inputs) -> Result:
             tied = [payout_by_ref[p] for p in d.payout_refs if p in payout_by_ref]
             fx_history.add_lock(line_by_ref[d.bank_ref], tied, rates)
     items_by_conn: dict[str, list[PlatformItem]] = defaultdict(list)
+    markers: dict[str, list[PlatformItem]] = defaultdict(list)  # the platform's own payout records
     inferred_pool: dict[str, PlatformItem] = {}  # every item an inferred payout may name
     for it in inputs.items:
         conn = conn_by_ref.get(it.connection_ref)
         if conn is not None and not conn.has_payout_objects:
             inferred_pool[it.ref] = it
+            if it.kind == "payout":
+                markers[it.connection_ref].append(it)
         if (
             conn is not None
             and not conn.has_payout_objects
@@ -317,6 +321,7 @@ def reconcile(inputs: Inputs) -> Result:
         lock_items=lock_items,
         descriptors=descriptors,
         fx_history=fx_history,
+        markers=markers,
     )
 
     by_bank: dict[str, Decision] = {}

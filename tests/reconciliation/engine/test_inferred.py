@@ -229,3 +229,36 @@ def test_a_gateway_only_reading_is_not_applied_while_a_store_that_gateway_pays_i
     assert d.status == "suggested" and any("BIG_COMMERCE" in r for r in d.reasons)
     own = bank("p2", "69.12", on=day(3), desc="WOOPAYMENTS DES:DEPOSIT ID:BVP2WB")
     assert by_bank(reconcile(inputs(lines=[own], items=items, conns=[woo, big])))["p2"].status == "matched"
+
+
+def _timed(items, days):
+    return [replace(it, occurred_at=_at(n, 12)) for n, it in zip(days, items, strict=True)]
+
+
+def _payout_record(ref, amount, n, hour):
+    """A Rutter transaction of type payout (mapped: the balance goes down by the payout)."""
+    return replace(item(ref, f"-{amount}", conn="etsy", kind="payout", on=day(n)), occurred_at=_at(n, hour))
+
+
+def test_the_platforms_own_payout_record_closes_the_sweep():
+    # Four equal sales: three runs of two add up to the 20.00 deposit, and nothing else tells
+    # them apart (each is day-aligned, none adjoins an applied payout).
+    items = _timed(_sales(["10.00", "10.00", "10.00", "10.00"]), [0, 1, 2, 3])
+    line = bank("w", "20.00", on=day(5), desc="ETSY INC DES:DEPOSIT")
+    alone = by_bank(reconcile(inputs(lines=[line], items=items, conns=[ETSY])))["w"]
+    assert alone.status != "matched"  # ambiguous: refused
+    # Etsy recorded a payout of 20.00 on day 1 evening: after t1, before t2.
+    marked = by_bank(reconcile(inputs(lines=[line], items=[*items, _payout_record("p1", "20.00", 1, 20)],
+                                      conns=[ETSY])))["w"]
+    assert marked.status == "matched"
+    assert marked.inferred.item_refs == ("rutter:etsy:t0", "rutter:etsy:t1")
+    assert any("recorded a payout" in r for r in marked.reasons)
+
+
+def test_a_payout_record_of_another_amount_or_out_of_place_proves_nothing():
+    items = _timed(_sales(["10.00", "10.00", "10.00", "10.00"]), [0, 1, 2, 3])
+    line = bank("w", "20.00", on=day(5), desc="ETSY INC DES:DEPOSIT")
+    for record in (_payout_record("p1", "30.00", 1, 20),  # another amount
+                   _payout_record("p1", "20.00", 0, 6)):  # before any run of 20.00 ends
+        d = by_bank(reconcile(inputs(lines=[line], items=[*items, record], conns=[ETSY])))["w"]
+        assert d.status != "matched"
