@@ -4,8 +4,7 @@ refunds, invoice status). Reconciliation decides what to book; these write it, s
 """
 
 from django.db import connection
-from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 
 from ledger.bulk import bulk_set_many
 from ledger.models import (
@@ -19,7 +18,6 @@ from ledger.models import (
     PayoutStatus,
     Refund,
 )
-from ledger.money import ZERO
 
 # A provider status holding one of these words has not moved money (yet).
 UNSETTLED_WORDS = ("pend", "fail", "void", "cancel", "declin", "error")
@@ -137,21 +135,36 @@ def invoice_documents_create(*, company, first_entry_id: int) -> None:
     invoices_refresh(company=company, invoices=touched)
 
 
+_STANDING = "NOT EXISTS (SELECT 1 FROM ledger_journalentry r WHERE r.reversal_of_id = x.journal_entry_id)"
+
+
 def invoices_refresh(*, company, invoices):
-    """Recompute paid/refunded amounts and status from bookings that still stand (set-based)."""
-    live = Q(journal_entry__reversed_by__isnull=True)
-    paid = Payment.objects.filter(live, invoice=OuterRef("pk")).values("invoice").annotate(s=Sum("amount")).values("s")
-    refunded = Refund.objects.filter(live, invoice=OuterRef("pk")).values("invoice").annotate(s=Sum("amount")).values("s")
-    ids = list(invoices.filter(company=company).values_list("pk", flat=True))
-    batch = Invoice.objects.filter(company=company, pk__in=ids)
-    batch.update(amount_paid=Coalesce(Subquery(paid), Value(ZERO)),
-                 amount_refunded=Coalesce(Subquery(refunded), Value(ZERO)))
-    batch.update(status=Case(
-        When(amount_refunded__gt=0, amount_refunded__gte=F("total"), then=Value(InvoiceStatus.REFUNDED)),
-        When(amount_paid__gt=0, amount_paid__gte=F("total"), then=Value(InvoiceStatus.PAID)),
-        When(amount_paid__gt=0, then=Value(InvoiceStatus.PARTIALLY_PAID)),
-        default=Value(InvoiceStatus.OPEN),
-    ))
+    """Recompute paid/refunded amounts and status from bookings that still stand (not reversed):
+    one UPDATE joined to the sums per invoice, both restricted to the invoices asked about.
+
+    (Correlated subqueries per invoice, as the ORM writes them, took 5 s for 69,000 invoices on
+    PostgreSQL in `bench realistic`, and PostgreSQL JIT-compiled them on top.)
+    """
+    ids_sql, ids_params = invoices.filter(company=company).values("pk").query.sql_with_params()
+
+    def sums(table: str) -> str:
+        return (f"SELECT x.invoice_id, SUM(x.amount) AS s FROM {table} x WHERE x.company_id = %s "
+                f"AND x.invoice_id IN ({ids_sql}) AND {_STANDING} GROUP BY x.invoice_id")
+
+    paid, refunded = "COALESCE(t.paid, 0)", "COALESCE(t.refunded, 0)"
+    status = (f"CASE WHEN {refunded} > 0 AND {refunded} >= ledger_invoice.total THEN '{InvoiceStatus.REFUNDED}' "
+              f"WHEN {paid} > 0 AND {paid} >= ledger_invoice.total THEN '{InvoiceStatus.PAID}' "
+              f"WHEN {paid} > 0 THEN '{InvoiceStatus.PARTIALLY_PAID}' ELSE '{InvoiceStatus.OPEN}' END")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE ledger_invoice SET amount_paid = {paid}, amount_refunded = {refunded}, status = {status}
+                  FROM (SELECT i.id, p.s AS paid, f.s AS refunded FROM ledger_invoice i
+                          LEFT JOIN ({sums("ledger_payment")}) p ON p.invoice_id = i.id
+                          LEFT JOIN ({sums("ledger_refund")}) f ON f.invoice_id = i.id
+                         WHERE i.company_id = %s AND i.id IN ({ids_sql})) t
+                 WHERE ledger_invoice.id = t.id""",
+            [company.pk, *ids_params, company.pk, *ids_params, company.pk, *ids_params],
+        )
 
 
 def expenses_create_many(*, company, rows: list[dict]) -> None:
