@@ -264,6 +264,9 @@ SYNC_COMMIT_ROWS = env_int("SYNC_COMMIT_ROWS", 2000)
 # A sync run not heard from (each commit is a heartbeat), or a reconciliation run started, this
 # long ago is taken for dead and marked failed (a task cannot outlive Q_TIMEOUT anyway).
 RUN_STALE_SECONDS = env_int("RUN_STALE_SECONDS", env_int("Q_TIMEOUT", 600) + 60)
+# A sync holds its connection's lease while it beats (a thread renews it every quarter of this,
+# each commit too); a sync not heard from this long was killed, and its connection syncs again.
+SYNC_LEASE_SECONDS = env_int("SYNC_LEASE_SECONDS", 120)
 # Reconciliation after sync is debounced per company: one queued run at a time reads every change
 # made before it starts. The mark expires after this long in case the queued run was lost.
 RECONCILE_DEBOUNCE_SECONDS = env_int("RECONCILE_DEBOUNCE_SECONDS", env_int("Q_TIMEOUT", 600) + 60)

@@ -11,7 +11,7 @@ from django_q.tasks import async_task, schedule
 
 from connections.models import Connection, SyncRunStatus, WebhookEvent
 from connections.services import books_changed_announce, connection_sync, webhook_process
-from connections.services.polling import connections_due
+from connections.services.polling import connections_due, webhook_events_stranded
 from connections.services.sync import sync_runs_reap
 
 
@@ -48,10 +48,14 @@ def poll_connections(interval_minutes: int | None = None) -> int:
     which order. Returns how many syncs were queued.
     """
     sync_runs_reap()
+    now = timezone.now()
     interval = interval_minutes or getattr(settings, "SYNC_POLL_MINUTES", 15)
-    ids = connections_due(now=timezone.now(), interval_minutes=interval)
+    ids = connections_due(now=now, interval_minutes=interval)
     for connection_id in ids:
         async_task("connections.tasks.sync_connection", connection_id)
+    # A task queued this long ago and not run was lost with its worker (RUN_STALE_SECONDS).
+    for event_id in webhook_events_stranded(now=now, older_than=timedelta(seconds=settings.RUN_STALE_SECONDS)):
+        async_task("connections.tasks.process_webhook", event_id)
     return len(ids)
 
 

@@ -6,6 +6,9 @@
   died) and one whose sync was asked for while another worker held it are due at once.
 - Fair: the due syncs are queued round-robin across partners (then companies), so one partner's
   5,000 companies cannot all sit in the queue ahead of another partner's 50.
+- Nothing stranded: a verified webhook still `received` long after it arrived lost its task (a
+  worker killed with it in hand: django-q2's Redis broker keeps no acknowledgement, so a task a
+  dead cluster had taken is gone); the poll queues it again (processing is safe to repeat).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from itertools import zip_longest
 from django.db.models import F, IntegerField, Q
 from django.db.models.functions import Mod
 
-from connections.models import Connection, ConnectionStatus
+from connections.models import Connection, ConnectionStatus, WebhookEvent, WebhookStatus
 
 POLLABLE = (ConnectionStatus.PENDING_INITIAL_SYNC, ConnectionStatus.READY, ConnectionStatus.ERROR)
 
@@ -42,3 +45,10 @@ def connections_due(*, now: datetime, interval_minutes: int) -> list[int]:
     # Within a partner, round-robin over its companies; across partners, round-robin over those.
     return _round_robin([_round_robin(list(companies.values())) for companies in partners.values()])
 
+
+
+def webhook_events_stranded(*, now: datetime, older_than: timedelta, limit: int = 1000) -> list[int]:
+    """Ids of verified webhook events still waiting to be processed `older_than` after arrival."""
+    return list(WebhookEvent.objects.filter(status=WebhookStatus.RECEIVED, signature_ok=True,
+                                            received_at__lt=now - older_than)
+                .order_by("received_at").values_list("pk", flat=True)[:limit])

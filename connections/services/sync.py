@@ -9,12 +9,14 @@ task queue sees the failure (and retries it).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db import connection as db
 from django.utils import timezone
 
 from connections.models import Connection, ConnectionStatus, SyncRun, SyncRunStatus
@@ -34,8 +36,9 @@ PASSES = {"rutter": rutter_sync, "stripe": stripe_sync, "plaid": plaid_sync}
 
 def sync_runs_reap(*, connection: Connection | None = None) -> int:
     """Mark failed the runs that died (a killed worker leaves its run "running" forever): a run
-    not heard from (each commit is a heartbeat) for RUN_STALE_SECONDS. Returns how many."""
-    stale = timezone.now() - timedelta(seconds=settings.RUN_STALE_SECONDS)
+    not heard from for SYNC_LEASE_SECONDS (a live run beats every quarter of that, see
+    _Heartbeat, and at every commit). Returns how many."""
+    stale = timezone.now() - timedelta(seconds=settings.SYNC_LEASE_SECONDS)
     runs = SyncRun.objects.filter(status=SyncRunStatus.RUNNING, heartbeat_at__lt=stale)
     if connection is not None:
         runs = runs.filter(connection=connection)
@@ -55,7 +58,7 @@ class SyncBusy(Exception):
 def _run_start(connection: Connection, kind: str | None) -> SyncRun:
     """Take the connection's sync lease: its running SyncRun. One sync per connection at a time,
     across workers and machines; a worker that dies stops beating, and its run is reaped after
-    RUN_STALE_SECONDS, which frees the lease. A sync asked for meanwhile is remembered (SyncBusy
+    SYNC_LEASE_SECONDS, which frees the lease. A sync asked for meanwhile is remembered (SyncBusy
     is raised after the request is committed)."""
     if kind is None:
         kind = "incremental" if connection.status == ConnectionStatus.READY else "initial"
@@ -68,6 +71,42 @@ def _run_start(connection: Connection, kind: str | None) -> SyncRun:
             return SyncRun.objects.create(company=connection.company, connection=connection, kind=kind)
         Connection.objects.filter(pk=connection.pk).update(resync_requested_at=timezone.now())
     raise SyncBusy(running)
+
+
+class _Heartbeat:
+    """Renews a running sync's lease from a thread, every `every` seconds, while the sync waits on
+    its provider or the database (a page can take longer than the lease between two commits). The
+    lease can then be short: a killed worker's connections sync again within SYNC_LEASE_SECONDS."""
+
+    def __init__(self, run_id: int, every: float, beat: Callable[[], None] | None = None):
+        self.run_id, self.every = run_id, every
+        self.beat = beat or self._renew
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"sync-heartbeat-{run_id}", daemon=True)
+
+    def _renew(self) -> None:
+        try:
+            SyncRun.objects.filter(pk=self.run_id, status=SyncRunStatus.RUNNING).update(heartbeat_at=timezone.now())
+        except DatabaseError as exc:  # the sync's own commits beat too; a missed beat is no failure
+            logger.debug("heartbeat of sync run %s missed: %s", self.run_id, exc)
+        finally:
+            db.close()  # this thread's own connection
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            self.beat()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=max(5.0, self.every))
+
+
+def _beating(run: SyncRun) -> _Heartbeat:
+    return _Heartbeat(run.pk, every=settings.SYNC_LEASE_SECONDS / 4)
 
 
 def _run_finish(run: SyncRun, status: str, started: float, error: str = "") -> None:
@@ -131,7 +170,7 @@ def connection_sync(
         run = _run_start(connection, kind)
     except SyncBusy as busy:
         return busy.run
-    with client_for_connection(connection) as client, relaxed_commits():
+    with client_for_connection(connection) as client, relaxed_commits(), _beating(run):
         ctx = SyncContext(connection=connection, run=run, client=client, on_page=on_page)
         run = _guarded(connection, run, lambda: PASSES[connection.provider](ctx))
     analyze_grown()  # statistics for what reads the synced tables next
@@ -187,7 +226,7 @@ def connection_refresh_object(*, connection: Connection, kind: str, object_id: s
         run = _run_start(connection, "webhook")
     except SyncBusy as busy:
         return busy.run
-    with client_for_connection(connection) as client:
+    with client_for_connection(connection) as client, _beating(run):
         ctx = SyncContext(connection=connection, run=run, client=client)
         if connection.provider == "stripe":
             work = lambda: stripe_refresh_payout(ctx, payout_id=object_id)  # noqa: E731

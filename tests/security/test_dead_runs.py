@@ -14,7 +14,7 @@ from tests import factories as F
 
 
 def test_the_poll_marks_a_sync_run_that_stopped_beating_failed(alice, settings):
-    settings.RUN_STALE_SECONDS = 600
+    settings.SYNC_LEASE_SECONDS = 600
     long_ago = timezone.now() - timedelta(minutes=30)
     off = F.ConnectionFactory(company=alice.company, status="disabled")  # nothing for the poll to sync
     dead = F.SyncRunFactory(company=alice.company, connection=off, status=SyncRunStatus.RUNNING,

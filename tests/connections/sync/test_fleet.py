@@ -2,8 +2,10 @@
 sync asked for meanwhile is not lost, polls are staggered and queued fairly across partners, and
 reconciliation after syncs is debounced per company."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from django.utils import timezone
 
 from connections import tasks
@@ -22,7 +24,7 @@ def _plaid(company) -> Connection:
 
 
 def test_a_worker_does_not_sync_a_connection_another_worker_holds(alice, live_world, settings):
-    settings.RUN_STALE_SECONDS = 600
+    settings.SYNC_LEASE_SECONDS = 600
     world = sync_world()
     live_world(world)
     link_all(alice.company, world)
@@ -40,7 +42,7 @@ def test_a_worker_does_not_sync_a_connection_another_worker_holds(alice, live_wo
 
 
 def test_a_dead_workers_lease_expires(alice, live_world, settings):
-    settings.RUN_STALE_SECONDS = 600
+    settings.SYNC_LEASE_SECONDS = 600
     world = sync_world()
     live_world(world)
     link_all(alice.company, world)
@@ -78,6 +80,18 @@ def test_a_sync_asked_for_during_a_sync_runs_once_more_after_it(alice, live_worl
     assert runs == [SyncRunStatus.SUCCEEDED, SyncRunStatus.SUCCEEDED]  # ...and ran once more after
     connection.refresh_from_db()
     assert connection.resync_requested_at is None
+
+
+def test_a_long_sync_keeps_its_lease_by_beating_between_commits():
+    from connections.services.sync import _Heartbeat
+
+    beats = []
+    with _Heartbeat(run_id=1, every=0.05, beat=lambda: beats.append(time.monotonic())):
+        time.sleep(0.4)  # a page that takes longer than the beat interval
+    stopped = len(beats)
+    time.sleep(0.15)
+    assert stopped >= 3  # it beat while the work ran...
+    assert len(beats) == stopped  # ...and stops with it
 
 
 def _fleet(partners: dict[str, int], synced_at):
@@ -145,3 +159,36 @@ def _debounce(alice, bob, queued):
     receivers.reconcile_when_books_change("connections", company_id=alice.company.pk)
     receivers.reconcile_when_books_change("connections", company_id=bob.company.pk)  # bob's still queued
     assert queued == [alice.company.pk, bob.company.pk, alice.company.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_renews_the_lease_in_the_database(settings):
+    from connections.services.sync import _Heartbeat, sync_runs_reap
+
+    settings.SYNC_LEASE_SECONDS = 60
+    company = F.CompanyFactory()
+    long_ago = timezone.now() - timedelta(minutes=5)
+    run = F.SyncRunFactory(company=company, connection=F.ConnectionFactory(company=company),
+                           status=SyncRunStatus.RUNNING, heartbeat_at=long_ago, started_at=long_ago)
+    with _Heartbeat(run.pk, every=0.05):
+        time.sleep(0.3)
+    run.refresh_from_db()
+    assert run.heartbeat_at > long_ago + timedelta(minutes=4)
+    assert sync_runs_reap() == 0  # beating: not taken for dead
+
+
+def test_the_poll_queues_again_a_webhook_whose_task_was_lost(db, settings, monkeypatch):
+    settings.RUN_STALE_SECONDS = 600
+    queued = []
+    monkeypatch.setattr(tasks, "async_task", lambda func, *args: queued.append((func, *args)))
+    long_ago = timezone.now() - timedelta(minutes=30)
+    lost = F.WebhookEventFactory(received_at=long_ago)  # verified, never processed
+    fresh = F.WebhookEventFactory()  # its task is probably still in the queue
+    done = F.WebhookEventFactory(received_at=long_ago, status="processed")
+    forged = F.WebhookEventFactory(received_at=long_ago, signature_ok=False, status="rejected")
+
+    tasks.poll_connections()
+
+    requeued = {args[0] for func, *args in queued if func == "connections.tasks.process_webhook"}
+    assert requeued == {lost.pk}
+    assert not requeued & {fresh.pk, done.pk, forged.pk}
