@@ -135,7 +135,8 @@ def _books(world: dict, port: int) -> dict:
 
 
 def child(what: str, database: str, world_path: str, port: int) -> None:
-    """Child-process entry: fetch-only or the books on one database; prints one JSON line."""
+    """Child-process entry: fetch-only or the books on one database; prints one JSON line.
+    `world_path`: the world's connections (see _connections_file)."""
     _django(database)
     from django.test import override_settings
 
@@ -148,6 +149,17 @@ def child(what: str, database: str, world_path: str, port: int) -> None:
         out.update(seconds=time.perf_counter() - began, cpu=time.process_time() - cpu,
                    peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(out), flush=True)
+
+
+def _connections_file(world_path: Path, out: Path) -> Path:
+    """Only what the children need of the world (its connections' ids and tokens): a realistic
+    year is a gigabyte of JSON, not to be parsed again by every child."""
+    world = json.loads(world_path.read_text())
+    keep = {"rutter": ("connection_id", "access_token", "platform"), "stripe": ("account_id",),
+            "plaid": ("item_id", "access_token")}
+    out.write_text(json.dumps({kind: [{k: c[k] for k in keys} for c in world.get(kind, [])]
+                               for kind, keys in keep.items()}))
+    return out
 
 
 def _in_child(what: str, database: str, world: Path, port: int) -> dict:
@@ -164,6 +176,7 @@ def main(argv=()):
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--scale", type=float, default=4.0, help="the generator's daily order volume factor")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--world", type=Path, default=None, help="a world file to use instead of generating one")
     parser.add_argument("--databases", nargs="+", default=["postgresql", "sqlite"], choices=["postgresql", "sqlite"])
     parser.add_argument("--no-append", action="store_true")
     args = parser.parse_args(list(argv))
@@ -177,15 +190,17 @@ def main(argv=()):
 
     with tempfile.TemporaryDirectory(prefix="bench-realistic-") as tmp:
         began = time.perf_counter()
-        world_path, _ = generate(seed=args.seed, days=args.days, out_prefix=Path(tmp) / "w", scale=args.scale)
-        print(f"  world generated in {time.perf_counter() - began:.1f}s "
+        world_path = args.world or generate(seed=args.seed, days=args.days, out_prefix=Path(tmp) / "w",
+                                            scale=args.scale)[0]
+        print(f"  world {'read' if args.world else 'generated'} in {time.perf_counter() - began:.1f}s "
               f"({world_path.stat().st_size / 1e6:.0f} MB)", flush=True)
+        connections = _connections_file(world_path, Path(tmp) / "connections.json")
         sandbox = Sandbox(world_path)
         try:
-            results = {"fetch": _in_child("fetch", "sqlite", world_path, sandbox.port)}
+            results = {"fetch": _in_child("fetch", "sqlite", connections, sandbox.port)}
             print(f"  fetch-only: {json.dumps(results['fetch'])}", flush=True)
             for database in args.databases:
-                results[database] = _in_child("books", database, world_path, sandbox.port)
+                results[database] = _in_child("books", database, connections, sandbox.port)
                 print(f"  {database}: {json.dumps(results[database])}", flush=True)
         finally:
             sandbox_mb = sandbox.stop()
@@ -215,6 +230,7 @@ def _report(args, results: dict, sandbox_mb: float) -> None:
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         load = " ".join(f"{x:.1f}" for x in os.getloadavg())
         with RESULTS.open("a") as out:
-            out.write(f"\n## bench realistic — {stamp}, seed {args.seed}, {args.days} days, scale {args.scale}, "
+            world = f"world {args.world.name}" if args.world else f"seed {args.seed}, {args.days} days, scale {args.scale}"
+            out.write(f"\n## bench realistic — {stamp}, {world}, "
                       f"load average {load} on {os.cpu_count()} CPUs\n\n{table}\n{ratio}Sandbox peak RSS "
                       f"{sandbox_mb:,.0f} MB.\n")
