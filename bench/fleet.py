@@ -37,6 +37,7 @@ ENV = {"DEBUG": "0", "SECRET_KEY": "bench-fleet-only-secret-key-not-for-producti
 def _django() -> dict[str, str]:
     for name, value in ENV.items():
         os.environ.setdefault(name, value)
+    os.environ["DEBUG"] = "0"  # no query log growing in the workers; the fleet runs as in production
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["FLEET_PROBE_REDIS"] = os.environ["REDIS_URL"]
     import dj_database_url
