@@ -9,7 +9,12 @@ report, not the comparison: reconciliation runs per company, failed sync runs).
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
+
+# An inferred payout is named after its bank line and its match's row id
+# (reconciliation.services.matches): the row id differs between databases, the bank line does not.
+_MATCH_ID = re.compile(r"(:inferred-.+)-\d+$")
 
 
 def snapshot() -> dict[str, dict]:
@@ -30,7 +35,7 @@ def snapshot() -> dict[str, dict]:
             .values_list("company_id", "match__bank_transaction__source", "match__bank_transaction__external_id",
                          "payout__source", "payout__external_id"))
     for company_id, bank_src, bank_id, payout_src, payout_id in rows:
-        matches[company_id][f"{bank_src}:{bank_id}"].append(f"{payout_src}:{payout_id}")
+        matches[company_id][f"{bank_src}:{bank_id}"].append(_MATCH_ID.sub(r"\1", f"{payout_src}:{payout_id}"))
     for pk, company in companies.items():
         balances = account_balances(company=company)
         books[company.name] = {

@@ -86,9 +86,10 @@ def _drain(redis, fleet: Fleet, quiet_s: float = 4.0, timeout: float = 3600, on_
     """Wait until the queue is empty and no live worker runs a task for `quiet_s`; returns when."""
     deadline, quiet_since = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
+        finished = on_tick is None or on_tick()  # called every time: it drives the run
         alive = fleet.alive_pids()
         busy = {pid for pid in redis.hkeys(f"{PROBE}:busy") if int(pid) in alive}
-        idle = redis.llen(QUEUE) == 0 and not busy and (on_tick is None or on_tick())
+        idle = finished and redis.llen(QUEUE) == 0 and not busy
         now = time.monotonic()
         quiet_since = (quiet_since or now) if idle else None
         if quiet_since and now - quiet_since >= quiet_s:
