@@ -4,8 +4,9 @@ the clusters started (t0). While they work, the world's remaining events are app
 time (the sandbox delivers their webhooks to gunicorn) and one signed Stripe `payout.paid` per
 company is posted to gunicorn from a load client. Optionally one cluster is killed with SIGKILL
 part-way and started again. When the queue is drained the books are read; then the product's
-safety-net poll (`connections.tasks.poll_connections`, what setup_schedules runs every
-SYNC_POLL_MINUTES) is queued once, the queue drained again and the books read again.
+safety-net poll (`connections.tasks.poll_connections`: one whole cycle of what setup_schedules
+runs each minute, every connection due) is queued once, the queue drained again and the books
+read again.
 """
 
 from __future__ import annotations
@@ -193,7 +194,8 @@ def run(*, world: Path, fleet_companies: list[FleetCompany], k: int, q_workers: 
         result["failed_tasks"] = [json.loads(x) for x in r.lrange(f"{PROBE}:failed", 0, 20)]
         result["stats_before_poll"] = books.run_stats()
         before = books.snapshot()
-        async_task("connections.tasks.poll_connections")
+        # One whole cycle of the staggered poll (interval 1 minute: every connection is due now).
+        async_task("connections.tasks.poll_connections", 1)
         result["settled_s"] = _drain(r, procs) - t0
         result["stats"] = books.run_stats()
         result["webhook_events"] = _webhook_counts()
