@@ -31,9 +31,10 @@ RESULTS = ROOT / "docs" / "benchmarks.md"
 ENV = {"DEBUG": "0", "SECRET_KEY": "bench-fleet-only-secret-key-not-for-production", "LOG_LEVEL": "WARNING",
        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/tieout_fleet", "REDIS_URL": "redis://127.0.0.1:6379/3",
        "SYNC_NOT_READY_RETRY_SECONDS": "5",
-       # A run lasts minutes, not hours: a killed worker's sync lease and its stranded webhooks are
-       # taken for lost after 30 / 60 s (production: 120 s and Q_TIMEOUT + 60).
-       "SYNC_LEASE_SECONDS": "30", "RUN_STALE_SECONDS": "60",
+       # A run lasts minutes, not hours: a killed worker's sync lease, its stranded webhooks and a
+       # reconciliation it had taken are given up after 30 / 60 / 20 s (production: 120 s,
+       # Q_TIMEOUT + 60, 120 s).
+       "SYNC_LEASE_SECONDS": "30", "RUN_STALE_SECONDS": "60", "RECONCILE_DEBOUNCE_SECONDS": "20",
        "ALLOWED_HOSTS": "127.0.0.1,localhost"}
 
 

@@ -268,8 +268,10 @@ RUN_STALE_SECONDS = env_int("RUN_STALE_SECONDS", env_int("Q_TIMEOUT", 600) + 60)
 # each commit too); a sync not heard from this long was killed, and its connection syncs again.
 SYNC_LEASE_SECONDS = env_int("SYNC_LEASE_SECONDS", 120)
 # Reconciliation after sync is debounced per company: one queued run at a time reads every change
-# made before it starts. The mark expires after this long in case the queued run was lost.
-RECONCILE_DEBOUNCE_SECONDS = env_int("RECONCILE_DEBOUNCE_SECONDS", env_int("Q_TIMEOUT", 600) + 60)
+# made before it starts. The mark expires after this long, so a queued run lost with a killed
+# worker (django-q2's Redis broker keeps no acknowledgement) delays the company's next run by at
+# most this; a run still queued after it may be joined by a second one (harmless, it finds less).
+RECONCILE_DEBOUNCE_SECONDS = env_int("RECONCILE_DEBOUNCE_SECONDS", 120)
 
 # Webhook endpoints take POSTs from anyone: bodies over WEBHOOK_MAX_BYTES are refused unread, and
 # a client with more than WEBHOOK_REJECTIONS_PER_MINUTE failed verifications is answered 429.

@@ -161,6 +161,25 @@ def _debounce(alice, bob, queued):
     assert queued == [alice.company.pk, bob.company.pk, alice.company.pk]
 
 
+def test_a_queued_reconciliation_lost_with_its_worker_holds_back_the_next_only_briefly(alice, settings, monkeypatch):
+    from django.core.cache import cache
+
+    settings.RECONCILE_DEBOUNCE_SECONDS = 1
+    queued = []
+    monkeypatch.setattr(receivers, "async_task", lambda func, company_id: queued.append(company_id))
+    key = receivers.pending_key(alice.company.pk)
+    cache.delete(key)
+    try:
+        receivers.reconcile_when_books_change("connections", company_id=alice.company.pk)  # queued, then lost
+        receivers.reconcile_when_books_change("connections", company_id=alice.company.pk)
+        assert queued == [alice.company.pk]
+        time.sleep(1.1)
+        receivers.reconcile_when_books_change("connections", company_id=alice.company.pk)
+        assert queued == [alice.company.pk, alice.company.pk]
+    finally:
+        cache.delete(key)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_heartbeat_renews_the_lease_in_the_database(settings):
     from connections.services.sync import _Heartbeat, sync_runs_reap
