@@ -85,42 +85,61 @@ def analyze_grown() -> None:
         _analyze_table_if_grown(table)
 
 
-_STAGES: dict = {}  # model -> (stage table, column attnames, defaults, copy SQL, upsert SQL by options)
 _STAGED_ON: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # psycopg conn -> stage tables
+_COLUMNS: dict = {}  # model -> (quoted column list, [(attname, default, SQLite converter)])
+_UPSERTS: dict = {}  # (database vendor, model, update fields) -> upsert SQL
 
 
-def _stage(model):
-    if model not in _STAGES:
-        opts = model._meta
-        fields = [f for f in opts.concrete_fields if not f.primary_key]
-        defaults = [None if f.null and not f.has_default() else f.get_default() for f in fields]
-        _STAGES[model] = (f"stage_{opts.db_table}", [f.attname for f in fields], defaults,
-                          ", ".join(f'"{f.column}"' for f in fields), {})
-    return _STAGES[model]
+def _columns(model):
+    """The columns bulk writes fill (all but the primary key), and per column the row key, the
+    value a row without it takes, and how SQLite binds it (see _sqlite_value)."""
+    if model not in _COLUMNS:
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        _COLUMNS[model] = (", ".join(f'"{f.column}"' for f in fields),
+                           [(f.attname, None if f.null and not f.has_default() else f.get_default(),
+                             _sqlite_value(f)) for f in fields])
+    return _COLUMNS[model]
+
+
+def _on_conflict(model, update_fields: list[str], *, target: str, differs: str) -> str:
+    """The upsert's conflict clause: `update_fields` take the proposed row's values, and only where
+    one of them differs (a row stored unchanged is not rewritten, and not counted)."""
+    updated = [model._meta.get_field(name).column for name in update_fields]
+    sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in updated)
+    mine = ", ".join(f'{target}."{c}"' for c in updated)
+    theirs = ", ".join(f'EXCLUDED."{c}"' for c in updated)
+    return (f'ON CONFLICT ("company_id", "source", "external_id") DO UPDATE SET {sets} '
+            f"WHERE ({mine}) {differs} ({theirs})")
 
 
 def _upsert_sql(model, update_fields: list[str]) -> str:
-    stage, attnames, _, cols, cache = _stage(model)
-    key = tuple(update_fields)
-    if key not in cache:
-        opts = model._meta
-        updated = [opts.get_field(name).column for name in update_fields]
-        sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in updated)
-        mine = ", ".join(f't."{c}"' for c in updated)
-        theirs = ", ".join(f'EXCLUDED."{c}"' for c in updated)
-        # The staged rows are deleted by the statement that reads them (one round trip, and no
-        # leftovers for the next page). Unchanged rows are not rewritten (a re-sync, or the
-        # transactions pass after payouts wrote the same items, adds no row versions). Only the
-        # arbiter (the unique index) is probed: a pre-filtering join on the target table was
-        # tried, and with the stale statistics of a table growing during an initial sync the
-        # planner probed it through item_company_payout_ext (company, source only): 21 s a page.
-        cache[key] = (
-            f'WITH s AS (DELETE FROM "{stage}" RETURNING *) '
-            f'INSERT INTO "{opts.db_table}" AS t ({cols}) SELECT {cols} FROM s '
-            f'ON CONFLICT ("company_id", "source", "external_id") DO UPDATE SET {sets} '
-            f"WHERE ({mine}) IS DISTINCT FROM ({theirs})"
-        )
-    return cache[key]
+    key = (connection.vendor, model, tuple(update_fields))
+    if key not in _UPSERTS:
+        table = model._meta.db_table
+        cols, plan = _columns(model)
+        if connection.vendor == "postgresql":
+            # The staged rows are deleted by the statement that reads them (one round trip, and no
+            # leftovers for the next page). Unchanged rows are not rewritten (a re-sync, or the
+            # transactions pass after payouts wrote the same items, adds no row versions). Only the
+            # arbiter (the unique index) is probed: a pre-filtering join on the target table was
+            # tried, and with the stale statistics of a table growing during an initial sync the
+            # planner probed it through item_company_payout_ext (company, source only): 21 s a page.
+            _UPSERTS[key] = (f'WITH s AS (DELETE FROM "stage_{table}" RETURNING *) '
+                             f'INSERT INTO "{table}" AS t ({cols}) SELECT {cols} FROM s '
+                             + _on_conflict(model, update_fields, target="t", differs="IS DISTINCT FROM"))
+        else:
+            _UPSERTS[key] = (f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(plan))}) '
+                             + _on_conflict(model, update_fields, target=f'"{table}"', differs="IS NOT"))
+    return _UPSERTS[key]
+
+
+def _copy_rows(pg, table: str, cols: str, plan, rows: list[dict]) -> None:
+    """PostgreSQL: COPY the rows into `table`. Values are already plain Python types psycopg
+    adapts (Decimal, datetime, date, str, bool, int, None); Django's per-field prep would cost
+    more than the COPY."""
+    with pg.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row.get(name, default) for name, default, _ in plan])
 
 
 def _copy_upsert(model, rows: list[dict], update_fields: list[str]) -> int:
@@ -130,7 +149,9 @@ def _copy_upsert(model, rows: list[dict], update_fields: list[str]) -> int:
     of parameters costs more to build, send and plan than the rows cost to write; COPY does not,
     and rows go from dicts to COPY without building model instances.
     """
-    stage, attnames, defaults, cols, _ = _stage(model)
+    table = model._meta.db_table
+    stage = f"stage_{table}"
+    cols, plan = _columns(model)
     # COPY and INSERT in one transaction (a no-op inside the callers' own): the stage is emptied
     # at every commit.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
@@ -143,18 +164,12 @@ def _copy_upsert(model, rows: list[dict], update_fields: list[str]) -> int:
             # row ever staged and each page's DELETE scanned all of it: 50 MB and 30 ms a page
             # after 1,000 pages of 500 rows, measured — quadratic in the size of the sync.
             pg.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
-                       f'SELECT {cols} FROM "{model._meta.db_table}" WITH NO DATA')
+                       f'SELECT {cols} FROM "{table}" WITH NO DATA')
             # Remembered once committed: a rolled-back transaction takes the table with it.
             transaction.on_commit(lambda: staged.add(stage))
-        pairs = list(zip(attnames, defaults, strict=True))
-        with pg.copy(f'COPY "{stage}" ({cols}) FROM STDIN') as copy:
-            # Values are already plain Python types psycopg adapts (Decimal, datetime, date, str,
-            # bool, int, None); Django's per-field prep would cost more than the COPY.
-            for row in rows:
-                copy.write_row([row.get(name, default) for name, default in pairs])
+        _copy_rows(pg, stage, cols, plan, rows)
         pg.execute(_upsert_sql(model, update_fields))
         return pg.rowcount  # inserted + updated; rows stored unchanged fail the WHERE
-
 
 
 def _sqlite_value(field):
@@ -180,18 +195,6 @@ def _sqlite_value(field):
     return lambda value, field=field: field.get_db_prep_save(value, connection)
 
 
-_COLUMNS: dict = {}  # model -> (quoted column list, [(attname, default, SQLite converter)])
-
-
-def _columns(model):
-    if model not in _COLUMNS:
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        _COLUMNS[model] = (", ".join(f'"{f.column}"' for f in fields),
-                           [(f.attname, None if f.null and not f.has_default() else f.get_default(),
-                             _sqlite_value(f)) for f in fields])
-    return _COLUMNS[model]
-
-
 def _sqlite_params(plan, rows: list[dict]) -> list[list]:
     pairs = [(name, default) for name, default, _ in plan]
     converted = [(n, convert) for n, (_, _, convert) in enumerate(plan) if convert is not None]
@@ -212,17 +215,10 @@ def _sqlite_upsert(model, rows: list[dict], update_fields: list[str]) -> int:
     on SQLite, `bench realistic`); rows stored unchanged are not rewritten. Returns rows inserted
     or changed.
     """
-    opts = model._meta
-    cols, plan = _columns(model)
-    updated = [opts.get_field(name).column for name in update_fields]
-    sets = ", ".join(f'"{c}" = excluded."{c}"' for c in updated)
-    mine = ", ".join(f'"{opts.db_table}"."{c}"' for c in updated)
-    theirs = ", ".join(f'excluded."{c}"' for c in updated)
-    sql = (f'INSERT INTO "{opts.db_table}" ({cols}) VALUES ({", ".join("?" * len(plan))}) '
-           f'ON CONFLICT ("company_id", "source", "external_id") DO UPDATE SET {sets} '
-           f"WHERE ({mine}) IS NOT ({theirs})")
+    _, plan = _columns(model)
     with connection.cursor() as cursor:
-        cursor.cursor.executemany(sql, _sqlite_params(plan, rows))  # sqlite3's own cursor: ? placeholders
+        # sqlite3's own cursor: ? placeholders, and executemany without Django's per-query wrapper
+        cursor.cursor.executemany(_upsert_sql(model, update_fields), _sqlite_params(plan, rows))
         return cursor.cursor.rowcount
 
 
@@ -236,9 +232,7 @@ def insert_many(model, rows: list[dict]) -> int:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row([row.get(name, default) for name, default, _ in plan])
+            _copy_rows(cursor.cursor, table, cols, plan, rows)
         else:
             cursor.cursor.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(plan))})',
                                       _sqlite_params(plan, rows))
