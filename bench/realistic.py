@@ -74,14 +74,14 @@ def _django(database: str) -> None:
 def _fetch_only(world: dict) -> int:
     """Every page the sync reads (ledger.platforms decides Rutter's endpoints per platform)."""
     from connections.services.clients import client_for
+    from connections.services.rutter_sync import ENTITIES as RUTTER_ENTITIES
     from ledger.platforms import supports
 
     objects = 0
     with client_for("rutter") as rutter:
         for conn in world.get("rutter", []):
             token, platform = conn["access_token"], conn["platform"]
-            for entity, method in (("payouts", "iter_payouts"), ("transactions", "iter_transactions"),
-                                   ("orders", "iter_orders")):
+            for entity, method, *_ in RUTTER_ENTITIES:  # what rutter_sync reads, in its order
                 if not supports(platform, entity):
                     continue
                 extra = {"expand_transactions": True} if entity == "orders" and not supports(platform, "transactions") else {}

@@ -83,8 +83,9 @@ def overview_render(request):
     items = item_months(company=c, marked=marked[RollupKind.ITEM])  # all months: the table is all-time
     rows = platform_rows(items)
     fees = defaultdict(dict)
+    first_month = month_key(since) if since is not None else ""
     for r in items:
-        if since is not None and r["month"] < month_key(since):
+        if r["month"] < first_month:
             continue
         amount = (r["fee"] or ZERO) - ((r["amount"] or ZERO) if r["kind"] in FEE_KINDS else ZERO)
         series = f"{display_name(r['platform'])} ({r['currency']})"
