@@ -110,11 +110,12 @@ _registry_lock = threading.Lock()
 
 
 def _redis_url() -> str:
-    try:
-        from django.conf import settings
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
 
+    try:
         return getattr(settings, "REDIS_URL", "") or ""
-    except Exception:  # no Django settings (a client used on its own): one process
+    except ImproperlyConfigured:  # no Django settings (a client used on its own): one process
         return ""
 
 

@@ -23,12 +23,18 @@ def _plaid(company) -> Connection:
     return Connection.objects.get(company=company, provider="plaid")
 
 
-def test_a_worker_does_not_sync_a_connection_another_worker_holds(alice, live_world, settings):
+@pytest.fixture
+def bank(alice, live_world, settings) -> Connection:
+    """Alice's bank connection, linked to the sandbox's sync world; a 10-minute lease."""
     settings.SYNC_LEASE_SECONDS = 600
     world = sync_world()
     live_world(world)
     link_all(alice.company, world)
-    connection = _plaid(alice.company)
+    return _plaid(alice.company)
+
+
+def test_a_worker_does_not_sync_a_connection_another_worker_holds(alice, bank):
+    connection = bank
     other = F.SyncRunFactory(company=alice.company, connection=connection, status=SyncRunStatus.RUNNING,
                              heartbeat_at=timezone.now())
 
@@ -41,12 +47,8 @@ def test_a_worker_does_not_sync_a_connection_another_worker_holds(alice, live_wo
     assert connection.resync_requested_at is not None  # remembered for the holder
 
 
-def test_a_dead_workers_lease_expires(alice, live_world, settings):
-    settings.SYNC_LEASE_SECONDS = 600
-    world = sync_world()
-    live_world(world)
-    link_all(alice.company, world)
-    connection = _plaid(alice.company)
+def test_a_dead_workers_lease_expires(alice, bank):
+    connection = bank
     long_ago = timezone.now() - timedelta(minutes=30)
     dead = F.SyncRunFactory(company=alice.company, connection=connection, status=SyncRunStatus.RUNNING,
                             heartbeat_at=long_ago, started_at=long_ago)
