@@ -3,6 +3,8 @@ customers, Rutter transactions and payouts, stores without payouts), a Stripe ac
 refunds, payouts) and a bank feed that settles them, as a user's company would see them.
 
     python -m bench realistic [--days 90] [--scale 4] [--seed 1] [--databases postgresql sqlite]
+    python -m bench realistic --world W.world.json --databases postgresql --snapshot
+    python -m bench realistic --reconcile-only [--profile out.prof]
 
 The world is served by `manage.py sandbox serve` in its own process (Rutter's real rate limit).
 Each measurement runs in a fresh child process: (a) fetch-only — every page the sync fetches, with
@@ -29,6 +31,25 @@ from bench.sync import CHILD_ENV, ROOT, Sandbox
 
 RESULTS = ROOT / "docs" / "benchmarks.md"
 PG_URL = "postgres://postgres@127.0.0.1:5432/tieout_bench_realistic"
+# --snapshot keeps the PostgreSQL books as synced (before reconciling) under this name, so that
+# --reconcile-only can measure (and profile) the reconciliation of a big world again and again
+# without syncing it again.
+SNAPSHOT = "tieout_bench_realistic_synced"
+
+
+def _admin():
+    import psycopg
+
+    return psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True)
+
+
+def _copy_database(source: str, target: str) -> None:
+    from django.db import connections
+
+    connections.close_all()  # CREATE DATABASE … TEMPLATE needs the source without sessions
+    with _admin() as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {target}")
+        conn.execute(f"CREATE DATABASE {target} TEMPLATE {source}")
 
 
 def _server(world: dict, port: int):
@@ -45,17 +66,15 @@ def _server(world: dict, port: int):
                            plaid_link_js_url=base + "/plaid/link/link-initialize.js")
 
 
-def _django(database: str) -> None:
+def _django(database: str, *, restore: bool = False) -> None:
     for name, value in CHILD_ENV.items():
         os.environ.setdefault(name, value)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     if database == "postgresql":
         os.environ["DATABASE_URL"] = PG_URL
-        import psycopg
-
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        with _admin() as conn:
             conn.execute("DROP DATABASE IF EXISTS tieout_bench_realistic")
-            conn.execute("CREATE DATABASE tieout_bench_realistic")
+            conn.execute("CREATE DATABASE tieout_bench_realistic" + (f" TEMPLATE {SNAPSHOT}" if restore else ""))
     else:
         os.environ.pop("DATABASE_URL", None)
         path = ROOT / "var" / "bench" / "realistic.sqlite3"
@@ -106,12 +125,10 @@ def _fetch_only(world: dict) -> int:
     return objects
 
 
-def _books(world: dict, port: int) -> dict:
+def _books(world: dict, port: int, snapshot: bool = False) -> dict:
     from companies.services import company_create, partner_create
     from connections.models import Connection, SyncRun
     from connections.services import connections_sync_many
-    from ledger.models import BankTransaction, JournalLine, PayoutItem
-    from reconciliation.services import reconcile_company
     from sandbox.onboarding import world_connections_link
 
     server = _server(world, port)
@@ -125,16 +142,32 @@ def _books(world: dict, port: int) -> dict:
     if any(run.status != "succeeded" for run in runs):
         raise SystemExit(f"sync failed: {[(run.status, run.errors) for run in runs]}")
     records = sum(SyncRun.objects.filter(company=company).values_list("records", flat=True))
+    if snapshot:
+        _copy_database("tieout_bench_realistic", SNAPSHOT)
+    return {"records": records, "sync_s": synced, **_reconcile(company)}
+
+
+def _reconcile(company, profile: str | None = None) -> dict:
+    from ledger.models import BankTransaction, JournalLine, PayoutItem
+    from reconciliation.services import reconcile_company
+
     began = time.perf_counter()
-    run = reconcile_company(company=company, by="bench")
-    return {"records": records, "sync_s": synced, "reconcile_s": time.perf_counter() - began,
+    if profile:
+        import cProfile
+
+        with cProfile.Profile() as prof:
+            run = reconcile_company(company=company, by="bench")
+        prof.dump_stats(profile)
+    else:
+        run = reconcile_company(company=company, by="bench")
+    return {"reconcile_s": time.perf_counter() - began,
             "stats": {k: v for k, v in run.stats.items() if k != "seconds"}, "phases": run.stats.get("seconds"),
             "items": PayoutItem.objects.filter(company=company).count(),
             "bank_lines": BankTransaction.objects.filter(company=company).count(),
             "journal_lines": JournalLine.objects.filter(company=company).count()}
 
 
-def child(what: str, database: str, world_path: str, port: int) -> None:
+def child(what: str, database: str, world_path: str, port: int, snapshot: bool = False) -> None:
     """Child-process entry: fetch-only or the books on one database; prints one JSON line.
     `world_path`: the world's connections (see _connections_file)."""
     _django(database)
@@ -145,9 +178,21 @@ def child(what: str, database: str, world_path: str, port: int) -> None:
     world = json.loads(Path(world_path).read_text())
     with override_settings(**sandbox_provider_settings(_server(world, port)), SYNC_ENQUEUE_RECONCILIATION=False):
         cpu, began = time.process_time(), time.perf_counter()
-        out = {"count": _fetch_only(world)} if what == "fetch" else _books(world, port)
+        out = {"count": _fetch_only(world)} if what == "fetch" else _books(world, port, snapshot)
         out.update(seconds=time.perf_counter() - began, cpu=time.process_time() - cpu,
                    peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(out), flush=True)
+
+
+def reconcile_only(profile: str | None) -> None:
+    """Child-process entry of --reconcile-only: the snapshot's books reconciled (PostgreSQL)."""
+    _django("postgresql", restore=True)
+    from companies.models import Company
+
+    cpu, began = time.process_time(), time.perf_counter()
+    out = {"records": 0, "sync_s": 0.0, **_reconcile(Company.objects.get(name="Realistic bench Co"), profile)}
+    out.update(seconds=time.perf_counter() - began, cpu=time.process_time() - cpu,
+               peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(out), flush=True)
 
 
@@ -162,8 +207,13 @@ def _connections_file(world_path: Path, out: Path) -> Path:
     return out
 
 
-def _in_child(what: str, database: str, world: Path, port: int) -> dict:
-    code = f"from bench.realistic import child; child({what!r}, {database!r}, {str(world)!r}, {port})"
+def _in_child(what: str, database: str, world: Path | None, port: int, *, snapshot: bool = False,
+              profile: str | None = None) -> dict:
+    if what == "reconcile":
+        code = f"from bench.realistic import reconcile_only; reconcile_only({profile!r})"
+    else:
+        code = (f"from bench.realistic import child; "
+                f"child({what!r}, {database!r}, {str(world)!r}, {port}, {snapshot and database == 'postgresql'})")
     env = {**CHILD_ENV, **os.environ, "REDIS_URL": ""}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     if out.returncode:
@@ -179,10 +229,18 @@ def main(argv=()):
     parser.add_argument("--world", type=Path, default=None, help="a world file to use instead of generating one")
     parser.add_argument("--databases", nargs="+", default=["postgresql", "sqlite"], choices=["postgresql", "sqlite"])
     parser.add_argument("--no-append", action="store_true")
+    parser.add_argument("--snapshot", action="store_true",
+                        help=f"keep PostgreSQL's synced books (before reconciling) as database {SNAPSHOT}")
+    parser.add_argument("--reconcile-only", action="store_true",
+                        help="reconcile a copy of the --snapshot books again (PostgreSQL); prints, appends nothing")
+    parser.add_argument("--profile", default=None, help="with --reconcile-only: write cProfile stats here")
     args = parser.parse_args(list(argv))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     for name, value in CHILD_ENV.items():
         os.environ.setdefault(name, value)
+    if args.reconcile_only:
+        print(json.dumps(_in_child("reconcile", "postgresql", None, 0, profile=args.profile)))
+        return
     import django
 
     django.setup()
@@ -200,7 +258,8 @@ def main(argv=()):
             results = {"fetch": _in_child("fetch", "sqlite", connections, sandbox.port)}
             print(f"  fetch-only: {json.dumps(results['fetch'])}", flush=True)
             for database in args.databases:
-                results[database] = _in_child("books", database, connections, sandbox.port)
+                results[database] = _in_child("books", database, connections, sandbox.port,
+                                              snapshot=args.snapshot)
                 print(f"  {database}: {json.dumps(results[database])}", flush=True)
         finally:
             sandbox_mb = sandbox.stop()

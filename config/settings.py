@@ -272,6 +272,9 @@ SYNC_LEASE_SECONDS = env_int("SYNC_LEASE_SECONDS", 120)
 # worker (django-q2's Redis broker keeps no acknowledgement) delays the company's next run by at
 # most this; a run still queued after it may be joined by a second one (harmless, it finds less).
 RECONCILE_DEBOUNCE_SECONDS = env_int("RECONCILE_DEBOUNCE_SECONDS", 120)
+# PostgreSQL work_mem of a reconciliation run's transaction (SET LOCAL): its set-based booking
+# sorts and hashes a year of items at once, which spills to disk in the server default's 4 MB.
+RECONCILE_WORK_MEM = env("RECONCILE_WORK_MEM", "64MB")
 
 # Webhook endpoints take POSTs from anyone: bodies over WEBHOOK_MAX_BYTES are refused unread, and
 # a client with more than WEBHOOK_REJECTIONS_PER_MINUTE failed verifications is answered 429.

@@ -8,6 +8,7 @@ value cast to its column's type so NULLs and numerics are typed.
 """
 
 import weakref
+import zlib
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
@@ -244,6 +245,8 @@ def bulk_set_many(model, fields: list[str], rows) -> int:
     rows = list(rows)
     table, pk = model._meta.db_table, model._meta.pk.column
     columns = [model._meta.get_field(name) for name in fields]
+    if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
+        return _copy_set_many(table, pk, columns, rows)
     assignments = ", ".join(
         f"{field.column} = CAST(v.column{n} AS {field.cast_db_type(connection)})"
         for n, field in enumerate(columns, start=2)
@@ -260,6 +263,29 @@ def bulk_set_many(model, fields: list[str], rows) -> int:
             )
             updated += cursor.rowcount
     return updated
+
+
+def _copy_set_many(table: str, pk: str, columns, rows: list) -> int:
+    """PostgreSQL: COPY the (pk, values…) rows into a temp table, then one UPDATE … FROM it.
+
+    A reconciliation that infers a realistic year's sweeps sets the payout of ~250,000 items:
+    through UPDATE … FROM VALUES that was 250 statements of 3,000 parameters each, 19 s (most of
+    it psycopg splitting and binding the statements' parameters, and planning them), against one
+    COPY and one hash-joined UPDATE.
+    """
+    stage = f"stage_set_{table}_{zlib.crc32(','.join(c.column for c in columns).encode()):08x}"
+    typed = ", ".join(f'v{n} {c.db_type(connection)}' for n, c in enumerate(columns))
+    assignments = ", ".join(f'"{c.column}" = s.v{n}' for n, c in enumerate(columns))
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        pg = cursor.cursor
+        # ON COMMIT DROP: the stage lives as long as the caller's transaction.
+        pg.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (k bigint, {typed}) ON COMMIT DROP')
+        pg.execute(f'TRUNCATE "{stage}"')
+        with pg.copy(f'COPY "{stage}" FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+        pg.execute(f'UPDATE "{table}" SET {assignments} FROM "{stage}" s WHERE "{table}"."{pk}" = s.k')
+        return pg.rowcount
 
 
 def ids_by_external(model, *, company, source: str, external_ids) -> dict[str, int]:

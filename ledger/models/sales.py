@@ -53,7 +53,6 @@ class Invoice(SourcedModel):
         constraints = [sourced_unique("invoice_unique_source")]
         indexes = [
             models.Index(fields=["company", "-issued_at"], name="invoice_company_date"),
-            models.Index(fields=["company", "status"], name="invoice_company_status"),
         ]
 
     def __str__(self) -> str:

@@ -128,7 +128,8 @@ def _best_packing(edges: list[Candidate], skip: int | None) -> tuple[float, list
 
 
 def _rivals(edge: Candidate, edges: list[Candidate]) -> tuple[Candidate, ...]:
-    return tuple(e for e in edges if e is not edge and e.resources & edge.resources)
+    mine = edge.resources
+    return tuple(e for e in edges if e is not edge and not mine.isdisjoint(e.resources))
 
 
 def _resolve_exact(edges: list[Candidate]) -> list[Resolution]:
@@ -144,10 +145,10 @@ def _resolve_greedy(edges: list[Candidate]) -> list[Resolution]:
     used: set[str] = set()
     out = []
     for e in edges:  # already best first
-        if e.resources & used:
+        if not used.isdisjoint(e.resources):
             continue
         rivals = _rivals(e, edges)
-        live = [r.score for r in rivals if not (r.resources & used)]
+        live = [r.score for r in rivals if used.isdisjoint(r.resources)]
         margin = e.score - max(live) if live else e.score
         used.update(e.resources)  # an ambiguous pick still blocks its rivals: neither is applied
         out.append(Resolution(e, margin, rivals))

@@ -18,7 +18,7 @@ from .assignment import Candidate, Resolution, resolve
 from .breakdown import breakdown_of, explicit_breakdowns
 from .deposits import explicit_candidates, judged_by_rate, payout_is_open, view_of
 from .fxhistory import FxHistory
-from .inferred import inferred_candidates, settlement_order
+from .inferred import ScanCache, inferred_candidates, settlement_order
 from .rates import Rates
 from .sweeps import Sweeps, waiting_answers
 from .types import Connection, Decision, Inputs, PlatformItem, Result
@@ -145,6 +145,7 @@ def _fixpoint(
 
     day_of = {v.line.ref: v.line.date for v in views}
     sweeps = Sweeps(items_by_conn, day_of)
+    scans = ScanCache()
     # Stores without payout objects whose transactions the engine cannot see (orders-only
     # platforms: BigCommerce, Squarespace): their deposits are in the feed all the same.
     blind = sorted({c.platform for c in inferred_conns if not items_by_conn.get(c.ref)})
@@ -166,6 +167,7 @@ def _fixpoint(
             paid=paid,
             settings=s,
             markers=markers,
+            cache=scans,
         )
         cands = [c for c in cands if (c.bank_ref, c.answer) not in rejected]
         cands = _specificity(sweeps.demote(cands), named, platform_of, descriptors)

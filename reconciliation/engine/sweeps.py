@@ -5,8 +5,9 @@ only when it is its deposit's strongest reading (waiting_answers)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import replace
+from itertools import chain
 
 from .assignment import Candidate, Resolution
 from .types import PlatformItem
@@ -27,11 +28,8 @@ def uncontested(cands: list[Candidate]) -> set[int]:
     bank line, and no other candidate (of any line) uses any of their transactions. Banks post
     out of order now and then (a payout landing on a holiday, a credit booked a day late): for
     such an answer the order of the connection's sweeps is no evidence against it."""
-    users: dict[str, int] = defaultdict(int)
-    for c in cands:
-        for r in c.resources:
-            users[r] += 1
-    return {id(c) for c in cands if c.inferred is not None and all(users[r] == 1 for r in c.resources)}
+    users = Counter(chain.from_iterable(c.resources for c in cands))
+    return {id(c) for c in cands if c.inferred is not None and max(map(users.__getitem__, c.resources)) == 1}
 
 
 class Sweeps:
@@ -44,15 +42,19 @@ class Sweeps:
         self.position = {it.ref: k for lst in items_by_conn.values() for k, it in enumerate(lst)}
         self.day_of = day_of  # bank line ref -> its date
         self.taken: dict[str, list[tuple]] = defaultdict(list)  # connection -> (day, first, last)
+        self._extent: dict[int, tuple] = {}  # id(group) -> (group, (first, last) or None)
 
     def _span(self, c: Candidate) -> tuple | None:
         """(connection, deposit day, first and last position) of an inferred answer, else None."""
         if c.inferred is None:
             return None
-        positions = [self.position[r] for r in c.inferred.item_refs if r in self.position]
-        if not positions:
+        hit = self._extent.get(id(c.inferred))
+        if hit is None or hit[0] is not c.inferred:  # groups recur across rounds (ScanCache)
+            positions = [self.position[r] for r in c.inferred.item_refs if r in self.position]
+            hit = self._extent[id(c.inferred)] = (c.inferred, (min(positions), max(positions)) if positions else None)
+        if hit[1] is None:
             return None
-        return c.inferred.connection_ref, self.day_of[c.bank_ref], min(positions), max(positions)
+        return c.inferred.connection_ref, self.day_of[c.bank_ref], *hit[1]
 
     @staticmethod
     def _crossed(day, first, last, others) -> bool:

@@ -56,6 +56,9 @@ def match_create(*, company, bank_transaction: BankTransaction, status: str, pay
     return matches_create(company=company, matches=[(match, payouts)])[0]
 
 
+FEW_ITEMS = 5000
+
+
 def _inferred_payouts(books: Books, matches: Sequence[Match]) -> None:
     """Materialise the inferred payouts of applied matches and attach their items (in bulk)."""
     matches = [m for m in matches if m.is_inferred]
@@ -65,11 +68,16 @@ def _inferred_payouts(books: Books, matches: Sequence[Match]) -> None:
     rows = {}
     for source in {m.inferred_connection for m in matches}:
         ids = [ref.split(":", 2)[-1] for ref, m in wanted.items() if m.inferred_connection == source]
-        for start in range(0, len(ids), 5000):
-            free = PayoutItem.objects.filter(company=books.company, source=source, payout__isnull=True,
-                                             external_id__in=ids[start:start + 5000])
-            for pk, *fields in free.values_list("pk", *ITEM_FIELDS):
-                rows[f"{source}:{fields[2]}"] = (pk, platform_item(tuple(fields), books.platforms))
+        free = PayoutItem.objects.filter(company=books.company, source=source, payout__isnull=True)
+        # A few items: looked up by id. A run's worth (a year's sweeps): the connection's free
+        # items read once, not as IN lists of thousands of ids (slower to bind and plan than to read).
+        pages = [free.filter(external_id__in=ids[s:s + 5000]) for s in range(0, len(ids), 5000)] \
+            if len(ids) <= FEW_ITEMS else [free]
+        for page in pages:
+            for pk, *fields in page.values_list("pk", *ITEM_FIELDS):
+                ref = f"{source}:{fields[2]}"
+                if ref in wanted:
+                    rows[ref] = (pk, platform_item(tuple(fields), books.platforms))
     if missing := [ref for ref in wanted if ref not in rows]:
         raise ReconciliationError("items_unavailable", f"Transactions already paid out or gone: {', '.join(missing[:5])}.")
     payouts = []

@@ -9,7 +9,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.timezone import now
 
 from companies.models import Company
@@ -127,6 +127,13 @@ def reconciliation_runs_reap(*, company=None) -> int:
                        error="the run stopped without finishing (its worker died); nothing of it was booked")
 
 
+def _work_mem() -> None:
+    """PostgreSQL: this transaction's sorts and hashes get RECONCILE_WORK_MEM (see settings)."""
+    if connection.vendor == "postgresql" and settings.RECONCILE_WORK_MEM:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.RECONCILE_WORK_MEM])
+
+
 def reconcile_company(*, company, by: str = "system") -> ReconciliationRun:
     """Run the engine over the company's books and apply what it decided.
 
@@ -138,6 +145,7 @@ def reconcile_company(*, company, by: str = "system") -> ReconciliationRun:
     started = time.perf_counter()
     try:
         with transaction.atomic():
+            _work_mem()
             Company.objects.select_for_update().filter(pk=company.pk).first()
             inputs = engine_inputs(company=company)
             loaded = time.perf_counter()

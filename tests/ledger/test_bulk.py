@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ledger.bulk import insert_many, upsert
+from ledger.bulk import bulk_set_many, insert_many, upsert
 from ledger.models import BankTransaction, InvoiceLine
 from tests import factories as F
 
@@ -57,3 +57,25 @@ def test_insert_many_keeps_every_value_and_fills_defaults():
     stored = list(InvoiceLine.objects.filter(invoice=invoice).order_by("id")
                   .values_list("description", "sku", "external_id", "quantity", "unit_price", "amount"))
     assert stored == [(f"Mug {i}", "", "", Decimal("1.5"), Decimal("10.01"), Decimal("15.02")) for i in range(60)]
+
+
+@pytest.mark.parametrize("n", [3, 120])  # below and above the size from which PostgreSQL stages by COPY
+def test_bulk_set_many_sets_each_rows_own_values_and_nothing_else(n):
+    from django.db import transaction
+
+    company = F.CompanyFactory()
+    account = F.BankAccountFactory(company=company)
+    upsert(BankTransaction, _rows(company, account, n=n + 1), FIELDS)
+    ids = dict(BankTransaction.objects.filter(company=company).values_list("external_id", "pk"))
+    before = _stored(company)
+    with transaction.atomic():  # twice in one transaction: the second reuses the first's stage
+        assert bulk_set_many(BankTransaction, ["amount", "authorized_date"],
+                             [(ids[f"t{i}"], Decimal("-1.05") * i, dt.date(2025, 4, 1) + dt.timedelta(days=i % 9))
+                              for i in range(n)]) == n
+        assert bulk_set_many(BankTransaction, ["name"], [(ids[f"t{i}"], f"SET {i}") for i in range(n)]) == n
+    after = _stored(company)
+    for i in range(n):
+        b = after[f"t{i}"]
+        assert (b[3], b[1], b[4]) == (Decimal("-1.05") * i, dt.date(2025, 4, 1) + dt.timedelta(days=i % 9), f"SET {i}")
+        assert (b[0], b[2], b[5], b[6]) == (before[f"t{i}"][0], before[f"t{i}"][2], before[f"t{i}"][5], before[f"t{i}"][6])
+    assert after[f"t{n}"] == before[f"t{n}"]  # a row not named keeps its values
