@@ -34,14 +34,32 @@ def upsert(model, rows: list[dict], update_fields: list[str]) -> int | None:
     if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
         written = _copy_upsert(model, rows, update_fields)
         _grew(model, len(rows))
-        return written
+        return len(written)
     if connection.vendor == "sqlite":
         return _sqlite_upsert(model, rows, update_fields)
+    _bulk_create_upsert(model, rows, update_fields)
+    return None
+
+
+def upsert_written(model, rows: list[dict], update_fields: list[str]) -> dict[tuple[str, str], tuple[int, bool]] | None:
+    """`upsert`, and what it wrote where the database can say (PostgreSQL's COPY path):
+    (source, external_id) -> (primary key, inserted now) for every row inserted or changed; rows
+    stored unchanged are not listed. None where it cannot say (SQLite, small pages)."""
+    if not rows:
+        return {}
+    if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
+        written = _copy_upsert(model, rows, update_fields)
+        _grew(model, len(rows))
+        return {(source, ext): (pk, inserted) for source, ext, pk, inserted in written}
+    upsert(model, rows, update_fields)
+    return None
+
+
+def _bulk_create_upsert(model, rows: list[dict], update_fields: list[str]) -> None:
     model.objects.bulk_create(
         [model(**row) for row in rows], batch_size=BATCH, update_conflicts=True, unique_fields=SOURCED_KEY,
         update_fields=update_fields,
     )
-    return None
 
 
 _GROWTH: dict[str, list[int]] = {}  # table -> [rows upserted since our last ANALYZE, rows then]
@@ -125,9 +143,11 @@ def _upsert_sql(model, update_fields: list[str]) -> str:
             # arbiter (the unique index) is probed: a pre-filtering join on the target table was
             # tried, and with the stale statistics of a table growing during an initial sync the
             # planner probed it through item_company_payout_ext (company, source only): 21 s a page.
+            # RETURNING: what was written (xmax = 0: inserted by this statement, not updated).
             _UPSERTS[key] = (f'WITH s AS (DELETE FROM "stage_{table}" RETURNING *) '
                              f'INSERT INTO "{table}" AS t ({cols}) SELECT {cols} FROM s '
-                             + _on_conflict(model, update_fields, target="t", differs="IS DISTINCT FROM"))
+                             + _on_conflict(model, update_fields, target="t", differs="IS DISTINCT FROM")
+                             + ' RETURNING t."source", t."external_id", t."id", (t.xmax = 0)')
         else:
             _UPSERTS[key] = (f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(plan))}) '
                              + _on_conflict(model, update_fields, target=f'"{table}"', differs="IS NOT"))
@@ -143,7 +163,7 @@ def _copy_rows(pg, table: str, cols: str, plan, rows: list[dict]) -> None:
             copy.write_row([row.get(name, default) for name, default, _ in plan])
 
 
-def _copy_upsert(model, rows: list[dict], update_fields: list[str]) -> int:
+def _copy_upsert(model, rows: list[dict], update_fields: list[str]) -> list[tuple]:
     """PostgreSQL: COPY the page into a session temp table, then one INSERT … ON CONFLICT.
 
     Same effect as bulk_create(update_conflicts=True) but a multi-VALUES statement with thousands
@@ -170,7 +190,7 @@ def _copy_upsert(model, rows: list[dict], update_fields: list[str]) -> int:
             transaction.on_commit(lambda: staged.add(stage))
         _copy_rows(pg, stage, cols, plan, rows)
         pg.execute(_upsert_sql(model, update_fields))
-        return pg.rowcount  # inserted + updated; rows stored unchanged fail the WHERE
+        return pg.fetchall()  # inserted + updated; rows stored unchanged fail the WHERE
 
 
 def _sqlite_value(field):

@@ -23,6 +23,7 @@ from ledger.bulk import (
     ids_by_external,
     insert_many,
     upsert,
+    upsert_written,
 )
 from ledger.models import (
     Customer,
@@ -86,7 +87,7 @@ def invoice_upsert_many(*, company, rows: list[dict]) -> int:
                                external_ids=[e for s, e in customers if s == source])
         customer_ids.update({(source, e): pk for e, pk in ids.items()})
 
-    upsert(Invoice, [
+    written = upsert_written(Invoice, [
         {
             "company_id": company.pk, "source": r["source"], "external_id": r["external_id"],
             "number": clip(str(r.get("number") or ""), 100),
@@ -100,7 +101,7 @@ def invoice_upsert_many(*, company, rows: list[dict]) -> int:
         for r in rows
     ], ["number", "customer", "currency", "issued_at", "platform_status", "subtotal", "discount",
         "shipping", "tax", "total", "updated_at"])
-    _invoice_lines_replace(company=company, rows=rows)
+    _invoice_lines_replace(company=company, rows=rows, written=written)
     return len(rows)
 
 
@@ -112,14 +113,20 @@ def _line_key(line: dict) -> tuple:
 _STORED_LINE_FIELDS = ("external_id", "description", "sku", "quantity", "unit_price", "amount")  # as _line_key
 
 
-def _invoice_lines_replace(*, company, rows: list[dict]) -> None:
-    invoice_ids = {}
+def _invoice_lines_replace(*, company, rows: list[dict], written=None) -> None:
+    """`written`: what the upsert said it wrote ((source, external_id) -> (id, inserted)), when
+    it could say: invoices inserted now have no lines to read or delete, and only the rest are
+    looked up (an initial sync's pages of orders are all new)."""
+    written = written or {}
+    invoice_ids = {key: pk for key, (pk, _) in written.items()}
+    fresh = {pk for pk, inserted in written.values() if inserted}
     for source in {r["source"] for r in rows}:
         ids = ids_by_external(Invoice, company=company, source=source,
-                               external_ids=[r["external_id"] for r in rows if r["source"] == source])
+                               external_ids=[r["external_id"] for r in rows
+                                             if r["source"] == source and (source, r["external_id"]) not in written])
         invoice_ids.update({(source, e): pk for e, pk in ids.items()})
     existing: dict[int, list] = {}
-    for chunk in chunks(list(invoice_ids.values())):
+    for chunk in chunks([pk for pk in invoice_ids.values() if pk not in fresh]):
         for invoice_id, *key in (InvoiceLine.objects.filter(company=company, invoice_id__in=chunk).order_by("id")
                                  .values_list("invoice_id", *_STORED_LINE_FIELDS)):
             existing.setdefault(invoice_id, []).append(tuple(key))
@@ -129,7 +136,8 @@ def _invoice_lines_replace(*, company, rows: list[dict]) -> None:
         lines = r.get("lines") or []
         if [_line_key(line) for line in lines] == existing.get(invoice_id, []):
             continue
-        stale.append(invoice_id)
+        if invoice_id not in fresh:
+            stale.append(invoice_id)
         new_lines.extend(
             {"company_id": company.pk, "invoice_id": invoice_id, "external_id": clip(line.get("external_id"), 255),
              "description": clip(line.get("title"), 500), "sku": clip(line.get("sku"), 100),
