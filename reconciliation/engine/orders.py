@@ -124,12 +124,11 @@ def _fitted(items: list[PlatformItem], views: list[LineView], s: Settings) -> li
     for it in items:
         gross.append(gross[-1] + _cents(it.gross))
         sales.append(sales[-1] + (it.kind == "sale"))
-    votes: Counter = Counter()
+    found_at: dict[tuple, set] = defaultdict(set)  # (bp, fixed) -> {(start, end, line)}
     for v in views:
         target = _cents(v.line.amount)
         if target <= 0:
             continue
-        found = set()
         last = v.line.date
         for end in range(len(items) - 1, -1, -1):
             if dates[end] > last:
@@ -149,9 +148,23 @@ def _fitted(items: list[PlatformItem], views: list[LineView], s: Settings) -> li
                 for fixed in FIXED_CENTS:
                     bp = round((fee - n * fixed) * 10_000 / g)
                     if 0 < bp <= MAX_RATE_BP:
-                        found.add((bp, fixed))
-        votes.update(found)
-    top = [k for k, c in votes.most_common(FITTED_BINS) if c >= CONFIRM_K]
+                        found_at[(bp, fixed)].add((start, end, v.line.ref))
+    # Many deposits (other stores' too) imply some rate by coincidence; the true rate's runs
+    # also adjoin one another. Score each (rate, fixed) by the deposits whose run adjoins
+    # another deposit's run under it.
+    votes: Counter = Counter()
+    for key, wins in found_at.items():
+        if len({w[2] for w in wins}) < CONFIRM_K:
+            continue
+        starts, ends = defaultdict(set), defaultdict(set)
+        for a, b, line in wins:
+            starts[a].add(line)
+            ends[b].add(line)
+        chained = {line for a, b, line in wins
+                   if ends.get(a - 1, set()) - {line} or starts.get(b + 1, set()) - {line}}
+        if len(chained) >= CONFIRM_K:
+            votes[key] = len(chained)
+    top = [k for k, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))[:FITTED_BINS]]
     out = []
     for bp, fixed in top:  # rounding down biases the implied rate up to a point: neighbours too
         out += [(Decimal(b) / 10_000, Decimal(fixed) / 100) for b in (bp, bp - 1, bp + 1)]
