@@ -150,7 +150,7 @@ def _fixpoint(
     # without a confirmed fee schedule): their deposits are in the feed all the same.
     blind = sorted({
         c.platform for c in inferred_conns
-        if not items_by_conn.get(c.ref) or (c.orders_only and not choices[c.ref].confirmed)
+        if not items_by_conn.get(c.ref) or (c.ref in choices and not choices[c.ref].confirmed)
     })
 
     def weak(c: Candidate) -> bool:
