@@ -29,8 +29,10 @@ though it competes at full strength: two windows that tie stay ambiguous either 
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 from ledger.money import minor_unit
@@ -130,11 +132,8 @@ def _fitted(items: list[PlatformItem], views: list[LineView], s: Settings) -> li
         if target <= 0:
             continue
         last = v.line.date
-        for end in range(len(items) - 1, -1, -1):
-            if dates[end] > last:
-                continue
-            if (last - dates[end]).days > s.inferred_max_lag_days:
-                break
+        lo = bisect.bisect_left(dates, last - timedelta(days=s.inferred_max_lag_days))
+        for end in range(bisect.bisect_right(dates, last) - 1, lo - 1, -1):
             for start in range(end, -1, -1):
                 if (dates[end] - dates[start]).days > s.inferred_max_span_days:
                     break
