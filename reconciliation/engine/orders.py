@@ -190,11 +190,11 @@ def choose(conn: Connection, orders: list[PlatformItem], views: list[LineView], 
         return Choice(stored, True, 0)
     ordered = settlement_order(orders)
     tried = ([stored] if stored is not None else []) + _hypotheses(conn, [("default", cards)], currency)
-    results = [(h, _chained_ties(settlement_order(priced(ordered, h)), mine, paid, settings))
+    results = [(h, _chained_ties(priced(ordered, h), mine, paid, settings))
                for h in tried]
     if not any(len(t) >= CONFIRM_K for _, t in results):
         fitted = _hypotheses(conn, [("learned", _fitted(ordered, mine, settings))], currency)
-        results += [(h, _chained_ties(settlement_order(priced(ordered, h)), mine, paid, settings))
+        results += [(h, _chained_ties(priced(ordered, h), mine, paid, settings))
                     for h in fitted]
     best_h, best_t = max(results, key=lambda r: len(r[1])) if results else (None, {})
     if best_h is None:
@@ -224,7 +224,7 @@ def choices_for(*, connections: list[Connection], orders: tuple[PlatformItem, ..
     return out
 
 
-def gate(cands: list, choices: dict[str, Choice]) -> list:
+def gate(cands: list, choices: dict[str, Choice | None]) -> list:
     """Windows of an orders-only store whose schedule is not confirmed: suggestions at best (a
     full-strength rival all the same)."""
     out = []
@@ -235,6 +235,35 @@ def gate(cands: list, choices: dict[str, Choice]) -> list:
                 UNCONFIRMED.format(describe(ch.schedule), CONFIRM_K),))
         out.append(c)
     return out
+
+
+CHARGE_WINDOW = timedelta(hours=1)
+
+
+def gateway_charges(orders, items, connections: list[Connection]) -> dict[str, str]:
+    """Route (a): an orders-only store whose gateway is a connected Stripe account. Its order
+    is that account's charge (same currency and amount, created within an hour of the order),
+    and the charge's payout, an explicit one, carries it: such orders are not inferred. Tied
+    one to one only: an order with two such charges, or a charge two orders could be, stays
+    with the inference. -> order ref -> charge ref."""
+    stripe = {c.ref for c in connections if c.platform == "STRIPE"}
+    charges: dict[tuple, list[PlatformItem]] = defaultdict(list)
+    for it in items:
+        if it.connection_ref in stripe and it.kind == "sale" and it.occurred_at is not None:
+            charges[(it.currency, it.gross)].append(it)
+    if not charges:
+        return {}
+    found: dict[str, str] = {}
+    claims: Counter = Counter()
+    for o in orders:
+        if o.kind != "sale" or o.occurred_at is None:
+            continue
+        near = [ch.ref for ch in charges.get((o.currency, o.gross), ())
+                if abs(ch.occurred_at - o.occurred_at) <= CHARGE_WINDOW]
+        claims.update(near)
+        if len(near) == 1:
+            found[o.order_ref or o.ref] = near[0]
+    return {o: ch for o, ch in sorted(found.items()) if claims[ch] == 1}
 
 
 UNSEEN = (

@@ -19,7 +19,7 @@ from .breakdown import breakdown_of, explicit_breakdowns
 from .deposits import explicit_candidates, judged_by_rate, payout_is_open, view_of
 from .fxhistory import FxHistory
 from .inferred import inferred_candidates, settlement_order
-from .orders import choices_for, gate, priced, unseen_rivals
+from .orders import choices_for, gate, gateway_charges, priced, unseen_rivals
 from .rates import Rates
 from .sweeps import Sweeps, waiting_answers
 from .types import Connection, Decision, Inputs, PlatformItem, Result
@@ -150,7 +150,8 @@ def _fixpoint(
     # without a confirmed fee schedule): their deposits are in the feed all the same.
     blind = sorted({
         c.platform for c in inferred_conns
-        if not items_by_conn.get(c.ref) or (c.ref in choices and not choices[c.ref].confirmed)
+        if (not items_by_conn.get(c.ref) and c.ref not in choices)
+        or (choices.get(c.ref) and not choices[c.ref].confirmed)
     })
 
     def weak(c: Candidate) -> bool:
@@ -291,12 +292,16 @@ def reconcile(inputs: Inputs) -> Result:
             and it.kind != "payout"
         ):
             items_by_conn[it.connection_ref].append(it)
+    charged = gateway_charges(inputs.orders, inputs.items, conns)  # paid through connected Stripe
+    orders = [o for o in inputs.orders if (o.order_ref or o.ref) not in charged]
     choices = choices_for(
-        connections=conns, orders=inputs.orders, views=views, paid=lock_items, settings=s,
+        connections=conns, orders=orders, views=views, paid=lock_items, settings=s,
         stored=inputs.fee_schedules, cards=inputs.fee_cards,
     )
-    for it in inputs.orders:  # orders of orders-only stores, priced with the chosen schedule
-        if it.connection_ref in choices and it.ref not in inferred_pool:
+    choices.update({o.connection_ref: None for o in inputs.orders if o.connection_ref not in choices
+                    and (o.order_ref or o.ref) in charged})  # seen, all through the gateway
+    for it in orders:  # orders of orders-only stores, priced with the chosen schedule
+        if choices.get(it.connection_ref) and it.ref not in inferred_pool:
             (it,) = priced([it], choices[it.connection_ref].schedule)
             inferred_pool[it.ref] = it
             if it.payout_ref is None and it.settled_on is not None:
@@ -369,5 +374,6 @@ def reconcile(inputs: Inputs) -> Result:
         decisions=decisions,
         breakdowns=tuple(sorted(breakdowns.values(), key=lambda b: (b.inferred, b.payout_ref))),
         payout_deposits=payout_deposits,
-        fee_schedules=tuple(choices[ref].schedule for ref in sorted(choices)),
+        fee_schedules=tuple(choices[ref].schedule for ref in sorted(choices) if choices[ref]),
+        order_charges=tuple(sorted(charged.items())),
     )

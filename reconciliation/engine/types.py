@@ -258,6 +258,7 @@ class Result:
     # payout ref -> bank ref for matched (and locked) decisions, for convenience
     payout_deposits: tuple[tuple[str, str], ...] = ()
     fee_schedules: tuple[FeeSchedule, ...] = ()  # per orders-only connection, as chosen this run
+    order_charges: tuple[tuple[str, str], ...] = ()  # (order ref, connected gateway's charge ref)
 
     def decision_for(self, bank_ref: str) -> Decision | None:
         for d in self.decisions:

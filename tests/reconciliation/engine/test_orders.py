@@ -159,3 +159,31 @@ def test_sets_are_contiguous_and_do_not_depend_on_input_order(seed, shuffle):
         if d.inferred is not None:
             spots = sorted(position[r] for r in d.inferred.item_refs)
             assert spots == list(range(spots[0], spots[0] + len(spots)))
+
+
+def test_orders_paid_through_a_connected_stripe_account_ride_on_its_payout():
+    # Route (a): each order is a charge of the store's own Stripe account (same amount, minutes
+    # apart); the STRIPE deposit is that account's payout, not an inferred sweep of orders.
+    orders = _order(1, "50.00", 0) + _order(2, "70.00", 0) + _order(3, "70.00", 1)
+    stripe = Connection("stripe:acct", "STRIPE", True)
+    charges = [replace(item(f"ch{i}", o.gross, fee="1.00", conn="x", payout_ref="po1"),
+                       ref=f"stripe:acct:ch{i}", connection_ref="stripe:acct",
+                       payout_ref="stripe:acct:po1", occurred_at=o.occurred_at.replace(minute=59))
+               for i, o in enumerate(orders)]
+    from .builders import payout
+
+    po = replace(payout("po1", "187.00", arrival=day(3)), ref="stripe:acct:po1",
+                 connection_ref="stripe:acct", platform="STRIPE")
+    line = bank("s1", "187.00", on=day(3), desc="STRIPE DES:TRANSFER ID:ST-1")
+    res = reconcile(inputs(lines=[line], conns=[BIG, stripe], payouts=[po], items=charges,
+                           orders=tuple(orders), fee_cards=fee_cards()))
+    assert dict(res.order_charges) == {"rutter:big:o1": "stripe:acct:ch0", "rutter:big:o2": "stripe:acct:ch1",
+                                       "rutter:big:o3": "stripe:acct:ch2"}
+    d = by_bank(res)["s1"]
+    assert d.status == "matched" and d.payout_refs == ("stripe:acct:po1",)
+    # Two charges of one amount within the hour: which order is which is unknown, so neither
+    # is tied (they stay with the inference).
+    twins = [replace(c, occurred_at=orders[1].occurred_at) for c in charges[1:]]
+    res = reconcile(inputs(lines=[line], conns=[BIG, stripe], payouts=[po], items=[charges[0], *twins],
+                           orders=tuple(_order(2, "70.00", 0) + _order(9, "70.00", 0)), fee_cards=fee_cards()))
+    assert res.order_charges == ()
