@@ -238,6 +238,7 @@ def gate(cands: list, choices: dict[str, Choice | None]) -> list:
 
 
 CHARGE_WINDOW = timedelta(hours=1)
+THROUGH_GATEWAY = 0.8  # share of a store's orders found as charges for it to be paid through it
 
 
 def gateway_charges(orders, items, connections: list[Connection]) -> dict[str, str]:
@@ -245,7 +246,8 @@ def gateway_charges(orders, items, connections: list[Connection]) -> dict[str, s
     is that account's charge (same currency and amount, created within an hour of the order),
     and the charge's payout, an explicit one, carries it: such orders are not inferred. Tied
     one to one only: an order with two such charges, or a charge two orders could be, stays
-    with the inference. -> order ref -> charge ref."""
+    with the inference, and so does a store fewer than 80 % of whose orders are found as
+    charges. -> order ref -> charge ref."""
     stripe = {c.ref for c in connections if c.platform == "STRIPE"}
     charges: dict[tuple, list[PlatformItem]] = defaultdict(list)
     for it in items:
@@ -263,7 +265,13 @@ def gateway_charges(orders, items, connections: list[Connection]) -> dict[str, s
         claims.update(near)
         if len(near) == 1:
             found[o.order_ref or o.ref] = near[0]
-    return {o: ch for o, ch in sorted(found.items()) if claims[ch] == 1}
+    tied = {o: ch for o, ch in found.items() if claims[ch] == 1}
+    # A store paid through the account has nearly every order there; a few equal amounts
+    # within the hour elsewhere are coincidences and tie nothing.
+    sales: Counter = Counter(o.connection_ref for o in orders if o.kind == "sale")
+    hits: Counter = Counter(o.connection_ref for o in orders if o.kind == "sale" and o.ref in tied)
+    through = {c for c, n in hits.items() if n >= THROUGH_GATEWAY * sales[c]}
+    return {o: ch for o, ch in sorted(tied.items()) if o.rsplit(":", 1)[0] in through}
 
 
 UNSEEN = (

@@ -187,3 +187,14 @@ def test_orders_paid_through_a_connected_stripe_account_ride_on_its_payout():
     res = reconcile(inputs(lines=[line], conns=[BIG, stripe], payouts=[po], items=[charges[0], *twins],
                            orders=tuple(_order(2, "70.00", 0) + _order(9, "70.00", 0)), fee_cards=fee_cards()))
     assert res.order_charges == ()
+
+
+def test_a_few_coincidental_equal_charges_do_not_make_a_store_paid_through_stripe():
+    orders, lines, truth = _store("0.0259", "0.49", days=4)
+    stripe = Connection("stripe:acct", "STRIPE", True)
+    lookalike = replace(item("ch", orders[0].gross, conn="x"), ref="stripe:acct:ch", connection_ref="stripe:acct",
+                        occurred_at=orders[0].occurred_at)
+    res = reconcile(inputs(lines=lines, conns=[BIG, stripe], items=[lookalike], orders=tuple(orders),
+                           fee_cards=fee_cards()))
+    assert res.order_charges == ()
+    assert all(by_bank(res)[ref].inferred.item_refs == refs for ref, refs in truth.items())
