@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.platforms import fee_cards
-from reconciliation.engine import Connection, FeeSchedule, reconcile
+from reconciliation.engine import Connection, FeeSchedule, PriorDecision, reconcile
 from reconciliation.engine.orders import order_fee, priced
 from reconciliation.rows import order_items
 
@@ -154,6 +154,11 @@ def test_sets_are_contiguous_and_do_not_depend_on_input_order(seed, shuffle):
     shuffle.shuffle(mixed_lines)
     again = _run(mixed_orders, mixed_lines)
     assert first.decisions == again.decisions
+    # Re-running with what was applied passed back as locks changes no answer.
+    locks = tuple(PriorDecision(d.bank_ref, "applied", inferred=d.inferred)
+                  for d in first.decisions if d.status == "matched")
+    rerun = {d.bank_ref: (d.status, d.inferred) for d in _run(orders, lines, prior=locks).decisions}
+    assert rerun == {d.bank_ref: (d.status, d.inferred) for d in first.decisions}
     position = {o.ref: i for i, o in enumerate(sorted(orders, key=lambda o: (o.occurred_at, o.ref)))}
     for d in first.decisions:
         if d.inferred is not None:
