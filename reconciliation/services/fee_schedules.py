@@ -82,16 +82,12 @@ def fee_schedule_reset(*, company_id: int, connection_id: int) -> int:
     return FeeSchedule.objects.filter(company_id=company_id, connection_id=connection_id).delete()[0]
 
 
-def orders_materialize(*, company, source: str, schedule: dict, refs: set[str] | None = None) -> int:
-    """Orders of an orders-only store become payout items carrying their fee under `schedule`
-    (sale: gross = order total, fee, net; refund: no fee), so the ordinary booking (sales,
-    merchant processing fees, clearing) and grouping apply. `refs`: only those items (a sweep
-    being booked); None: every paid order not yet an item (the schedule is confirmed: fees are
-    booked on an accrual basis, like any store's)."""
+def orders_priced_rows(*, company, source: str, schedule: dict, refs: set[str] | None = None,
+                       skip: frozenset = frozenset()) -> list[dict]:
+    """Payout-item rows for an orders-only store's orders (all, or the items `refs` names),
+    priced with `schedule` (sale: gross = order total, fee, net; refund: no fee). Reads only."""
     sched = E.FeeSchedule(connection_ref=source, rate=Decimal(schedule["rate"]),
                           fixed=Decimal(schedule["fixed"]), rounding=schedule.get("rounding", "half_up"))
-    have = set(PayoutItem.objects.filter(company=company, source=source, provider_type__in=ORDER_TYPES)
-               .values_list("external_id", flat=True))
     invoices = Invoice.objects.filter(company=company, source=source)
     if refs is not None:
         invoices = invoices.filter(external_id__in={r.split(":", 2)[-1].split(REFUND_SUFFIX)[0] for r in refs})
@@ -101,7 +97,7 @@ def orders_materialize(*, company, source: str, schedule: dict, refs: set[str] |
                               currency=inv.currency, total=inv.total, created_at=inv.issued_at,
                               updated_at=inv.updated_at):
             ext = it.ref.split(":", 2)[-1]
-            if ext in have or (refs is not None and it.ref not in refs):
+            if ext in skip or (refs is not None and it.ref not in refs):
                 continue
             fee = order_fee(it.gross, sched, it.currency) if it.kind == "sale" else Decimal(0)
             rows.append({
@@ -110,6 +106,17 @@ def orders_materialize(*, company, source: str, schedule: dict, refs: set[str] |
                 "occurred_at": it.occurred_at, "currency": it.currency, "amount": it.gross, "fee": fee,
                 "net": it.gross - fee, "order_external_id": inv.external_id,
             })
+    return rows
+
+
+def orders_materialize(*, company, source: str, schedule: dict, refs: set[str] | None = None) -> int:
+    """Orders of an orders-only store become payout items carrying their fee under `schedule`,
+    so the ordinary booking (sales, merchant processing fees, clearing) and grouping apply.
+    `refs`: only those items (a sweep being booked); None: every paid order not yet an item (the
+    schedule is confirmed: fees are booked on an accrual basis, like any store's)."""
+    have = frozenset(PayoutItem.objects.filter(company=company, source=source, provider_type__in=ORDER_TYPES)
+                     .values_list("external_id", flat=True))
+    rows = orders_priced_rows(company=company, source=source, schedule=schedule, refs=refs, skip=have)
     return ingest.payout_item_upsert_many(company=company, rows=rows) if rows else 0
 
 

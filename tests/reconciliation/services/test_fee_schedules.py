@@ -9,8 +9,9 @@ import pytest
 from companies.services import company_create, partner_create
 from connections.models import Connection, ConnectionStatus
 from connections.services import connection_disconnect
+from dashboard.selectors import inferred_lines_for_match
 from ledger.models import BankAccount, BankTransaction, Expense, Invoice, PayoutItem
-from ledger.selectors import books_balanced
+from ledger.selectors import books_balanced, invoices_for_payout_items
 from reconciliation.engine import FeeSchedule as Sched
 from reconciliation.engine.orders import order_fee
 from reconciliation.models import FeeSchedule, Match, MatchStatus
@@ -91,6 +92,11 @@ def test_a_person_accepting_a_suggested_sweep_confirms_the_schedule():
     assert match.status == MatchStatus.SUGGESTED and sorted(match.inferred_items) == truth["dep0"]
     assert match.fee_schedule["rate"] == "0.0259"
     assert not FeeSchedule.objects.filter(company=company).exists()
+    # The dashboard opens the suggestion into its orders, each with the fee it was priced with.
+    lines = inferred_lines_for_match(company=company, match=match)
+    assert [(i.external_id, i.amount, i.fee) for i in lines.items] == [
+        (f"o{n + 1}", D(t), order_fee(D(t), RATE, "USD")) for n, t in enumerate(TOTALS[0])]
+    assert invoices_for_payout_items(company=company, item_ids=[i.pk for i in lines.items]) is not None
     match_accept(match=match, by="alice@example.com")
     schedule = FeeSchedule.objects.get(company=company)
     assert (schedule.source, schedule.confirmed_by) == ("person", "alice@example.com")
