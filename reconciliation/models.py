@@ -160,6 +160,9 @@ class FeeSchedule(TenantModel):
     rate = models.DecimalField(max_digits=7, decimal_places=5)
     fixed = money_field()
     rounding = models.CharField(max_length=10, default="half_up")
+    # A platform transaction fee taken from the same payout, rounded on its own (Squarespace
+    # Business plan: 3 %).
+    extra_rate = models.DecimalField(max_digits=7, decimal_places=5, default=0)
     currency = models.CharField(max_length=3, blank=True, default="")
     source = models.CharField(max_length=10, choices=FeeSource.choices, default=FeeSource.DEFAULT)
     confirmed_by = models.CharField(max_length=200, blank=True, default="")
@@ -173,7 +176,8 @@ class FeeSchedule(TenantModel):
 
     @property
     def label(self) -> str:
-        return f"{self.rate * 100:.2f}% + {self.fixed:.2f}{' ' + self.currency if self.currency else ''}"
+        extra = f" + {self.extra_rate * 100:.2f}% plan fee" if self.extra_rate else ""
+        return f"{self.rate * 100:.2f}% + {self.fixed:.2f}{' ' + self.currency if self.currency else ''}{extra}"
 
     def __str__(self) -> str:
         return f"{self.label} ({self.source})"

@@ -57,7 +57,10 @@ def order_fee(gross: Decimal, s: FeeSchedule, currency: str) -> Decimal:
     """The gateway's fee on a sale of `gross` (refunds and zero orders carry none)."""
     if gross <= 0:
         return Decimal(0)
-    fee = (gross * s.rate + s.fixed).quantize(minor_unit(currency), rounding=ROUNDINGS[s.rounding])
+    unit, rounding = minor_unit(currency), ROUNDINGS[s.rounding]
+    fee = (gross * s.rate + s.fixed).quantize(unit, rounding=rounding)
+    if s.extra_rate:
+        fee += (gross * s.extra_rate).quantize(unit, rounding=rounding)
     return min(fee, gross)
 
 
@@ -70,7 +73,8 @@ def priced(orders: list[PlatformItem], s: FeeSchedule) -> list[PlatformItem]:
 
 
 def describe(s: FeeSchedule) -> str:
-    return f"{s.rate * 100:.2f}% + {s.fixed} ({s.source}, rounded {s.rounding.replace('_', ' ')})"
+    extra = f" + {s.extra_rate * 100:.2f}% plan fee" if s.extra_rate else ""
+    return f"{s.rate * 100:.2f}% + {s.fixed}{extra} ({s.source}, rounded {s.rounding.replace('_', ' ')})"
 
 
 @dataclass(frozen=True)
@@ -172,9 +176,10 @@ def _fitted(items: list[PlatformItem], views: list[LineView], s: Settings) -> li
 
 def _hypotheses(conn, cards, currency):
     return [
-        FeeSchedule(conn.ref, Decimal(rate), Decimal(fixed), rounding, currency, source)
+        FeeSchedule(conn.ref, Decimal(card[0]), Decimal(card[1]), rounding, currency, source,
+                    extra_rate=Decimal(card[2]) if len(card) > 2 else Decimal(0))
         for source, pairs in cards
-        for rate, fixed in pairs
+        for card in pairs
         for rounding in ROUNDINGS
     ]
 

@@ -137,6 +137,9 @@ class FeeSchedule:
     currency: str = ""
     source: str = "default"
     confirmed: bool = False
+    # A platform's own transaction fee taken from the same payout, rounded on its own
+    # (Squarespace's Business plan: 3 % of the order, besides the processor's fee).
+    extra_rate: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)

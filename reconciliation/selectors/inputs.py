@@ -53,7 +53,7 @@ def _orders(company, connections) -> tuple[E.PlatformItem, ...]:
 def _fee_schedules(company) -> tuple[E.FeeSchedule, ...]:
     return tuple(
         E.FeeSchedule(connection_ref=s.connection.ref, rate=s.rate, fixed=s.fixed, rounding=s.rounding,
-                      currency=s.currency, source=s.source, confirmed=s.confirmed)
+                      currency=s.currency, source=s.source, confirmed=s.confirmed, extra_rate=s.extra_rate)
         for s in tenant_rows(FeeSchedule, company).select_related("connection")
     )
 

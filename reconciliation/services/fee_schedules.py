@@ -27,7 +27,14 @@ ORDER_TYPES = ("order", "order_refund")  # provider_type of payout items made fr
 def schedule_json(s: E.FeeSchedule | None) -> dict:
     if s is None:
         return {}
-    return {"rate": str(s.rate), "fixed": str(s.fixed), "rounding": s.rounding, "currency": s.currency}
+    return {"rate": str(s.rate), "fixed": str(s.fixed), "rounding": s.rounding, "currency": s.currency,
+            "extra_rate": str(s.extra_rate)}
+
+
+def schedule_of(source: str, schedule: dict) -> E.FeeSchedule:
+    return E.FeeSchedule(connection_ref=source, rate=Decimal(schedule["rate"]), fixed=Decimal(schedule["fixed"]),
+                         rounding=schedule.get("rounding", "half_up"),
+                         extra_rate=Decimal(schedule.get("extra_rate") or 0))
 
 
 def _connection(company, ref: str) -> Connection | None:
@@ -42,10 +49,10 @@ def fee_schedule_learn(*, company, connection_ref: str, schedule: dict, source: 
     conn = _connection(company, connection_ref)
     if conn is None or not schedule:
         return None
-    rate, fixed = Decimal(schedule["rate"]), Decimal(schedule["fixed"])
+    s = schedule_of(connection_ref, schedule)
     current = FeeSchedule.objects.filter(company=company, connection=conn).first()
-    same = current is not None and (current.rate, current.fixed, current.rounding) == (
-        rate, fixed, schedule.get("rounding", "half_up"))
+    same = current is not None and (current.rate, current.fixed, current.rounding, current.extra_rate) == (
+        s.rate, s.fixed, s.rounding, s.extra_rate)
     if current is not None and current.source == FeeSource.PERSON and source != FeeSource.PERSON:
         if same:
             current.deposits += deposits
@@ -57,7 +64,7 @@ def fee_schedule_learn(*, company, connection_ref: str, schedule: dict, source: 
         current.save(update_fields=["deposits", "updated_at"])
         return current
     row, _ = FeeSchedule.objects.update_or_create(company=company, connection=conn, defaults={
-        "rate": rate, "fixed": fixed, "rounding": schedule.get("rounding", "half_up"),
+        "rate": s.rate, "fixed": s.fixed, "rounding": s.rounding, "extra_rate": s.extra_rate,
         "currency": schedule.get("currency", ""), "source": source, "confirmed_by": by,
         "confirmed_at": now(), "deposits": deposits, "updated_at": now(),
     })
@@ -86,8 +93,7 @@ def orders_priced_rows(*, company, source: str, schedule: dict, refs: set[str] |
                        skip: frozenset = frozenset()) -> list[dict]:
     """Payout-item rows for an orders-only store's orders (all, or the items `refs` names),
     priced with `schedule` (sale: gross = order total, fee, net; refund: no fee). Reads only."""
-    sched = E.FeeSchedule(connection_ref=source, rate=Decimal(schedule["rate"]),
-                          fixed=Decimal(schedule["fixed"]), rounding=schedule.get("rounding", "half_up"))
+    sched = schedule_of(source, schedule)
     invoices = Invoice.objects.filter(company=company, source=source)
     if refs is not None:
         invoices = invoices.filter(external_id__in={r.split(":", 2)[-1].split(REFUND_SUFFIX)[0] for r in refs})
@@ -134,7 +140,8 @@ def confirmed_orders_accrue(*, company) -> int:
     for fs in FeeSchedule.objects.filter(company=company).select_related("connection"):
         if fs.confirmed:
             written += orders_materialize(company=company, source=fs.connection.ref, schedule={
-                "rate": str(fs.rate), "fixed": str(fs.fixed), "rounding": fs.rounding})
+                "rate": str(fs.rate), "fixed": str(fs.fixed), "rounding": fs.rounding,
+                "extra_rate": str(fs.extra_rate)})
     return written
 
 

@@ -19,26 +19,27 @@ D = Decimal
 BIG = Connection("rutter:big", "BIG_COMMERCE", False, orders_only=True)
 
 
-def _order(n: int, total: str, on: int, hour: int = 10, status: str = "paid"):
+def _order(n: int, total: str, on: int, hour: int = 10, status: str = "paid", source="rutter:big"):
     at = datetime.combine(day(on), time(hour, n % 60), tzinfo=UTC)
-    return order_items(source="rutter:big", external_id=f"o{n}", payment_status=status,
+    return order_items(source=source, external_id=f"o{n}", payment_status=status,
                        currency="USD", total=D(total), created_at=at, updated_at=at)
 
 
-def _store(rate: str, fixed: str, days: int = 8, per_day: int = 4, seed: int = 1, rounding="half_up"):
+def _store(rate: str, fixed: str, days: int = 8, per_day: int = 4, seed: int = 1, rounding="half_up",
+           extra="0", source="rutter:big", desc="BRAINTREE DES:DEPOSIT ID:99"):
     """Orders on `days` days, swept each morning (everything of the day before), landing the
     same day: (orders, bank lines, truth {line: order refs})."""
     rng = random.Random(seed)
-    sched = FeeSchedule("rutter:big", D(rate), D(fixed), rounding)
+    sched = FeeSchedule(source, D(rate), D(fixed), rounding, extra_rate=D(extra))
     orders, lines, truth, n = [], [], {}, 0
     for d in range(days):
         todays = []
         for _ in range(per_day):
             n += 1
-            todays += _order(n, f"{rng.randint(1500, 25000) / 100:.2f}", d, hour=8 + n % 12)
+            todays += _order(n, f"{rng.randint(1500, 25000) / 100:.2f}", d, hour=8 + n % 12, source=source)
         orders += todays
         net = sum(o.net for o in priced(todays, sched))
-        lines.append(bank(f"d{d}", net, on=day(d + 1), desc="BRAINTREE DES:DEPOSIT ID:99"))
+        lines.append(bank(f"d{d}", net, on=day(d + 1), desc=desc))
         truth[f"d{d}"] = tuple(sorted(o.ref for o in todays))
     return orders, lines, truth
 
@@ -203,3 +204,16 @@ def test_a_few_coincidental_equal_charges_do_not_make_a_store_paid_through_strip
                            fee_cards=fee_cards()))
     assert res.order_charges == ()
     assert all(by_bank(res)[ref].inferred.item_refs == refs for ref, refs in truth.items())
+
+
+def test_a_squarespace_business_plan_fee_rounded_on_its_own_is_a_rate_card():
+    # Squarespace Payments 2.9 % + $0.30 and the Business plan's 3 % transaction fee, both taken
+    # from the payout, each rounded to the cent.
+    sqsp = Connection("rutter:sq", "SQUARESPACE", False, orders_only=True)
+    orders, lines, truth = _store("0.029", "0.30", extra="0.03", source="rutter:sq",
+                                  desc="SQUARESPACE PAYMENTS DES:PAYOUT", seed=11)
+    res = reconcile(inputs(lines=lines, conns=[sqsp], orders=tuple(orders), fee_cards=fee_cards()))
+    (sched,) = res.fee_schedules
+    assert (sched.rate, sched.extra_rate, sched.confirmed) == (D("0.029"), D("0.03"), True)
+    assert all(by_bank(res)[ref].inferred.item_refs == refs for ref, refs in truth.items())
+    assert order_fee(D("10.05"), sched, "USD") == D("0.59") + D("0.30")  # 0.29145+0.30, 0.3015
