@@ -6,3 +6,7 @@ from django.dispatch import Signal
 
 # Sent with `company_id` when a sync or a webhook brought records into a company's books.
 books_changed = Signal()
+
+# Sent with `company_id` and `connection_id` when a connection is disconnected: what was learned
+# about it (reconciliation's fee schedules) is forgotten.
+connection_reset = Signal()

@@ -279,6 +279,12 @@ def inferred_lines_for_match(*, company, match) -> InferredLines:
     items = list(
         tenant_rows(PayoutItem, company).filter(source=source, external_id__in=ids).order_by("occurred_at", "id")
     ) if ids else []
+    if not items and match.fee_schedule:  # an orders-only sweep: its orders, priced, not yet items
+        from reconciliation.services.fee_schedules import orders_priced_rows
+
+        rows = orders_priced_rows(company=company, source=source, schedule=match.fee_schedule,
+                                  refs=set(match.inferred_items or ()))
+        items = sorted((PayoutItem(company=company, **row) for row in rows), key=lambda i: (i.occurred_at, i.external_id))
     return InferredLines(source, platform.upper(), items)
 
 

@@ -106,6 +106,33 @@ def linkable_platforms() -> tuple[Platform, ...]:
     return tuple(p for p in CATALOGUE.values() if p.linkable)
 
 
+# Documented per-order card rates (rate, fixed) of the gateways that pay an orders-only store,
+# the engine's default rate cards (`Inputs.fee_cards`; engine/orders.py also fits other rates
+# from the deposits themselves):
+# - Stripe and Squarespace Payments, US online cards: 2.9% + $0.30 (stripe.com/pricing;
+#   support.squarespace.com "Transaction fees and payment processing fees": North America 2.9% +
+#   $0.30 on Basic/Core plans, 2.5% + $0.30 on Advanced);
+# - Braintree standard 2.9% + $0.30, fees rounded down to the cent (paypal.com/us/webapps/mpp/
+#   bigcommerce/get-started/pricing-fees); BigCommerce's negotiated PayPal powered by Braintree
+#   rates 2.59% + $0.49 (Standard/Plus) and 2.35% + $0.49 (Pro) (bigcommerce.com/pricing);
+# - PayPal Checkout 3.49% + $0.49 (paypal.com/us/business/paypal-business-fees);
+# - a third number is a platform transaction fee taken from the same payout and rounded on its
+#   own: Squarespace's Business plan adds 3% of the order ("Fees for payment processing and
+#   transactions are taken out of your total payout, unless you use PayPal",
+#   support.squarespace.com/hc/articles/27853679334157, "Transaction fees").
+_STRIPE, _PAYPAL = ("0.029", "0.30"), ("0.0349", "0.49")
+FEE_CARDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "BIG_COMMERCE": (("0.0259", "0.49"), ("0.0235", "0.49"), _STRIPE, _PAYPAL),
+    "SQUARESPACE": (_STRIPE, ("0.025", "0.30"), _PAYPAL, ("0.029", "0.30", "0.03")),
+    "WIX": (_STRIPE, _PAYPAL),
+    "GUMROAD": (("0.10", "0.50"),),  # Gumroad's flat 10% + $0.50 (gumroad.com/pricing)
+}
+
+
+def fee_cards() -> dict[str, tuple[tuple[str, ...], ...]]:
+    return dict(FEE_CARDS)
+
+
 def descriptor_keywords() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     """platform -> (its own originator keywords, the gateways that may pay for it): the engine's
     `Inputs.platform_keywords`."""

@@ -5,7 +5,8 @@ class ReconciliationConfig(AppConfig):
     name = "reconciliation"
 
     def ready(self):
-        from connections.signals import books_changed
-        from reconciliation.receivers import reconcile_when_books_change
+        from connections.signals import books_changed, connection_reset
+        from reconciliation.receivers import forget_connection, reconcile_when_books_change
 
         books_changed.connect(reconcile_when_books_change, dispatch_uid="reconcile-when-books-change")
+        connection_reset.connect(forget_connection, dispatch_uid="reconciliation-forget-connection")

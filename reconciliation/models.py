@@ -53,6 +53,8 @@ class Match(TenantModel):
     reasons = models.JSONField(default=list, blank=True)
     # Bank amount minus payout amounts, booked as FX gain/loss (foreign-currency payouts).
     fx_difference = money_field()
+    # An orders-only sweep: the fee schedule its orders were priced with ({rate, fixed, rounding}).
+    fee_schedule = models.JSONField(default=dict, blank=True)
     engine_version = models.CharField(max_length=40, blank=True, default="")
     run = models.ForeignKey(ReconciliationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="matches")
     created_at = models.DateTimeField(default=now)
@@ -140,3 +142,42 @@ class Categorization(TenantModel):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["bank_transaction"], condition=models.Q(undone_at__isnull=True),
                                                name="categorization_one_active_per_line")]
+
+
+class FeeSource(models.TextChoices):
+    DEFAULT = "default", "Rate card"  # a platform's documented rate, nothing confirmed it
+    LEARNED = "learned", "Learned"  # several deposits tied to the cent under it
+    PERSON = "person", "Confirmed by a person"  # a person accepted a deposit it explained
+
+
+class FeeSchedule(TenantModel):
+    """The gateway fee of an orders-only store (BigCommerce, Squarespace: Rutter reports none):
+    fee = round(rate x order total + fixed). Once confirmed, the engine applies the deposits it
+    explains instead of suggesting them. Deleted when its connection is disconnected."""
+
+    connection = models.OneToOneField("connections.Connection", on_delete=models.CASCADE,
+                                      related_name="fee_schedule")
+    rate = models.DecimalField(max_digits=7, decimal_places=5)
+    fixed = money_field()
+    rounding = models.CharField(max_length=10, default="half_up")
+    # A platform transaction fee taken from the same payout, rounded on its own (Squarespace
+    # Business plan: 3 %).
+    extra_rate = models.DecimalField(max_digits=7, decimal_places=5, default=0)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    source = models.CharField(max_length=10, choices=FeeSource.choices, default=FeeSource.DEFAULT)
+    confirmed_by = models.CharField(max_length=200, blank=True, default="")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    deposits = models.PositiveIntegerField(default=0)  # applied deposits priced with it
+    updated_at = models.DateTimeField(default=now)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.source in (FeeSource.LEARNED, FeeSource.PERSON)
+
+    @property
+    def label(self) -> str:
+        extra = f" + {self.extra_rate * 100:.2f}% plan fee" if self.extra_rate else ""
+        return f"{self.rate * 100:.2f}% + {self.fixed:.2f}{' ' + self.currency if self.currency else ''}{extra}"
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.source})"

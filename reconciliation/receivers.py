@@ -22,3 +22,10 @@ def reconcile_when_books_change(sender, *, company_id: int, **kwargs) -> None:
         return
     if cache.add(pending_key(company_id), 1, timeout=getattr(settings, "RECONCILE_DEBOUNCE_SECONDS", 900)):
         async_task("reconciliation.tasks.reconcile_company", company_id)
+
+
+def forget_connection(sender, *, company_id: int, connection_id: int, **kwargs) -> None:
+    """A disconnected connection's learned fee schedule goes with it."""
+    from reconciliation.services.fee_schedules import fee_schedule_reset
+
+    fee_schedule_reset(company_id=company_id, connection_id=connection_id)

@@ -45,6 +45,41 @@ def platform_item(row: tuple, platforms: dict[str, str]) -> E.PlatformItem:
     )
 
 
+# Rutter Order (docs.rutter.com/reference/orders; ListOrdersResponse in speakeasy-sdks/rutter-ts
+# rutter.yaml): `payment_status` is one of pending, paid, refunded, failed, unknown; `total_price`
+# the order's total; `created_at` / `updated_at` ISO 8601; `refunds` items carry line_items with
+# an `amount` (nullable) and no date of their own. Only paid and refunded orders moved money.
+MONEY_MOVED = ("paid", "refunded")
+
+
+def order_items(*, source: str, external_id: str, payment_status: str, currency: str, total,
+                created_at, updated_at=None, refunded=None) -> list[E.PlatformItem]:
+    """An orders-only store's order as engine items: the sale (gross = total, its gateway fee
+    unknown: 0 until a fee schedule prices it) at `created_at`, and, for a refunded order, a
+    refund of `refunded` (else the total) at `updated_at`, the only later time Rutter gives."""
+    status = (payment_status or "").lower()
+    total = quantize(total or 0, currency)
+    if status not in MONEY_MOVED or total <= 0 or created_at is None:
+        return []
+    day = created_at.date()
+    ref = f"{source}:{external_id}"
+    items = [E.PlatformItem(
+        ref=ref, connection_ref=source, payout_ref=None, kind="sale", gross=total, fee=total * 0,
+        net=total, currency=currency, occurred_on=day, settled_on=day, order_ref=ref,
+        raw_type="order", occurred_at=created_at,
+    )]
+    amount = quantize(refunded, currency) if refunded else (total if status == "refunded" else 0)
+    if amount > 0:
+        when = max(updated_at or created_at, created_at)
+        items.append(E.PlatformItem(
+            ref=ref + REFUND_SUFFIX, connection_ref=source, payout_ref=None, kind="refund",
+            gross=-amount, fee=total * 0, net=-amount, currency=currency, occurred_on=when.date(),
+            settled_on=when.date(), order_ref=ref, raw_type="order_refund", occurred_at=when,
+        ))
+    return items
+
+
+REFUND_SUFFIX = "#refund"
 
 
 def kind_total(*, ref: str, source: str, payout_ref: str | None, kind: str, currency: str, gross, fee,

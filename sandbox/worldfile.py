@@ -21,7 +21,13 @@ from connections.mapping import rutter as rutter_map
 from connections.mapping import stripe as stripe_map
 from connections.mapping.plaid import unofficial_currency
 from ledger.money import quantize
-from ledger.platforms import descriptor_keywords, fee_category, has_payout_objects
+from ledger.platforms import (
+    descriptor_keywords,
+    fee_cards,
+    fee_category,
+    has_payout_objects,
+    supports,
+)
 from reconciliation.engine import (
     BankLine,
     Connection,
@@ -33,6 +39,7 @@ from reconciliation.engine import (
 )
 from reconciliation.engine.export import export_result
 from reconciliation.reference import with_reference_data
+from reconciliation.rows import order_items
 
 _IDENT_KEYS = ("trace", "descriptor", "reference", "transfer_id", "settlement_id")
 
@@ -67,7 +74,10 @@ def _rutter(conn: dict, out: dict) -> None:
     platform = str(conn.get("platform", "")).upper()
     payouts = conn.get("payouts") or []
     has_payouts = bool(payouts) or has_payout_objects(platform)
-    out["connections"].append(Connection(cref, platform, has_payouts))
+    orders_only = not supports(platform, "transactions")
+    out["connections"].append(Connection(cref, platform, has_payouts, orders_only=orders_only))
+    if orders_only:
+        _orders(conn, cref, out)
     paid_by: dict[str, str] = {}
     for p in payouts:
         pref = f"{cref}:{p['id']}"
@@ -112,6 +122,23 @@ def _rutter(conn: dict, out: dict) -> None:
                 fee_category=category,
                 occurred_at=row["occurred_at"],
             )
+        )
+
+
+def _refunded(order: dict):
+    """The refunds' amounts (Rutter: refunds[].line_items[].amount, nullable), or None."""
+    amounts = [li.get("amount") for r in order.get("refunds") or () for li in r.get("line_items") or ()]
+    known = [_d(a) for a in amounts if a not in (None, "")]
+    return sum(known, Decimal(0)) if known else None
+
+
+def _orders(conn: dict, cref: str, out: dict) -> None:
+    for o in conn.get("orders") or []:
+        row = rutter_map.order_row(o, source=cref, default_currency="USD")  # the product's mapping
+        out["orders"] += order_items(
+            source=cref, external_id=row["external_id"], payment_status=row["payment_status"] or "",
+            currency=row["currency"], total=row["total"], created_at=row["created_at"],
+            updated_at=row["updated_at"], refunded=_refunded(o),
         )
 
 
@@ -228,7 +255,7 @@ def apply_events(world: dict) -> dict:
 
 def inputs_from_world(world: dict, *, settings: Settings | None = None, prior=()) -> Inputs:
     world = apply_events(world)
-    out: dict[str, list] = {"connections": [], "payouts": [], "items": [], "bank_lines": []}
+    out: dict[str, list] = {"connections": [], "payouts": [], "items": [], "bank_lines": [], "orders": []}
     for conn in world.get("rutter") or []:
         _rutter(conn, out)
     for acct in world.get("stripe") or []:
@@ -243,6 +270,8 @@ def inputs_from_world(world: dict, *, settings: Settings | None = None, prior=()
         prior=tuple(prior),
         settings=settings or Settings(),
         platform_keywords=descriptor_keywords(),
+        orders=tuple(out["orders"]),
+        fee_cards=fee_cards(),
     ))
 
 

@@ -289,6 +289,21 @@ class ConnectionFactory(TenantFactory):
     display_name = "Test Shop"
 
 
+class FeeScheduleFactory(TenantFactory):
+    """An orders-only store's learned gateway fee (reconciliation.models.FeeSchedule)."""
+
+    class Meta:
+        model = R.FeeSchedule
+
+    connection = factory.SubFactory(ConnectionFactory, company=factory.SelfAttribute("..company"),
+                                    platform="BIG_COMMERCE")
+    rate = Decimal("0.02590")
+    fixed = Decimal("0.49")
+    currency = "USD"
+    source = R.FeeSource.LEARNED
+    deposits = 3
+
+
 class SyncStateFactory(TenantFactory):
     class Meta:
         model = C.SyncState

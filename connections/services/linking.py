@@ -263,3 +263,6 @@ def connection_disconnect(*, connection: Connection, reason: str = "disconnected
     """Stop syncing a connection: disabled, its access token erased. Its books stay as they are."""
     connection_set_status(connection=connection, status=ConnectionStatus.DISABLED, error=reason)
     Connection.objects.filter(pk=connection.pk, company_id=connection.company_id).update(access_token_encrypted="")
+    from connections.signals import connection_reset
+
+    connection_reset.send(sender=Connection, company_id=connection.company_id, connection_id=connection.pk)

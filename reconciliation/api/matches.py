@@ -49,11 +49,15 @@ class MatchOutput(RowOutput):
     fx_difference = MoneyField(currency_field="bank_transaction.currency",
                                help_text="Bank amount − payouts, booked as FX gain (+) or loss (−).")
     run = serializers.IntegerField(source="run_id", read_only=True, allow_null=True)
+    fee_schedule = serializers.JSONField(
+        read_only=True,
+        help_text="An orders-only store's sweep: the gateway fee its orders were priced with "
+                  "({rate, fixed, rounding, currency, extra_rate}); {} otherwise.")
 
     class Meta:
         model = Match
         fields = ["id", "status", "bank_transaction", "payouts", "confidence", "reasons", "is_inferred",
-                  "inferred_connection", "inferred_items", "fx_difference", "engine_version", "run",
+                  "inferred_connection", "inferred_items", "fee_schedule", "fx_difference", "engine_version", "run",
                   "created_at", "created_by", "decided_at", "decided_by", "undone_at", "undone_by", "note"]
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))

@@ -6,7 +6,13 @@ from collections import defaultdict
 from decimal import Decimal
 
 from .breakdown import breakdown_of
+from .orders import priced
 from .types import Breakdown, Decision, Inputs, Result
+
+
+def _refs(refs) -> list[str]:
+    """Item refs as the formats name them: an order's refund is its order (`<ref>#refund`)."""
+    return list(dict.fromkeys(r.split("#refund", 1)[0] for r in refs))
 
 
 def _deposit_row(d: Decision) -> dict:
@@ -20,7 +26,7 @@ def _deposit_row(d: Decision) -> dict:
     elif d.inferred is not None:
         row["inferred"] = {
             "connection": d.inferred.connection_ref,
-            "items": list(d.inferred.item_refs),
+            "items": _refs(d.inferred.item_refs),
         }
     elif d.payout_refs:
         row["payouts"] = list(d.payout_refs)
@@ -46,7 +52,7 @@ def _payout_row(b: Breakdown, deposit: str | None) -> dict:
         "refunds": str(b.refunds),
         "other": str(b.other),
         "net": str(b.net),
-        "items": list(b.item_refs),
+        "items": _refs(b.item_refs),
         "balanced": b.balanced,
         **({"inferred": True, "connection": b.connection_ref} if b.inferred else {}),
         **({"problems": list(b.problems)} if b.problems else {}),
@@ -83,7 +89,11 @@ def _accrued_expenses(result: Result, inputs: Inputs) -> list[dict]:
         for ref in d.inferred.item_refs
     }
     groups: dict[tuple, list] = defaultdict(list)
-    for it in inputs.items:
+    # Orders-only stores: each paid order's fee under the connection's confirmed schedule.
+    schedules = {s.connection_ref: s for s in result.fee_schedules if s.confirmed}
+    orders = [o for o in inputs.orders if o.connection_ref in schedules]
+    orders = [x for o in orders for x in priced([o], schedules[o.connection_ref])]
+    for it in list(inputs.items) + orders:
         if it.settled_on is None or it.kind == "payout":
             continue
         payout = it.payout_ref or inferred_of.get(it.ref)

@@ -19,6 +19,7 @@ from .breakdown import breakdown_of, explicit_breakdowns
 from .deposits import explicit_candidates, judged_by_rate, payout_is_open, view_of
 from .fxhistory import FxHistory
 from .inferred import ScanCache, inferred_candidates, settlement_order
+from .orders import choices_for, gate, gateway_charges, priced, unseen_rivals
 from .rates import Rates
 from .sweeps import Sweeps, waiting_answers
 from .types import Connection, Decision, Inputs, PlatformItem, Result
@@ -125,7 +126,7 @@ def _final(
 
 def _fixpoint(
     *, inputs, views, explicit: list[Candidate], conns, items_by_conn, lock_items, descriptors,
-    fx_history: FxHistory, markers: dict[str, list[PlatformItem]],
+    fx_history: FxHistory, markers: dict[str, list[PlatformItem]], choices: dict,
 ) -> tuple[list[Decision], list[Decision]]:
     """(committed matches, final non-committed decisions)."""
     committed: list[Decision] = []
@@ -146,9 +147,13 @@ def _fixpoint(
     day_of = {v.line.ref: v.line.date for v in views}
     sweeps = Sweeps(items_by_conn, day_of)
     scans = ScanCache()
-    # Stores without payout objects whose transactions the engine cannot see (orders-only
-    # platforms: BigCommerce, Squarespace): their deposits are in the feed all the same.
-    blind = sorted({c.platform for c in inferred_conns if not items_by_conn.get(c.ref)})
+    # Stores without payout objects the engine cannot evaluate (no items; orders-only ones
+    # without a confirmed fee schedule): their deposits are in the feed all the same.
+    blind = sorted({
+        c.platform for c in inferred_conns
+        if (not items_by_conn.get(c.ref) and c.ref not in choices)
+        or (choices.get(c.ref) and not choices[c.ref].confirmed)
+    })
 
     def weak(c: Candidate) -> bool:
         return not named.get(c.bank_ref) and c.score < s.auto_threshold
@@ -169,9 +174,9 @@ def _fixpoint(
             markers=markers,
             cache=scans,
         )
-        cands = [c for c in cands if (c.bank_ref, c.answer) not in rejected]
+        cands = [c for c in gate(cands, choices) if (c.bank_ref, c.answer) not in rejected]
         cands = _specificity(sweeps.demote(cands), named, platform_of, descriptors)
-        cands = _unseen_rivals(cands, named, platform_of, descriptors, blind)
+        cands = unseen_rivals(cands, named, platform_of, descriptors, blind)
         held_back = False
         if not with_weak:
             strong = [c for c in cands if not weak(c)]
@@ -218,29 +223,6 @@ def _specificity(cands: list[Candidate], named: dict, platform_of, descriptors) 
                 reasons=c.reasons
                 + ("the descriptor names this platform's gateway, another candidate's own name",),
             )
-        out.append(c)
-    return out
-
-
-UNSEEN = (
-    "the descriptor names only a gateway that also pays {}, whose sweeps cannot be checked "
-    "(no transactions): this could be its deposit, so it is not applied"
-)
-
-
-def _unseen_rivals(cands, named: dict, platform_of, descriptors, blind: list[str]) -> list[Candidate]:
-    """A deposit read only through a gateway's name ("PAYPAL" for a WooCommerce sweep) may as
-    well be a store that gateway pays whose transactions the engine cannot see: that reading is
-    never applied (a coincidental window once took such a deposit)."""
-    if not blind:
-        return cands
-    out = []
-    for c in cands:
-        words = named.get(c.bank_ref, frozenset())
-        if c.auto and descriptors.strength(platform_of(c), words) == 1:
-            rivals = [p for p in blind if p != platform_of(c) and descriptors.strength(p, words) >= 1]
-            if rivals:
-                c = replace(c, auto=False, reasons=c.reasons + (UNSEEN.format(", ".join(rivals)),))
         out.append(c)
     return out
 
@@ -312,6 +294,20 @@ def reconcile(inputs: Inputs) -> Result:
             and it.kind != "payout"
         ):
             items_by_conn[it.connection_ref].append(it)
+    charged = gateway_charges(inputs.orders, inputs.items, conns)  # paid through connected Stripe
+    orders = [o for o in inputs.orders if (o.order_ref or o.ref) not in charged]
+    choices = choices_for(
+        connections=conns, orders=orders, views=views, paid=lock_items, settings=s,
+        stored=inputs.fee_schedules, cards=inputs.fee_cards,
+    )
+    choices.update({o.connection_ref: None for o in inputs.orders if o.connection_ref not in choices
+                    and (o.order_ref or o.ref) in charged})  # seen, all through the gateway
+    for it in orders:  # orders of orders-only stores, priced with the chosen schedule
+        if choices.get(it.connection_ref) and it.ref not in inferred_pool:
+            (it,) = priced([it], choices[it.connection_ref].schedule)
+            inferred_pool[it.ref] = it
+            if it.payout_ref is None and it.settled_on is not None:
+                items_by_conn[it.connection_ref].append(it)
     for ref, lst in items_by_conn.items():
         items_by_conn[ref] = settlement_order(lst)
     committed, rest = _fixpoint(
@@ -324,6 +320,7 @@ def reconcile(inputs: Inputs) -> Result:
         descriptors=descriptors,
         fx_history=fx_history,
         markers=markers,
+        choices=choices,
     )
 
     by_bank: dict[str, Decision] = {}
@@ -338,7 +335,8 @@ def reconcile(inputs: Inputs) -> Result:
             locked=True,
         )
     for d in committed + rest:
-        by_bank.setdefault(d.bank_ref, d)
+        ch = choices.get(d.inferred.connection_ref) if d.inferred is not None else None
+        by_bank.setdefault(d.bank_ref, replace(d, fee_schedule=ch.schedule) if ch else d)
     for b in lines:
         if b.ref not in by_bank:
             why = (
@@ -378,4 +376,6 @@ def reconcile(inputs: Inputs) -> Result:
         decisions=decisions,
         breakdowns=tuple(sorted(breakdowns.values(), key=lambda b: (b.inferred, b.payout_ref))),
         payout_deposits=payout_deposits,
+        fee_schedules=tuple(choices[ref].schedule for ref in sorted(choices) if choices[ref]),
+        order_charges=tuple(sorted(charged.items())),
     )

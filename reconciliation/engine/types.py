@@ -73,6 +73,9 @@ class Connection:
     platform: str  # Rutter platform enum, or "STRIPE" for direct Stripe accounts
     has_payout_objects: bool  # False: deposits are inferred from unpaid settled transactions
     currency: str = ""  # the store's settlement currency, when known
+    # Rutter serves only /orders for it (BigCommerce, Squarespace): its deposits are inferred
+    # from `Inputs.orders`, net of a fee nothing reports (engine/orders.py).
+    orders_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,25 @@ class FxRate:
     quote: str
     rate: Decimal
     on: date | None = None
+
+
+@dataclass(frozen=True)
+class FeeSchedule:
+    """A gateway's per-order fee for an orders-only store: fee = round(rate x gross + fixed) to
+    the minor unit (`rounding`: half_up, half_even or down), refunds return no fee. `source`:
+    default (a platform's rate card), learned (tied deposits confirmed it), person (a person
+    accepted a deposit it explained); `confirmed` lets its answers be applied."""
+
+    connection_ref: str
+    rate: Decimal
+    fixed: Decimal
+    rounding: str = "half_up"
+    currency: str = ""
+    source: str = "default"
+    confirmed: bool = False
+    # A platform's own transaction fee taken from the same payout, rounded on its own
+    # (Squarespace's Business plan: 3 % of the order, besides the processor's fee).
+    extra_rate: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -175,6 +197,13 @@ class Inputs:
     platform_keywords: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(
         default_factory=dict
     )
+    # Orders of orders-only connections (kind sale / refund, gross signed, fee unknown: 0, net =
+    # gross; settled_on = the day it was paid or refunded, occurred_at its timestamp).
+    orders: tuple[PlatformItem, ...] = ()
+    # Stored per-connection schedules, and per platform the documented gateway rate cards
+    # ((rate, fixed), ...) from the platform catalogue.
+    fee_schedules: tuple[FeeSchedule, ...] = ()
+    fee_cards: Mapping[str, tuple[tuple[Decimal, Decimal], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -221,6 +250,7 @@ class Decision:
     fx: FxConversion | None = None
     locked: bool = False  # came from a prior applied/manual decision
     alternatives: tuple[tuple[str, ...], ...] = ()  # competing answers when ambiguous
+    fee_schedule: FeeSchedule | None = None  # an orders-only sweep: the fees it was priced with
 
 
 @dataclass(frozen=True)
@@ -230,6 +260,8 @@ class Result:
     breakdowns: tuple[Breakdown, ...]  # explicit payouts, then inferred ones; by payout_ref
     # payout ref -> bank ref for matched (and locked) decisions, for convenience
     payout_deposits: tuple[tuple[str, str], ...] = ()
+    fee_schedules: tuple[FeeSchedule, ...] = ()  # per orders-only connection, as chosen this run
+    order_charges: tuple[tuple[str, str], ...] = ()  # (order ref, connected gateway's charge ref)
 
     def decision_for(self, bank_ref: str) -> Decision | None:
         for d in self.decisions:

@@ -7,16 +7,17 @@ from connections.models import Connection
 from ledger.models import (
     BankTransaction,
     BankTransactionStatus,
+    Invoice,
     Payout,
     PayoutItem,
     bank_transaction_ref,
 )
 from ledger.money import quantize
-from ledger.platforms import descriptor_keywords, has_payout_objects
+from ledger.platforms import descriptor_keywords, fee_cards, has_payout_objects, supports
 from reconciliation import engine as E
-from reconciliation.models import Match, MatchPayout, MatchStatus
+from reconciliation.models import FeeSchedule, Match, MatchPayout, MatchStatus
 from reconciliation.reference import with_reference_data
-from reconciliation.rows import ITEM_FIELDS, kind_total, platform_item
+from reconciliation.rows import ITEM_FIELDS, kind_total, order_items, platform_item
 
 CHUNK = 20_000
 def _connections(company) -> tuple[E.Connection, ...]:
@@ -25,8 +26,35 @@ def _connections(company) -> tuple[E.Connection, ...]:
         E.Connection(
             ref=c.ref, platform=(c.platform or c.provider).upper(),
             has_payout_objects=has_payout_objects(c.platform or c.provider),
+            orders_only=not supports(c.platform or c.provider, "transactions"),
         )
         for c in rows
+    )
+
+
+def _orders(company, connections) -> tuple[E.PlatformItem, ...]:
+    """Orders of orders-only stores (synced as invoices) as sale / refund items, except those a
+    booked sweep already turned into payout items (the items are read instead)."""
+    sources = [c.ref for c in connections if c.orders_only]
+    if not sources:
+        return ()
+    booked = {f"{s}:{e}" for s, e in tenant_rows(PayoutItem, company).filter(
+        source__in=sources, provider_type__in=("order", "order_refund")).values_list("source", "external_id")}
+    rows = tenant_rows(Invoice, company).filter(source__in=sources).values_list(
+        "source", "external_id", "platform_status", "currency", "total", "issued_at", "updated_at")
+    return tuple(
+        item for source, ext, status, currency, total, issued, updated in rows.iterator(CHUNK)
+        for item in order_items(source=source, external_id=ext, payment_status=status,
+                                currency=currency, total=total, created_at=issued, updated_at=updated)
+        if item.ref not in booked
+    )
+
+
+def _fee_schedules(company) -> tuple[E.FeeSchedule, ...]:
+    return tuple(
+        E.FeeSchedule(connection_ref=s.connection.ref, rate=s.rate, fixed=s.fixed, rounding=s.rounding,
+                      currency=s.currency, source=s.source, confirmed=s.confirmed, extra_rate=s.extra_rate)
+        for s in tenant_rows(FeeSchedule, company).select_related("connection")
     )
 
 
@@ -160,5 +188,6 @@ def engine_inputs(*, company, settings: E.Settings | None = None) -> E.Inputs:
     return with_reference_data(E.Inputs(
         bank_lines=bank_lines, connections=connections, payouts=payouts, items=items,
         prior=_priors(company, settled_matches), settings=settings or E.Settings(),
-        platform_keywords=descriptor_keywords(),
+        platform_keywords=descriptor_keywords(), orders=_orders(company, connections),
+        fee_schedules=_fee_schedules(company), fee_cards=fee_cards(),
     ))

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 
 from companies.scoping import scoped, tenant_rows
-from reconciliation.models import Match, MatchPayout, ReconciliationRun
+from reconciliation.models import FeeSchedule, Match, MatchPayout, ReconciliationRun
 
 
 @scoped
@@ -17,3 +17,9 @@ def match_list(*, company):
 @scoped
 def reconciliation_run_list(*, company):
     return tenant_rows(ReconciliationRun, company)
+
+
+@scoped
+def fee_schedule_map(*, company) -> dict[int, FeeSchedule]:
+    """connection id -> its stored fee schedule (orders-only stores)."""
+    return {s.connection_id: s for s in tenant_rows(FeeSchedule, company)}

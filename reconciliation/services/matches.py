@@ -21,6 +21,10 @@ from reconciliation.models import Categorization, Match, MatchPayout, MatchStatu
 from reconciliation.rows import ITEM_FIELDS, platform_item
 from reconciliation.services.booking import Books, deposit_spec, items_book, match_entries_reverse
 from reconciliation.services.errors import ReconciliationError
+from reconciliation.services.fee_schedules import (
+    match_fee_schedule_confirm,
+    order_items_materialize,
+)
 
 ACTIVE = (MatchStatus.SUGGESTED, MatchStatus.APPLIED)
 
@@ -29,6 +33,7 @@ def match_build(
     *, company, bank_transaction: BankTransaction, status: str, confidence: Decimal | float = 1,
     reasons: Sequence[str] = (), inferred: E.InferredGroup | None = None,
     fx_difference: Decimal = Decimal(0), engine_version: str = "", run=None, created_by: str = "engine",
+    fee_schedule: dict | None = None,
 ) -> Match:
     """An unsaved match (save many at once with `matches_create`)."""
     return Match(
@@ -38,6 +43,7 @@ def match_build(
         inferred_connection=inferred.connection_ref if inferred else "",
         inferred_items=list(inferred.item_refs) if inferred else [],
         fx_difference=fx_difference, engine_version=engine_version, run=run, created_by=created_by,
+        fee_schedule=fee_schedule or {},
     )
 
 
@@ -111,6 +117,7 @@ def matches_book(*, company, matches: Sequence[Match], by: str) -> None:
     match books only the transfer; an inferred match first groups its items into a payout row.
     """
     books = Books(company)
+    order_items_materialize(company=company, matches=matches)  # orders-only sweeps: priced orders
     items_book(company=company, by=by)  # anything settled since the last run, before it moves
     _inferred_payouts(books, matches)
     links = {}
@@ -178,6 +185,7 @@ def match_accept(*, match: Match, by: str) -> Match:
     match.match_payouts.update(status=MatchStatus.APPLIED)
     match.bank_transaction = bank
     matches_book(company=match.company, matches=[match], by=by)
+    match_fee_schedule_confirm(match=match, by=by)
     bank_status_refresh(company=match.company, bank_ids=[bank.pk])
     return match
 

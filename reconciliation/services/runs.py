@@ -21,6 +21,11 @@ from reconciliation.models import Match, MatchStatus, ReconciliationRun
 from reconciliation.selectors.inputs import engine_inputs
 from reconciliation.services.booking import fx_difference, items_book
 from reconciliation.services.categories import category_rules_apply
+from reconciliation.services.fee_schedules import (
+    confirmed_orders_accrue,
+    fee_schedules_from_run,
+    schedule_json,
+)
 from reconciliation.services.matches import (
     BREAKDOWN_FIELDS,
     bank_status_refresh,
@@ -97,6 +102,7 @@ def _apply_decisions(company, run, result: E.Result, banks, payouts, by: str) ->
                 company=company, bank_transaction=bank, status=status, confidence=decision.confidence,
                 reasons=reasons, inferred=inferred, fx_difference=fx_difference(decision.fx),
                 engine_version=result.engine_version, run=run,
+                fee_schedule=schedule_json(decision.fee_schedule) if inferred is not None else None,
             ), [payouts[r] for r in payout_refs if r in payouts]))
             counts[status] = counts.get(status, 0) + 1
             touched.add(bank.pk)
@@ -159,6 +165,9 @@ def reconcile_company(*, company, by: str = "system") -> ReconciliationRun:
             _store_breakdowns(company, result, payouts)
             booked = items_book(company=company, by="engine")
             counts = _apply_decisions(company, run, result, banks, payouts, by="engine")
+            fee_schedules_from_run(company=company, result=result)
+            if confirmed_orders_accrue(company=company):
+                items_book(company=company, by="engine")
             counts["categorized_by_rules"] = category_rules_apply(company=company)
             rollups_refresh_on_commit(company=company)
     except Exception as exc:

@@ -35,3 +35,26 @@ def test_another_companys_connection_cannot_be_touched(client, alice, bob):
     for name in ("connection_sync", "connection_disconnect"):
         assert client.post(url(alice.company, name, pk=theirs.pk), **headers(alice)).status_code == 404
     assert Connection.objects.get(pk=theirs.pk).status == theirs.status
+
+
+def test_an_orders_only_stores_fee_schedule_is_shown_and_forgotten_on_disconnect(client, alice, bob):
+    from decimal import Decimal
+
+    from django.utils.timezone import now
+
+    from reconciliation.models import FeeSchedule
+    from tests import factories as F
+
+    store = F.ConnectionFactory(company=alice.company, platform="BIG_COMMERCE", display_name="Big store")
+    FeeSchedule.objects.create(company=alice.company, connection=store, rate=Decimal("0.0259"),
+                               fixed=Decimal("0.49"), currency="USD", source="person",
+                               confirmed_by="alice@example.com", confirmed_at=now())
+    theirs = F.ConnectionFactory(company=bob.company, platform="SQUARESPACE", display_name="Bob's")
+    FeeSchedule.objects.create(company=bob.company, connection=theirs, rate=Decimal("0.07"),
+                               fixed=Decimal("0.11"), source="learned", deposits=9)
+    page = client.get(url(alice.company, "connections"), **headers(alice)).content.decode()
+    assert "Gateway fees: 2.59% + 0.49 USD per order" in page and "confirmed by alice@example.com" in page
+    assert "7.00%" not in page
+    client.post(url(alice.company, "connection_disconnect", pk=store.pk), HTTP_HX_REQUEST="true", **headers(alice))
+    assert not FeeSchedule.objects.filter(connection=store).exists()
+    assert FeeSchedule.objects.filter(connection=theirs).exists()
