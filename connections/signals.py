@@ -6,3 +6,7 @@ from django.dispatch import Signal
 
 # Sent with `company_id` when a sync or a webhook brought records into a company's books.
 books_changed = Signal()
+
+# Sent with `company_id` and `connection_id` when a store connection starts over: linked again
+# (the user relinked or repaired it) or disconnected. What was learned about it is reset.
+connection_reset = Signal()

@@ -5,7 +5,8 @@ class ReconciliationConfig(AppConfig):
     name = "reconciliation"
 
     def ready(self):
-        from connections.signals import books_changed
-        from reconciliation.receivers import reconcile_when_books_change
+        from connections.signals import books_changed, connection_reset
+        from reconciliation.receivers import reconcile_when_books_change, reset_learned_behaviour
 
         books_changed.connect(reconcile_when_books_change, dispatch_uid="reconcile-when-books-change")
+        connection_reset.connect(reset_learned_behaviour, dispatch_uid="reset-learned-behaviour")

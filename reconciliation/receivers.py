@@ -22,3 +22,13 @@ def reconcile_when_books_change(sender, *, company_id: int, **kwargs) -> None:
         return
     if cache.add(pending_key(company_id), 1, timeout=getattr(settings, "RECONCILE_DEBOUNCE_SECONDS", 900)):
         async_task("reconciliation.tasks.reconcile_company", company_id)
+
+
+def reset_learned_behaviour(sender, *, company_id: int, connection_id: int, **kwargs) -> None:
+    """A store connection linked again or disconnected: what was learned about it starts over."""
+    from connections.models import Connection
+    from reconciliation.services.learning import learned_behaviour_reset
+
+    connection = Connection.objects.filter(company_id=company_id, pk=connection_id).exclude(provider="plaid").first()
+    if connection is not None:
+        learned_behaviour_reset(connection=connection)

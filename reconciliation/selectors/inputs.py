@@ -17,6 +17,7 @@ from reconciliation import engine as E
 from reconciliation.models import Match, MatchPayout, MatchStatus
 from reconciliation.reference import with_reference_data
 from reconciliation.rows import ITEM_FIELDS, kind_total, platform_item
+from reconciliation.selectors.learned import learned_for_engine
 
 CHUNK = 20_000
 def _connections(company) -> tuple[E.Connection, ...]:
@@ -160,5 +161,5 @@ def engine_inputs(*, company, settings: E.Settings | None = None) -> E.Inputs:
     return with_reference_data(E.Inputs(
         bank_lines=bank_lines, connections=connections, payouts=payouts, items=items,
         prior=_priors(company, settled_matches), settings=settings or E.Settings(),
-        platform_keywords=descriptor_keywords(),
+        platform_keywords=descriptor_keywords(), learned=learned_for_engine(company=company),
     ))

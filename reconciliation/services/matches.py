@@ -21,6 +21,7 @@ from reconciliation.models import Categorization, Match, MatchPayout, MatchStatu
 from reconciliation.rows import ITEM_FIELDS, platform_item
 from reconciliation.services.booking import Books, deposit_spec, items_book, match_entries_reverse
 from reconciliation.services.errors import ReconciliationError
+from reconciliation.services.learning import learned_behaviour_refresh
 
 ACTIVE = (MatchStatus.SUGGESTED, MatchStatus.APPLIED)
 
@@ -140,6 +141,13 @@ def bank_status_refresh(*, company, bank_ids) -> None:
     rollups_refresh_on_commit(company=company)
 
 
+def _learn_from(match: Match) -> None:
+    """A person's decision changed which deposits are confirmed: learn again for its store(s)."""
+    refs = set(MatchPayout.objects.filter(match=match).values_list("payout__source", flat=True))
+    refs.update([match.inferred_connection] if match.inferred_connection else [])
+    learned_behaviour_refresh(company=match.company, connection_refs=refs)
+
+
 def _locked_bank(match: Match) -> BankTransaction:
     return BankTransaction.objects.select_for_update(of=("self",)).select_related("bank_account").get(pk=match.bank_transaction_id)
 
@@ -171,6 +179,7 @@ def match_accept(*, match: Match, by: str) -> Match:
     match.bank_transaction = bank
     matches_book(company=match.company, matches=[match], by=by)
     bank_status_refresh(company=match.company, bank_ids=[bank.pk])
+    _learn_from(match)
     return match
 
 
@@ -202,6 +211,7 @@ def match_undo(*, match: Match, by: str, reason: str = "") -> Match:
     for payout in Payout.objects.filter(match_links__match=match, is_inferred=True):
         inferred_payout_cancel(payout=payout)
     bank_status_refresh(company=match.company, bank_ids=[match.bank_transaction_id])
+    _learn_from(match)
     return match
 
 
@@ -230,4 +240,5 @@ def match_manual(*, company, bank_transaction: BankTransaction, payouts: Sequenc
     match.save(update_fields=["decided_by", "decided_at", "note"])
     matches_book(company=company, matches=[match], by=by)
     bank_status_refresh(company=company, bank_ids=[bank.pk])
+    _learn_from(match)
     return match

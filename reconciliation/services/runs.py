@@ -21,6 +21,7 @@ from reconciliation.models import Match, MatchStatus, ReconciliationRun
 from reconciliation.selectors.inputs import engine_inputs
 from reconciliation.services.booking import fx_difference, items_book
 from reconciliation.services.categories import category_rules_apply
+from reconciliation.services.learning import learned_behaviour_refresh
 from reconciliation.services.matches import (
     BREAKDOWN_FIELDS,
     bank_status_refresh,
@@ -152,6 +153,7 @@ def reconcile_company(*, company, by: str = "system") -> ReconciliationRun:
             booked = items_book(company=company, by="engine")
             counts = _apply_decisions(company, run, result, banks, payouts, by="engine")
             counts["categorized_by_rules"] = category_rules_apply(company=company)
+            counts["learned_updated"] = len(learned_behaviour_refresh(company=company))
             rollups_refresh_on_commit(company=company)
     except Exception as exc:
         run.status, run.error, run.finished_at = ReconciliationRun.Status.FAILED, repr(exc)[:2000], now()
