@@ -55,10 +55,14 @@ class ConfirmedDeposit:
 _WORD = re.compile(r"[A-Z][A-Z0-9&.']{2,}")
 
 
+def ordered_words(text: str) -> list[str]:
+    """Descriptor words that can recur, as printed: at least three characters, starting with a
+    letter, at most two digits (payout ids and trace numbers change every time)."""
+    return list(dict.fromkeys(w for w in _WORD.findall(text.upper()) if sum(ch.isdigit() for ch in w) <= 2))
+
+
 def words(text: str) -> frozenset[str]:
-    """Descriptor words that can recur: at least three characters, starting with a letter, at
-    most two digits (payout ids and trace numbers change every time)."""
-    return frozenset(w for w in _WORD.findall(text.upper()) if sum(ch.isdigit() for ch in w) <= 2)
+    return frozenset(ordered_words(text))
 
 
 def _mode(values) -> tuple[object, int]:
@@ -105,8 +109,10 @@ def learn(connection_ref: str, deposits, holidays: frozenset[date] = frozenset()
     seen = Counter(w for d in deps for w in words(d.description))
     common = sorted(w for w, k in seen.items() if k >= TOKEN_SHARE * n)
     if n and common:
-        out.update(tokens=tuple(sorted(common, key=lambda w: (-seen[w], w))[:MAX_TOKENS]), token_samples=n)
-        out["tokens"] = tuple(sorted(out["tokens"]))
+        # as the bank prints them on the latest deposit (words it left out there go last)
+        printed = {w: k for k, w in enumerate(ordered_words(deps[-1].description))}
+        common = sorted(common, key=lambda w: (-seen[w], printed.get(w, len(printed)), w))[:MAX_TOKENS]
+        out.update(tokens=tuple(sorted(common, key=lambda w: (printed.get(w, len(printed)), w))), token_samples=n)
     swept = [d for d in deps if d.day_aligned is not None]
     if swept:
         aligned = sum(d.day_aligned for d in swept)
@@ -166,9 +172,15 @@ class _Context:
     def __init__(self, inputs: Inputs):
         self.lines = {b.ref: b for b in inputs.bank_lines}
         self.payouts = {p.ref: p for p in inputs.payouts}
-        self.items = {i.ref: i for i in inputs.items}
-        self.holidays = inputs.settings.bank_holidays
+        self._inputs = inputs
+        self._items: dict[str, PlatformItem] | None = None  # built only for an inferred decision
         self._day_ends: dict[tuple[str, date], tuple] | None = None
+
+    @property
+    def items(self) -> dict[str, PlatformItem]:
+        if self._items is None:
+            self._items = {i.ref: i for i in self._inputs.items}
+        return self._items
 
     @staticmethod
     def _instant(i: PlatformItem) -> tuple:

@@ -11,7 +11,7 @@ ROW_FIELDS = ("deposits", "cadence", "weekday", "every_days", "anchor", "cadence
 
 
 def as_engine(row: LearnedBehaviour) -> E.LearnedBehaviour:
-    return E.LearnedBehaviour(connection_ref=row.connection.ref, tokens=tuple(sorted(row.tokens)),
+    return E.LearnedBehaviour(connection_ref=row.connection.ref, tokens=tuple(row.tokens),
                               **{f: getattr(row, f) for f in ROW_FIELDS})
 
 

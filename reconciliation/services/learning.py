@@ -7,6 +7,7 @@ every reconciliation run and every decision; a reset (relink, disconnect) starts
 deposits dated on or after it.
 """
 
+import datetime as dt
 from datetime import date
 from decimal import Decimal
 
@@ -42,16 +43,14 @@ def _sweep_ends(company, source: str, payout_ids) -> dict[int, tuple]:
         day = _settled_on(available, occurred, status)
         if day is not None:
             last[pid] = max(last.get(pid, (day, occurred, ext)), (day, occurred, ext))
-    days = {day for day, _, _ in last.values()}
-    day_last: dict[date, tuple] = {}
-    same_days = PayoutItem.objects.filter(company=company, source=source).exclude(kind="payout").filter(
-        Q(available_on__in=days) | Q(available_on__isnull=True, occurred_at__date__in=days))
-    for available, occurred, status, ext in same_days.values_list("available_on", "occurred_at", "status",
-                                                                   "external_id"):
-        day = _settled_on(available, occurred, status)
-        if day in days:
-            day_last[day] = max(day_last.get(day, (occurred, ext)), (occurred, ext))
-    return {pid: (day, at.hour, day_last.get(day) == (at, ext)) for pid, (day, at, ext) in last.items()}
+    out = {}
+    for pid, (day, at, _) in last.items():
+        # Another transaction of that settlement day after it? (an index range of a few hours)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        later = PayoutItem.objects.filter(company=company, occurred_at__gt=at, occurred_at__lt=end, source=source)
+        later = later.filter(Q(available_on=day) | Q(available_on__isnull=True)).exclude(kind="payout")
+        out[pid] = (day, at.astimezone(dt.UTC).hour, not later.exists())
+    return out
 
 
 def confirmed_deposits(*, company, connection: Connection, since: date | None = None) -> tuple[list, set]:

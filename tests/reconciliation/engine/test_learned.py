@@ -30,7 +30,7 @@ def test_it_learns_a_weekly_monday_cadence_and_the_lag_from_confirmed_deposits()
     assert (lb.cadence, lb.weekday, lb.cadence_samples) == ("weekly", 0, 6)
     assert (lb.lag_days, lb.lag_samples, lb.deposits) == (2, 6, 6)
     # the words the bank prints every time, not the payout ids
-    assert lb.tokens == ("DES", "PAYMENTS", "SHOPIFY", "TRANSFER")
+    assert lb.tokens == ("SHOPIFY", "PAYMENTS", "DES", "TRANSFER")
 
 
 def test_it_learns_a_daily_cadence_on_business_days():

@@ -53,9 +53,9 @@ def test_it_learns_a_weekly_monday_schedule_from_confirmed_deposits_only(alice, 
     learned_behaviour_refresh(company=alice.company)
     row = LearnedBehaviour.objects.get(connection=shop)
     assert (row.deposits, row.cadence, row.weekday, row.lag_days) == (7, "weekly", 0, 2)
-    assert row.tokens == ["DES", "PAYMENTS", "SHOPIFY", "TRANSFER"]
+    assert row.tokens == ["SHOPIFY", "PAYMENTS", "DES", "TRANSFER"]
     assert learned_sentences(company=alice.company)[shop.pk] == (
-        "Learned: paid out weekly on Mondays, lands +2 business days, the bank writes DES PAYMENTS SHOPIFY "
+        "Learned: paid out weekly on Mondays, lands +2 business days, the bank writes SHOPIFY PAYMENTS DES "
         "TRANSFER (from 7 deposits)")
     assert not LearnedBehaviour.objects.filter(company=bob.company).exists()
     # read back into the engine's inputs as plain data
@@ -126,3 +126,31 @@ def company_matches(company):
 
     return Match.objects.filter(company=company, status=MatchStatus.APPLIED, confidence__gte=Decimal("0.9"))
 
+
+
+def test_it_learns_the_boundary_and_lag_of_inferred_sweeps(alice):
+    etsy = F.ConnectionFactory(company=alice.company, platform="ETSY", display_name="Etsy shop")
+    days = [dt.date(2025, 3, 3) + dt.timedelta(days=k) for k in range(5)]  # Monday to Friday
+    for day in days:
+        at = [dt.datetime.combine(day, dt.time(h), tzinfo=dt.UTC) for h in (10, 15)]
+        payout = F.PayoutFactory(company=alice.company, source=etsy.ref, platform="ETSY", is_inferred=True,
+                                 amount=Decimal("94.14"), arrival_date=day + dt.timedelta(days=3), created_on=None)
+        for when in at:
+            F.PayoutItemFactory(company=alice.company, source=etsy.ref, payout=payout, occurred_at=when,
+                                amount=Decimal("50.00"), fee=Decimal("2.93"))
+        bank = F.BankTransactionFactory(company=alice.company, amount=Decimal("94.14"), name="ETSY INC DES:DEPOSIT",
+                                        date=day + dt.timedelta(days=7))
+        match = F.MatchFactory(company=alice.company, bank_transaction=bank, status="applied", is_inferred=True,
+                               inferred_connection=etsy.ref, confidence=Decimal("0.9500"))
+        F.MatchPayoutFactory(company=alice.company, match=match, payout=payout)
+    # an open transaction on the last day, after that day's sweep: the sweeps are still day-aligned
+    # (the cut-off is the day's end), except that last one, which now ends inside its day
+    F.PayoutItemFactory(company=alice.company, source=etsy.ref, payout=None,
+                        occurred_at=dt.datetime(2025, 3, 7, 18, tzinfo=dt.UTC))
+    learned_behaviour_refresh(company=alice.company)
+    row = LearnedBehaviour.objects.get(connection=etsy)
+    assert (row.deposits, row.cadence, row.lag_days) == (5, "daily", 5)
+    assert (row.boundary, row.boundary_samples) == ("day", 5)
+    assert learned_sentences(company=alice.company)[etsy.pk] == (
+        "Learned: swept every business day, lands +5 business days, each sweep ends with a day's last "
+        "transaction, the bank writes ETSY INC DES DEPOSIT (from 5 deposits)")
