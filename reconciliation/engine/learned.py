@@ -252,3 +252,37 @@ def adjust(decisions: tuple[Decision, ...], inputs: Inputs, lift: frozenset[str]
             d = replace(d, status=status, confidence=round(conf, 4), reasons=d.reasons + (why,))
         out.append(d)
     return tuple(out)
+
+
+def _schedule(lb: LearnedBehaviour, verb: str) -> str:
+    if lb.cadence == "weekly" and lb.weekday is not None:
+        return f"{verb} weekly on {WEEKDAYS[lb.weekday]}s"
+    if lb.cadence == "daily":
+        return f"{verb} every business day"
+    if lb.cadence == "every_n_days" and lb.every_days:
+        return f"{verb} every {lb.every_days} days"
+    return f"{verb} on no fixed schedule" if lb.cadence == "irregular" else ""
+
+
+def describe(lb: LearnedBehaviour | None, *, swept: bool = False) -> str:
+    """For people: "Learned: swept weekly on Mondays, lands +2 business days (from 12 deposits)", or "Still
+    learning (2 deposits)" while no aspect rests on enough deposits."""
+    n = lb.deposits if lb else 0
+    parts = []
+    if lb and lb.cadence_samples >= MIN_SAMPLES:
+        parts.append(_schedule(lb, "swept" if swept else "paid out"))
+    if lb and lb.lag_samples >= MIN_SAMPLES and lb.lag_days is not None:
+        parts.append("lands the same business day" if lb.lag_days == 0 else
+                     f"lands {lb.lag_days:+d} business day{'' if abs(lb.lag_days) == 1 else 's'}")
+    if lb and lb.boundary_samples >= MIN_SAMPLES:
+        if lb.boundary == "day":
+            parts.append("each sweep ends with a day's last transaction")
+        elif lb.boundary == "time" and lb.cutoff is not None:
+            parts.append(f"sweeps cut off at {lb.cutoff:%H:%M} UTC")
+    if lb and lb.token_samples >= MIN_SAMPLES and lb.tokens:
+        parts.append("the bank writes " + " ".join(lb.tokens))
+    parts = [p for p in parts if p]
+    plural = "" if n == 1 else "s"
+    if not parts:
+        return f"Still learning ({n} deposit{plural})"
+    return f"Learned: {', '.join(parts)} (from {n} deposit{plural})"
