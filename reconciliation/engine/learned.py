@@ -214,8 +214,11 @@ class _Context:
         payouts = [self.payouts[r] for r in d.payout_refs if r in self.payouts]
         if not payouts or len({p.connection_ref for p in payouts}) != 1:
             return None
-        p = max(payouts, key=lambda p: (p.created_on, p.ref))
-        return ConfirmedDeposit(p.connection_ref, line.date, p.created_on, p.arrival_on or p.created_on, text)
+        p = max(payouts, key=lambda p: (p.created_on or p.arrival_on or date.min, p.ref))
+        paid = p.created_on or p.arrival_on
+        if paid is None:
+            return None
+        return ConfirmedDeposit(p.connection_ref, line.date, paid, p.arrival_on or paid, text)
 
 
 def adjust(decisions: tuple[Decision, ...], inputs: Inputs, lift: frozenset[str]) -> tuple[Decision, ...]:
