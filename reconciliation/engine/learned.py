@@ -169,12 +169,18 @@ def liftable(resolutions, waiting: dict, named: dict) -> frozenset[str]:
 
 
 class _Context:
-    def __init__(self, inputs: Inputs):
+    def __init__(self, inputs: Inputs, learned: dict[str, LearnedBehaviour] | None = None):
+        self._learned = learned or {}
         self.lines = {b.ref: b for b in inputs.bank_lines}
         self.payouts = {p.ref: p for p in inputs.payouts}
         self._inputs = inputs
         self._items: dict[str, PlatformItem] | None = None  # built only for an inferred decision
-        self._day_ends: dict[tuple[str, date], tuple] | None = None
+        self._day_ends: dict[str, dict[date, tuple]] | None = None
+
+    def boundary_of(self, connection_ref: str) -> bool:
+        """Whether a sweep's day alignment is worth computing (always, when learning from it)."""
+        lb = self._learned.get(connection_ref)
+        return not self._learned or (lb is not None and lb.boundary == "day")
 
     @property
     def items(self) -> dict[str, PlatformItem]:
@@ -187,14 +193,18 @@ class _Context:
         return (-1.0 if i.occurred_at is None else i.occurred_at.timestamp(), i.ref)
 
     def day_end(self, item: PlatformItem) -> bool:
+        """Was it the last settled transaction of its connection on its settlement day?"""
         if self._day_ends is None:
-            ends: dict[tuple[str, date], tuple] = {}
+            self._day_ends = {}
+        conn = item.connection_ref
+        if conn not in self._day_ends:  # once per connection, only for those judged so
+            ends: dict[date, tuple] = {}
             for i in self.items.values():
-                if i.settled_on is not None and i.kind != "payout" and i.payout_ref is None:
-                    key = (i.connection_ref, i.settled_on)
-                    ends[key] = max(ends.get(key, self._instant(i)), self._instant(i))
-            self._day_ends = ends
-        return self._day_ends.get((item.connection_ref, item.settled_on)) == self._instant(item)
+                if (i.connection_ref == conn and i.settled_on is not None and i.kind != "payout"
+                        and i.payout_ref is None):
+                    ends[i.settled_on] = max(ends.get(i.settled_on, self._instant(i)), self._instant(i))
+            self._day_ends[conn] = ends
+        return self._day_ends[conn].get(item.settled_on) == self._instant(item)
 
     def observed(self, d: Decision) -> ConfirmedDeposit | None:
         line = self.lines.get(d.bank_ref)
@@ -209,7 +219,8 @@ class _Context:
             last = max(items, key=lambda i: (i.settled_on, *self._instant(i)))
             return ConfirmedDeposit(
                 d.inferred.connection_ref, line.date, last.settled_on, last.settled_on, text,
-                day_aligned=self.day_end(last), hour=last.occurred_at.hour if last.occurred_at else None,
+                day_aligned=self.day_end(last) if self.boundary_of(d.inferred.connection_ref) else None,
+                hour=last.occurred_at.hour if last.occurred_at else None,
             )
         payouts = [self.payouts[r] for r in d.payout_refs if r in self.payouts]
         if not payouts or len({p.connection_ref for p in payouts}) != 1:
@@ -227,7 +238,7 @@ def adjust(decisions: tuple[Decision, ...], inputs: Inputs, lift: frozenset[str]
     if not learned:
         return decisions
     s = inputs.settings
-    ctx = _Context(inputs)
+    ctx = _Context(inputs, learned)
     out = []
     for d in decisions:
         if d.locked or d.status not in ("matched", "suggested"):

@@ -202,3 +202,32 @@ def test_a_learned_schedule_does_not_lift_a_suggestion_that_another_deposit_comp
     assert plain.status == "suggested" and plain.payout_refs == ("rutter:shop:p1",)
     learned = by_bank(reconcile(replace(world, learned=(LEARNED_SAT_LAG4,))))["b1"]
     assert learned.status == "suggested" and learned.confidence > plain.confidence
+
+
+def _etsy_day(extra_after=False):
+    from datetime import UTC, datetime, time
+
+    from .builders import conn, item
+
+    stamps = [(f"t{k}", "40.00", h) for k, h in enumerate((9, 13))]
+    if extra_after:
+        stamps.append(("t9", "15.00", 20))  # still open, later that day: the sweep ended inside the day
+    items = [replace(item(ref, amount, conn="etsy"), occurred_at=datetime.combine(MON, time(h), tzinfo=UTC))
+             for ref, amount, h in stamps]
+    return inputs(lines=[bank("d1", "80.00", on=day(2), desc="ETSY INC DES:DEPOSIT")], items=items,
+                  conns=[conn("etsy", "ETSY", explicit=False)])
+
+
+ETSY_DAILY = LearnedBehaviour("rutter:etsy", deposits=8, cadence="daily", cadence_samples=8, lag_days=2,
+                              lag_samples=8, boundary="day", boundary_samples=8)
+
+
+def test_an_inferred_sweep_is_judged_by_the_learned_day_boundary():
+    plain = by_bank(reconcile(_etsy_day()))["d1"]
+    fits = by_bank(reconcile(replace(_etsy_day(), learned=(ETSY_DAILY,))))["d1"]
+    assert fits.inferred == plain.inferred and fits.confidence > plain.confidence
+    assert any("sweeps end at a day's last transaction" in r and r.startswith("fits") for r in fits.reasons)
+    cut_inside = by_bank(reconcile(replace(_etsy_day(extra_after=True), learned=(ETSY_DAILY,))))["d1"]
+    plain_cut = by_bank(reconcile(_etsy_day(extra_after=True)))["d1"]
+    assert cut_inside.inferred == plain_cut.inferred and cut_inside.confidence < plain_cut.confidence
+    assert any(r.startswith("does not fit") and "day's last transaction" in r for r in cut_inside.reasons)
