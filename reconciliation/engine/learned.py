@@ -169,13 +169,15 @@ def liftable(resolutions, waiting: dict, named: dict) -> frozenset[str]:
 
 
 class _Context:
-    def __init__(self, inputs: Inputs, learned: dict[str, LearnedBehaviour] | None = None):
+    def __init__(self, inputs: Inputs, learned: dict[str, LearnedBehaviour] | None = None,
+                 pool: dict[str, PlatformItem] | None = None):
         self._learned = learned or {}
         self.lines = {b.ref: b for b in inputs.bank_lines}
         self.payouts = {p.ref: p for p in inputs.payouts}
         self._inputs = inputs
-        self._items: dict[str, PlatformItem] | None = None  # built only for an inferred decision
-        self._day_ends: dict[str, dict[date, tuple]] | None = None
+        # the items an inferred payout may name (reconcile's pool), else built when first needed
+        self._items: dict[str, PlatformItem] | None = pool
+        self._day_ends: dict[tuple[str, date], tuple] | None = None
 
     def boundary_of(self, connection_ref: str) -> bool:
         """Whether a sweep's day alignment is worth computing (always, when learning from it)."""
@@ -194,17 +196,18 @@ class _Context:
 
     def day_end(self, item: PlatformItem) -> bool:
         """Was it the last settled transaction of its connection on its settlement day?"""
-        if self._day_ends is None:
-            self._day_ends = {}
-        conn = item.connection_ref
-        if conn not in self._day_ends:  # once per connection, only for those judged so
-            ends: dict[date, tuple] = {}
+        if self._day_ends is None:  # one pass, over the connections judged so only
+            wanted = {c for c in {item.connection_ref, *self._learned} if self.boundary_of(c)}
+            ends: dict[tuple[str, date], tuple] = {}
             for i in self.items.values():
-                if (i.connection_ref == conn and i.settled_on is not None and i.kind != "payout"
+                if (i.connection_ref in wanted and i.settled_on is not None and i.kind != "payout"
                         and i.payout_ref is None):
-                    ends[i.settled_on] = max(ends.get(i.settled_on, self._instant(i)), self._instant(i))
-            self._day_ends[conn] = ends
-        return self._day_ends[conn].get(item.settled_on) == self._instant(item)
+                    key = (i.connection_ref, i.settled_on)
+                    at = self._instant(i)
+                    if key not in ends or ends[key] < at:
+                        ends[key] = at
+            self._day_ends = ends
+        return self._day_ends.get((item.connection_ref, item.settled_on)) == self._instant(item)
 
     def observed(self, d: Decision) -> ConfirmedDeposit | None:
         line = self.lines.get(d.bank_ref)
@@ -232,13 +235,15 @@ class _Context:
         return ConfirmedDeposit(p.connection_ref, line.date, paid, p.arrival_on or paid, text)
 
 
-def adjust(decisions: tuple[Decision, ...], inputs: Inputs, lift: frozenset[str]) -> tuple[Decision, ...]:
-    """The decisions judged against what was learned (see the module's docstring)."""
+def adjust(decisions: tuple[Decision, ...], inputs: Inputs, lift: frozenset[str],
+           pool: dict[str, PlatformItem] | None = None) -> tuple[Decision, ...]:
+    """The decisions judged against what was learned (see the module's docstring). `pool`: the
+    items of connections without payout objects by ref, when the caller has it."""
     learned = {lb.connection_ref: lb for lb in sorted(inputs.learned, key=repr)}
     if not learned:
         return decisions
     s = inputs.settings
-    ctx = _Context(inputs, learned)
+    ctx = _Context(inputs, learned, pool)
     out = []
     for d in decisions:
         if d.locked or d.status not in ("matched", "suggested"):

@@ -351,7 +351,8 @@ def reconcile(inputs: Inputs) -> Result:
             by_bank[b.ref] = Decision(
                 bank_ref=b.ref, status="unmatched", confidence=0.0, reasons=(why,)
             )
-    decisions = learned.adjust(tuple(sorted(by_bank.values(), key=lambda d: d.bank_ref)), inputs, lift)
+    decisions = tuple(sorted(by_bank.values(), key=lambda d: d.bank_ref))
+    decisions = learned.adjust(decisions, inputs, lift, inferred_pool)
 
     breakdowns = explicit_breakdowns(payouts=inputs.payouts, items=inputs.items)
     item_by_ref = inferred_pool
