@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import date, time
+from datetime import UTC, date, time
 
 from .calendar import business_days_between
 from .types import Decision, Inputs, LearnedBehaviour, PlatformItem
@@ -168,6 +168,12 @@ def liftable(resolutions, waiting: dict, named: dict) -> frozenset[str]:
     )
 
 
+def _utc_hour(at) -> int | None:
+    if at is None:
+        return None
+    return (at.astimezone(UTC) if at.tzinfo is not None else at).hour
+
+
 class _Context:
     def __init__(self, inputs: Inputs, learned: dict[str, LearnedBehaviour] | None = None,
                  pool: dict[str, PlatformItem] | None = None):
@@ -223,7 +229,7 @@ class _Context:
             return ConfirmedDeposit(
                 d.inferred.connection_ref, line.date, last.settled_on, last.settled_on, text,
                 day_aligned=self.day_end(last) if self.boundary_of(d.inferred.connection_ref) else None,
-                hour=last.occurred_at.hour if last.occurred_at else None,
+                hour=_utc_hour(last.occurred_at),
             )
         payouts = [self.payouts[r] for r in d.payout_refs if r in self.payouts]
         if not payouts or len({p.connection_ref for p in payouts}) != 1:
