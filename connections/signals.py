@@ -7,6 +7,7 @@ from django.dispatch import Signal
 # Sent with `company_id` when a sync or a webhook brought records into a company's books.
 books_changed = Signal()
 
-# Sent with `company_id` and `connection_id` when a connection is disconnected: what was learned
-# about it (reconciliation's fee schedules) is forgotten.
+# Sent with `company_id`, `connection_id` and `reason` ("relinked": the user linked it again or
+# repaired it; "disconnected") when a store connection starts over: what was learned about it
+# (reconciliation's learned behaviour; on disconnect its fee schedule too) is reset.
 connection_reset = Signal()

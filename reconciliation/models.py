@@ -181,3 +181,33 @@ class FeeSchedule(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.source})"
+
+
+class LearnedBehaviour(TenantModel):
+    """What one store connection's confirmed deposits showed (reconciliation.engine.learned):
+    written by `services/learning.py` after every run and every decision, read back into the
+    engine's inputs, shown on the dashboard's Connections page. A reset (relink, disconnect)
+    clears it and learns again only from deposits dated from then on."""
+
+    connection = models.OneToOneField("connections.Connection", on_delete=models.CASCADE, related_name="learned")
+    deposits = models.PositiveIntegerField(default=0, help_text="Confirmed deposits learned from.")
+    cadence = models.CharField(max_length=20, blank=True, default="")
+    weekday = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Weekly: Monday = 0.")
+    every_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    anchor = models.DateField(null=True, blank=True, help_text="Every N days: one payout day on the cadence.")
+    cadence_samples = models.PositiveIntegerField(default=0)
+    lag_days = models.SmallIntegerField(null=True, blank=True, help_text="Business days from payout to bank.")
+    lag_samples = models.PositiveIntegerField(default=0)
+    tokens = models.JSONField(default=list, blank=True)
+    token_samples = models.PositiveIntegerField(default=0)
+    boundary = models.CharField(max_length=10, blank=True, default="")
+    cutoff = models.TimeField(null=True, blank=True)
+    boundary_samples = models.PositiveIntegerField(default=0)
+    since = models.DateField(null=True, blank=True, help_text="Reset: learn from deposits dated on or after.")
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        verbose_name_plural = "learned behaviour"
+
+    def __str__(self) -> str:
+        return f"Learned {self.connection_id}: {self.cadence or 'unknown'} ({self.deposits} deposits)"

@@ -24,8 +24,20 @@ def reconcile_when_books_change(sender, *, company_id: int, **kwargs) -> None:
         async_task("reconciliation.tasks.reconcile_company", company_id)
 
 
-def forget_connection(sender, *, company_id: int, connection_id: int, **kwargs) -> None:
-    """A disconnected connection's learned fee schedule goes with it."""
+def forget_connection(sender, *, company_id: int, connection_id: int, reason: str = "disconnected", **kwargs) -> None:
+    """A disconnected connection's fee schedule goes with it (a relinked store keeps its
+    gateway, and a schedule a person confirmed)."""
     from reconciliation.services.fee_schedules import fee_schedule_reset
 
-    fee_schedule_reset(company_id=company_id, connection_id=connection_id)
+    if reason == "disconnected":
+        fee_schedule_reset(company_id=company_id, connection_id=connection_id)
+
+
+def reset_learned_behaviour(sender, *, company_id: int, connection_id: int, **kwargs) -> None:
+    """A store connection linked again or disconnected: what was learned about it starts over."""
+    from connections.models import Connection
+    from reconciliation.services.learning import learned_behaviour_reset
+
+    connection = Connection.objects.filter(company_id=company_id, pk=connection_id).exclude(provider="plaid").first()
+    if connection is not None:
+        learned_behaviour_reset(connection=connection)

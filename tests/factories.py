@@ -304,6 +304,19 @@ class FeeScheduleFactory(TenantFactory):
     deposits = 3
 
 
+class LearnedBehaviourFactory(TenantFactory):
+    class Meta:
+        model = R.LearnedBehaviour
+
+    connection = factory.SubFactory(ConnectionFactory, company=factory.SelfAttribute("..company"))
+    deposits = 6
+    cadence = "weekly"
+    weekday = 0
+    cadence_samples = 6
+    lag_days = 2
+    lag_samples = 6
+
+
 class SyncStateFactory(TenantFactory):
     class Meta:
         model = C.SyncState

@@ -23,6 +23,7 @@ from connections.models import Connection, ConnectionStatus, Provider
 from connections.services.clients import client_for
 from connections.services.sync import connection_set_status
 from connections.services.tokens import token_encrypt
+from connections.signals import connection_reset
 from ledger.models import BankAccount
 from ledger.services import chart_of_accounts_create, clearing_account_for
 
@@ -58,6 +59,9 @@ def _connection_save(*, company: Company, provider: str, external_id: str, platf
     if provider != Provider.PLAID:
         clearing_account_for(company=company, source=connection.ref,
                              name=connection.display_name or connection.ref)
+        if not created:  # a relink starts over: what was learned about the store is reset
+            connection_reset.send(sender=Connection, company_id=company.pk, connection_id=connection.pk,
+                                  reason="relinked")
     return connection
 
 
@@ -263,6 +267,5 @@ def connection_disconnect(*, connection: Connection, reason: str = "disconnected
     """Stop syncing a connection: disabled, its access token erased. Its books stay as they are."""
     connection_set_status(connection=connection, status=ConnectionStatus.DISABLED, error=reason)
     Connection.objects.filter(pk=connection.pk, company_id=connection.company_id).update(access_token_encrypted="")
-    from connections.signals import connection_reset
-
-    connection_reset.send(sender=Connection, company_id=connection.company_id, connection_id=connection.pk)
+    connection_reset.send(sender=Connection, company_id=connection.company_id, connection_id=connection.pk,
+                          reason="disconnected")

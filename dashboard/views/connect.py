@@ -42,6 +42,8 @@ from connections.services.linking import (
 from dashboard.embed import embed_entry, embed_view, frame_ancestors, requires_write
 from dashboard.views.common import render_page
 from ledger.platforms import linkable_platforms
+from reconciliation.engine.learned import describe
+from reconciliation.selectors.learned import learned_sentences
 from reconciliation.selectors.matches import fee_schedule_map
 
 LINKERS = {"rutter": connection_link_rutter, "plaid": connection_link_plaid}
@@ -58,8 +60,10 @@ def _list(request, *, force_list: bool = False):
     c = request.embed.company
     rows = sync_progress(company=c)
     fees = fee_schedule_map(company=c)
-    for r in rows:
+    learned = learned_sentences(company=c)
+    for r in rows:  # what the store's confirmed deposits showed (a bank has no such thing)
         r["fee_schedule"] = fees.get(r["connection_id"])
+        r["learned"] = "" if r["ref"].startswith("plaid:") else learned.get(r["connection_id"]) or describe(None)
     busy = any(r["syncing"] or r["status"] == "pending_initial_sync" for r in rows)
     context = {"rows": rows, "syncing": busy, "platforms": linkable_platforms(), "link": _link_config(c)}
     if force_list or (request.htmx and request.headers.get("HX-Target") == "connection-list"):

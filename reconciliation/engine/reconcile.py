@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from . import descriptors as dsc
+from . import learned
 from .assignment import Candidate, Resolution, resolve
 from .breakdown import breakdown_of, explicit_breakdowns
 from .deposits import explicit_candidates, judged_by_rate, payout_is_open, view_of
@@ -127,8 +128,8 @@ def _final(
 def _fixpoint(
     *, inputs, views, explicit: list[Candidate], conns, items_by_conn, lock_items, descriptors,
     fx_history: FxHistory, markers: dict[str, list[PlatformItem]], choices: dict,
-) -> tuple[list[Decision], list[Decision]]:
-    """(committed matches, final non-committed decisions)."""
+) -> tuple[list[Decision], list[Decision], frozenset[str]]:
+    """(committed matches, final non-committed decisions, lines learned behaviour may lift)."""
     committed: list[Decision] = []
     used: set[str] = set()
     paid = set(lock_items)
@@ -190,7 +191,8 @@ def _fixpoint(
             if held_back:
                 with_weak = True
                 continue
-            return committed, _final(resolutions, cands, inputs, waiting)
+            lift = learned.liftable(resolutions, waiting, named) if inputs.learned else frozenset()
+            return committed, _final(resolutions, cands, inputs, waiting), lift
         with_weak = False
         for r in new:
             committed.append(_decision(r, "matched", inputs))
@@ -310,7 +312,7 @@ def reconcile(inputs: Inputs) -> Result:
                 items_by_conn[it.connection_ref].append(it)
     for ref, lst in items_by_conn.items():
         items_by_conn[ref] = settlement_order(lst)
-    committed, rest = _fixpoint(
+    committed, rest, lift = _fixpoint(
         inputs=inputs,
         views=views,
         explicit=explicit,
@@ -350,6 +352,7 @@ def reconcile(inputs: Inputs) -> Result:
                 bank_ref=b.ref, status="unmatched", confidence=0.0, reasons=(why,)
             )
     decisions = tuple(sorted(by_bank.values(), key=lambda d: d.bank_ref))
+    decisions = learned.adjust(decisions, inputs, lift, inferred_pool)
 
     breakdowns = explicit_breakdowns(payouts=inputs.payouts, items=inputs.items)
     item_by_ref = inferred_pool

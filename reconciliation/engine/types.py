@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Literal
 
@@ -183,6 +183,28 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class LearnedBehaviour:
+    """What a connection's confirmed deposits showed (learned.py; stored per connection). Each
+    aspect carries the number of deposits behind it; an aspect learned from fewer than
+    `learned.MIN_SAMPLES` is not used."""
+
+    connection_ref: str
+    deposits: int = 0  # confirmed deposits learned from
+    cadence: str = ""  # "daily" (business days), "weekly", "every_n_days", "irregular", "" = unknown
+    weekday: int | None = None  # weekly: Monday = 0
+    every_days: int | None = None  # every_n_days: the period in calendar days
+    anchor: date | None = None  # every_n_days: one payout day on the cadence
+    cadence_samples: int = 0
+    lag_days: int | None = None  # business days from the payout (or sweep cut-off) to the bank date
+    lag_samples: int = 0
+    tokens: tuple[str, ...] = ()  # descriptor words of (nearly) every deposit, sorted
+    token_samples: int = 0
+    boundary: str = ""  # inferred sweeps: "day" (end at a settlement day's end), "time" (cut-off hour)
+    cutoff: time | None = None  # boundary "time": sweeps take transactions before this time (UTC)
+    boundary_samples: int = 0
+
+
+@dataclass(frozen=True)
 class Inputs:
     bank_lines: tuple[BankLine, ...] = ()
     connections: tuple[Connection, ...] = ()
@@ -204,6 +226,8 @@ class Inputs:
     # ((rate, fixed), ...) from the platform catalogue.
     fee_schedules: tuple[FeeSchedule, ...] = ()
     fee_cards: Mapping[str, tuple[tuple[Decimal, Decimal], ...]] = field(default_factory=dict)
+    # Per-connection behaviour learned from confirmed deposits (learned.py); none: no effect.
+    learned: tuple[LearnedBehaviour, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from reconciliation import engine as E
 from reconciliation.models import FeeSchedule, Match, MatchPayout, MatchStatus
 from reconciliation.reference import with_reference_data
 from reconciliation.rows import ITEM_FIELDS, kind_total, order_items, platform_item
+from reconciliation.selectors.learned import learned_for_engine
 
 CHUNK = 20_000
 def _connections(company) -> tuple[E.Connection, ...]:
@@ -190,4 +191,5 @@ def engine_inputs(*, company, settings: E.Settings | None = None) -> E.Inputs:
         prior=_priors(company, settled_matches), settings=settings or E.Settings(),
         platform_keywords=descriptor_keywords(), orders=_orders(company, connections),
         fee_schedules=_fee_schedules(company), fee_cards=fee_cards(),
+        learned=learned_for_engine(company=company),
     ))

@@ -25,6 +25,7 @@ from reconciliation.services.fee_schedules import (
     match_fee_schedule_confirm,
     order_items_materialize,
 )
+from reconciliation.services.learning import learned_behaviour_refresh
 
 ACTIVE = (MatchStatus.SUGGESTED, MatchStatus.APPLIED)
 
@@ -155,6 +156,13 @@ def bank_status_refresh(*, company, bank_ids) -> None:
     rollups_refresh_on_commit(company=company)
 
 
+def _learn_from(match: Match) -> None:
+    """A person's decision changed which deposits are confirmed: learn again for its store(s)."""
+    refs = set(MatchPayout.objects.filter(match=match).values_list("payout__source", flat=True))
+    refs.update([match.inferred_connection] if match.inferred_connection else [])
+    learned_behaviour_refresh(company=match.company, connection_refs=refs)
+
+
 def _locked_bank(match: Match) -> BankTransaction:
     return BankTransaction.objects.select_for_update(of=("self",)).select_related("bank_account").get(pk=match.bank_transaction_id)
 
@@ -187,6 +195,7 @@ def match_accept(*, match: Match, by: str) -> Match:
     matches_book(company=match.company, matches=[match], by=by)
     match_fee_schedule_confirm(match=match, by=by)
     bank_status_refresh(company=match.company, bank_ids=[bank.pk])
+    _learn_from(match)
     return match
 
 
@@ -218,6 +227,7 @@ def match_undo(*, match: Match, by: str, reason: str = "") -> Match:
     for payout in Payout.objects.filter(match_links__match=match, is_inferred=True):
         inferred_payout_cancel(payout=payout)
     bank_status_refresh(company=match.company, bank_ids=[match.bank_transaction_id])
+    _learn_from(match)
     return match
 
 
@@ -246,4 +256,5 @@ def match_manual(*, company, bank_transaction: BankTransaction, payouts: Sequenc
     match.save(update_fields=["decided_by", "decided_at", "note"])
     matches_book(company=company, matches=[match], by=by)
     bank_status_refresh(company=company, bank_ids=[bank.pk])
+    _learn_from(match)
     return match

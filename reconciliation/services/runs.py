@@ -26,6 +26,7 @@ from reconciliation.services.fee_schedules import (
     fee_schedules_from_run,
     schedule_json,
 )
+from reconciliation.services.learning import learned_behaviour_refresh
 from reconciliation.services.matches import (
     BREAKDOWN_FIELDS,
     bank_status_refresh,
@@ -169,6 +170,7 @@ def reconcile_company(*, company, by: str = "system") -> ReconciliationRun:
             if confirmed_orders_accrue(company=company):
                 items_book(company=company, by="engine")
             counts["categorized_by_rules"] = category_rules_apply(company=company)
+            counts["learned_updated"] = len(learned_behaviour_refresh(company=company))
             rollups_refresh_on_commit(company=company)
     except Exception as exc:
         run.status, run.error, run.finished_at = ReconciliationRun.Status.FAILED, repr(exc)[:2000], now()

@@ -2,8 +2,11 @@
 
 from connections.models import Connection, SyncRun
 from connections.services import connection_link_plaid
+from reconciliation.services.learning import learned_behaviour_refresh
+from tests import factories as F
 from tests.connections.sync.conftest import ITEM, live_world, sync_world  # noqa: F401
 from tests.dashboard.conftest import headers, url
+from tests.reconciliation.services.test_learning import _weekly_shop
 
 
 def test_a_bank_is_named_by_its_accounts_and_syncs_and_disconnects_from_the_dashboard(client, alice, live_world):  # noqa: F811
@@ -29,8 +32,6 @@ def test_a_bank_is_named_by_its_accounts_and_syncs_and_disconnects_from_the_dash
 
 
 def test_another_companys_connection_cannot_be_touched(client, alice, bob):
-    from tests import factories as F
-
     theirs = F.ConnectionFactory(company=bob.company)
     for name in ("connection_sync", "connection_disconnect"):
         assert client.post(url(alice.company, name, pk=theirs.pk), **headers(alice)).status_code == 404
@@ -58,3 +59,17 @@ def test_an_orders_only_stores_fee_schedule_is_shown_and_forgotten_on_disconnect
     client.post(url(alice.company, "connection_disconnect", pk=store.pk), HTTP_HX_REQUEST="true", **headers(alice))
     assert not FeeSchedule.objects.filter(connection=store).exists()
     assert FeeSchedule.objects.filter(connection=theirs).exists()
+
+
+def test_the_connections_page_shows_what_was_learned(client, alice, bob):
+    shop = _weekly_shop(alice.company)
+    new_shop = F.ConnectionFactory(company=alice.company, platform="ETSY", display_name="Etsy shop")
+    F.ConnectionFactory(company=alice.company, provider="plaid", platform="", display_name="Checking ••0001")
+    theirs = _weekly_shop(bob.company, weeks=5)
+    learned_behaviour_refresh(company=alice.company)
+    learned_behaviour_refresh(company=bob.company)
+    page = client.get(url(alice.company, "connections"), **headers(alice)).content.decode()
+    assert "Learned: paid out weekly on Mondays, lands +2 business days" in page
+    assert "(from 6 deposits)" in page and "(from 5 deposits)" not in page
+    assert page.count("Still learning (0 deposits)") == 1  # the new Etsy shop; the bank has none
+    assert shop.pk != theirs.pk and new_shop.pk

@@ -15,7 +15,7 @@ EXPECTED = {
     # newest bank line (the window), rollup marks, item months (rollup + the marked months live), bank
     # months (rollup + marked months live), payouts by month; 2 fewer once refreshed (below)
     "overview": 8,
-    "connections": 5,  # running syncs, connections, fee schedules, the partner's own Rutter account (Link's public key)
+    "connections": 6,  # running syncs, connections, fee schedules, what was learned, the partner's own Rutter account (Link's public key)
     "close": 5,  # newest bank line (default month), accounts, sums per account, open lines
 }
 

@@ -88,6 +88,8 @@ def test_it_connects_a_store_through_rutter_link(page, partner_page, alice, bob,
     assert linked.company_id == alice.company.pk and linked.platform == "SHOPIFY"
     assert not Connection.objects.filter(company=bob.company).exists()
     frame.locator("#connection-list article.conn").first.wait_for()
+    # nothing confirmed yet for the new store: it says so (docs/reconciliation.md, section 5)
+    assert frame.locator("#connection-list article.conn p.learned").first.inner_text() == "Still learning (0 deposits)"
     screenshot(page, "connections-store")
 
 
