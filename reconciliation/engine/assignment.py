@@ -28,6 +28,8 @@ class Candidate:
     # False: a suggestion however strong (a person confirms), yet a full-strength rival of the
     # answers it competes with, so that it keeps them from being applied as the best of the rest.
     auto: bool = True
+    # The score before a hold that later evidence may lift (deposits.WIDE_BAND_RIVAL), else None.
+    held_score: float | None = field(default=None, compare=False)
 
     @property
     def answer(self) -> tuple[str, ...]:

@@ -300,6 +300,9 @@ def judged_by_rate(c: Candidate) -> bool:
         r.startswith(FX_BY_RATE) for r in c.reasons)
 
 
+WIDE_BAND_RIVAL = "another conversion fits as well within the wide band: not applied"
+
+
 def _one_conversion_each(cands: list[Candidate], s: Settings) -> list[Candidate]:
     """A conversion judged by rate alone is applied only when it is the one conversion that fits
     its bank line, and the one that fits its payout: with another in the wide band (another rate
@@ -315,8 +318,7 @@ def _one_conversion_each(cands: list[Candidate], s: Settings) -> list[Candidate]
     for c in cands:
         if judged_by_rate(c) and c.score >= s.auto_threshold and (
                 by_line[c.bank_ref] > 1 or any(by_payout[p] > 1 for p in c.payout_refs)):
-            c = replace(c, score=s.auto_threshold * 0.99,
-                        reasons=c.reasons + ("another conversion fits as well within the wide band: not applied",))
+            c = replace(c, score=s.auto_threshold * 0.99, held_score=c.score, reasons=c.reasons + (WIDE_BAND_RIVAL,))
         out.append(c)
     return out
 

@@ -7,30 +7,45 @@ printed the original amount, an identifier was printed, a person matched it, or 
 passed this very test) says where that connection's conversions land against the reference:
 ``spread = implied rate / reference rate - 1``. A conversion judged by rate against the dated
 reference series is applied only when its spread is within ``HISTORY_BAND`` of the median spread of
-the same connection's (and currency pair's) tied conversions within ``HISTORY_DAYS`` of it; with no
-such conversion, or outside the band, a person confirms. A rate the caller supplied (its own
-table, not the reference series) is the rate to hold to and needs no history.
+the same connection's (and currency pair's) tied conversions within ``HISTORY_DAYS`` of it; outside
+the band, a person confirms. A rate the caller supplied (its own table, not the reference series)
+is the rate to hold to and needs no history.
+
+A connection with no tied conversion yet (its first weeks) has its conversions agree with each
+other instead: when at least ``AGREE_MIN`` of its conversions judged by rate are each the only
+candidate of their deposit and of their payouts, and at least three in four of those land within
+``HISTORY_BAND`` of their median spread, that median is the connection's usual spread (one
+bank's steady spread shows in every conversion; a wrong pairing lands anywhere in the 3 %
+reference band). With fewer, or no such agreement, a person confirms.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from statistics import median
 
 from .assignment import Candidate
+from .deposits import WIDE_BAND_RIVAL
 from .rates import Rates
 from .types import BankLine, FxConversion, Payout
 
 HISTORY_BAND = Decimal("0.01")  # 1 percentage point around the connection's usual spread
 HISTORY_DAYS = 60
 HISTORY_RECENT = 5  # the median of at most this many nearest tied conversions
+AGREE_MIN = 3  # sole conversions of a connection without history that must agree (see above)
 
 NO_HISTORY = (
     "no conversion of this connection has been tied yet to check the bank's rate against: a "
     "person confirms"
+)
+
+
+AGREED = (
+    "this connection has no tied conversion yet; its conversions that are each their deposit's "
+    "only answer agree on the bank's spread"
 )
 
 
@@ -83,14 +98,62 @@ class FxHistory:
         )[:HISTORY_RECENT]
         return median(s for _, _, s in near) if near else None
 
+    def _agreed(self, judged: list[Candidate]) -> dict[tuple, Decimal]:
+        """Per connection without tied conversions: the spread its sole conversions agree on."""
+        lines = Counter(c.bank_ref for c in judged)
+        users = Counter(r for c in judged for r in c.resources if not r.startswith("bank:"))
+        spreads: dict[tuple, list[Decimal]] = defaultdict(list)
+        for c in judged:
+            key, s = self._key(c.payout_refs, c.fx), spread(c.fx)
+            if key is None or s is None or self._points.get(key) or lines[c.bank_ref] > 1:
+                continue
+            if all(users[r] == 1 for r in c.resources if not r.startswith("bank:")):
+                spreads[key].append(s)
+        out = {}
+        for key, found in spreads.items():
+            mid = median(found)
+            agree = sum(1 for s in found if abs(s - mid) <= HISTORY_BAND)
+            if agree >= AGREE_MIN and agree * 4 >= len(found) * 3:
+                out[key] = mid
+        return out
+
+    def _off(self, c: Candidate, on: date) -> bool | None:
+        """Is this conversion's spread off its connection's usual one (None: no history)?"""
+        usual, mine = self.usual(c.payout_refs, c.fx, on), spread(c.fx)
+        if usual is None or mine is None:
+            return None
+        return abs(mine - usual) > HISTORY_BAND
+
+    def _rivals_off_spread(self, cands: list[Candidate], day_of, by_rate) -> list[Candidate]:
+        """A conversion held back because another fits its line or payout within the wide band
+        (deposits.WIDE_BAND_RIVAL) stands again when it sits at its connection's usual spread and
+        every such rival sits off its own connection's: history says which rate the bank used."""
+        fx = [c for c in cands if c.fx is not None and by_rate(c) and c.fx.reference_source == "reference"]
+        out = []
+        for c in cands:
+            if c.held_score is not None and WIDE_BAND_RIVAL in c.reasons and any(c is f for f in fx):
+                on = day_of[c.bank_ref]
+                rivals = [r for r in fx if r is not c and (r.bank_ref == c.bank_ref or set(r.payout_refs) & set(c.payout_refs))]
+                if self._off(c, on) is False and rivals and all(self._off(r, day_of[r.bank_ref]) for r in rivals):
+                    c = replace(c, score=c.held_score, held_score=None, reasons=tuple(x for x in c.reasons if x != WIDE_BAND_RIVAL) + (
+                        "the other conversions that fit are off their connection's usual spread",))
+            out.append(c)
+        return out
+
     def judge(self, cands: list[Candidate], day_of: dict[str, date], by_rate) -> list[Candidate]:
         """Conversions judged by rate against the reference series, without a consistent history,
         become suggestions (still full-strength rivals of the answers they compete with)."""
         out = []
+        cands = self._rivals_off_spread(cands, day_of, by_rate)
+        judged = [c for c in cands if c.auto and by_rate(c) and c.fx.reference_source == "reference"]
+        agreed = self._agreed(judged)
+        judged_ids = {id(c) for c in judged}
         for c in cands:
-            if c.auto and by_rate(c) and c.fx.reference_source == "reference":
+            if id(c) in judged_ids:
                 on = day_of[c.bank_ref]
                 usual, mine = self.usual(c.payout_refs, c.fx, on), spread(c.fx)
+                if usual is None and (usual := agreed.get(self._key(c.payout_refs, c.fx))) is not None:
+                    c = replace(c, reasons=c.reasons + (AGREED,))
                 if usual is None:
                     c = replace(c, auto=False, reasons=c.reasons + (NO_HISTORY,))
                 elif mine is None or abs(mine - usual) > HISTORY_BAND:
