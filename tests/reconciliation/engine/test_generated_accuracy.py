@@ -104,6 +104,21 @@ def test_it_infers_orders_only_sweeps_without_a_false_match(tmp_path):
         assert report["fees_ok"], (seed, report["fees"])
 
 
+# Foreign-currency stores deposited into a USD account at the day's rate less the bank's spread,
+# the bank printing no original amount for most (issue 15: FX without a supplied rate table).
+MIXED = ("SHOPIFY", "SHOPIFY:CAD", "SHOPIFY:EUR", "SQUARE:GBP", "EBAY:AUD", "STRIPE")
+
+
+def test_converted_payouts_meet_the_target_on_mixed_currency_worlds(tmp_path):
+    for seed in (7, 8, 10):
+        world, truth, _, _ = _world(tmp_path, seed, 60, platforms=MIXED)
+        inputs = inputs_from_world(world)
+        report = score(export=export(reconcile(inputs), inputs), truth=truth)
+        assert report["precision"] == PRECISION, (seed, report["false_positive_banks"])
+        assert report["recall_explicit"] >= RECALL_EXPLICIT, (seed, report["missed_banks"][:5])
+        assert report["payouts_balanced"], (seed, report["payouts_unbalanced"][:5])
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_whole_product_meets_the_targets_on_a_generated_world(tmp_path, capsys):
     _, truth, world_path, truth_path = _world(tmp_path, 8, 21)
