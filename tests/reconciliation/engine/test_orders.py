@@ -86,6 +86,20 @@ def test_it_fits_a_rate_no_card_lists():
     assert all(by_bank(result)[ref].inferred.item_refs == refs for ref, refs in truth.items())
 
 
+def test_fitting_a_rate_stops_at_its_budget_and_reads_deposits_oldest_first(monkeypatch):
+    import reconciliation.engine.orders as O
+
+    orders, lines, truth = _store("0.0271", "0.15", seed=3)
+    monkeypatch.setattr(O, "FIT_BUDGET", 0)  # nothing looked at: nothing fitted, nothing applied
+    (sched,) = _run(orders, lines).fee_schedules
+    assert not sched.confirmed and sched.source == "default"
+    monkeypatch.setattr(O, "FIT_BUDGET", 4_000)  # enough for the oldest deposits only
+    first = _run(orders, lines)
+    again = _run(orders, list(reversed(lines)))
+    assert first.fee_schedules == again.fee_schedules
+    assert {d.bank_ref: d.status for d in first.decisions} == {d.bank_ref: d.status for d in again.decisions}
+
+
 def test_it_fits_a_gateway_that_rounds_fees_down():
     orders, lines, truth = _store("0.029", "0.30", seed=5, rounding="down", days=10)
     d = by_bank(_run(orders, lines))
