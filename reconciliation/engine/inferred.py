@@ -120,6 +120,22 @@ class _Book:
         for pos, val in enumerate(self.prefix):
             self.positions[val].append(pos)
 
+    def repriced(self, full: list[PlatformItem]) -> _Book:
+        """This book over `full`: the same items in the same order (the same refs, instants and
+        paid set), other nets. Only the sums are computed again (the orders of one store priced
+        under each fee hypothesis, engine/orders.py)."""
+        book = object.__new__(_Book)
+        book.__dict__.update(self.__dict__)
+        book.full = full
+        book.items = [full[pos] for pos in self.full_pos]
+        book.prefix = [0]
+        for it in book.items:
+            book.prefix.append(book.prefix[-1] + _units(it.net))
+        book.positions = defaultdict(list)
+        for pos, val in enumerate(book.prefix):
+            book.positions[val].append(pos)
+        return book
+
     def aligned(self, start: int, end: int, on) -> bool:
         """Both ends of items[start..end] at a settlement-day boundary (the last day complete
         before the deposit date `on`)."""

@@ -98,12 +98,13 @@ def _cents(x: Decimal) -> int:
     return int(x.scaleb(2))
 
 
-def _chained_ties(items: list[PlatformItem], views: list[LineView], paid: set[str], s: Settings):
+def _chained_ties(items: list[PlatformItem], views: list[LineView], paid: set[str], s: Settings,
+                  template: Book | None = None):
     """bank ref -> (first, last) order ref of its sole window, for the sole windows that lie on
     a chain of >= CONFIRM_K adjoining sole windows (each starting right after the previous one
     ends). Coincidental windows land anywhere: two adjoining is a ~1/(orders) chance, a chain
     of three next to nothing."""
-    book = Book(items, paid)
+    book = template.repriced(items) if template is not None else Book(items, paid)
     if not book.items:
         return {}
     sole = {}
@@ -208,13 +209,16 @@ def choose(conn: Connection, orders: list[PlatformItem], views: list[LineView], 
     if stored is not None and stored.confirmed:
         return Choice(stored, True, 0)
     ordered = settlement_order(orders)
+    template = Book(ordered, paid)  # what does not depend on the prices, built once
+
+    def ties(h: FeeSchedule) -> dict:
+        return _chained_ties(priced(ordered, h), mine, paid, settings, template)
+
     tried = ([stored] if stored is not None else []) + _hypotheses(conn, [("default", cards)], currency)
-    results = [(h, _chained_ties(priced(ordered, h), mine, paid, settings))
-               for h in tried]
+    results = [(h, ties(h)) for h in tried]
     if not any(len(t) >= CONFIRM_K for _, t in results):
         fitted = _hypotheses(conn, [("learned", _fitted(ordered, mine, settings))], currency)
-        results += [(h, _chained_ties(priced(ordered, h), mine, paid, settings))
-                    for h in fitted]
+        results += [(h, ties(h)) for h in fitted]
     best_h, best_t = max(results, key=lambda r: len(r[1])) if results else (None, {})
     if best_h is None:
         return None

@@ -231,3 +231,18 @@ def test_a_squarespace_business_plan_fee_rounded_on_its_own_is_a_rate_card():
     assert (sched.rate, sched.extra_rate, sched.confirmed) == (D("0.029"), D("0.03"), True)
     assert all(by_bank(res)[ref].inferred.item_refs == refs for ref, refs in truth.items())
     assert order_fee(D("10.05"), sched, "USD") == D("0.59") + D("0.30")  # 0.29145+0.30, 0.3015
+
+
+def test_a_book_repriced_is_the_book_built_from_the_priced_orders():
+    from reconciliation.engine.inferred import Book, settlement_order
+
+    orders, _, _ = _store("0.0271", "0.15", seed=3)
+    ordered = settlement_order(list(orders))
+    paid = {ordered[3].ref, ordered[4].ref, ordered[10].ref}
+    for schedule in (FeeSchedule("rutter:big", D("0.029"), D("0.30"), "half_up", "USD", "default"),
+                     FeeSchedule("rutter:big", D("0.0259"), D("0.49"), "down", "USD", "default")):
+        items = priced(ordered, schedule)
+        fresh, repriced = Book(items, paid), Book(ordered, paid).repriced(items)
+        assert vars(repriced).keys() == vars(fresh).keys()
+        for name, value in vars(fresh).items():
+            assert getattr(repriced, name) == value, name
