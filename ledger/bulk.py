@@ -32,9 +32,7 @@ def upsert(model, rows: list[dict], update_fields: list[str]) -> int | None:
     if not rows:
         return 0
     if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
-        written = _copy_upsert(model, rows, update_fields)
-        _grew(model, len(rows))
-        return len(written)
+        return len(_copy_upsert(model, rows, update_fields))
     if connection.vendor == "sqlite":
         return _sqlite_upsert(model, rows, update_fields)
     _bulk_create_upsert(model, rows, update_fields)
@@ -49,7 +47,6 @@ def upsert_written(model, rows: list[dict], update_fields: list[str]) -> dict[tu
         return {}
     if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
         written = _copy_upsert(model, rows, update_fields)
-        _grew(model, len(rows))
         return {(source, ext): (pk, inserted) for source, ext, pk, inserted in written}
     upsert(model, rows, update_fields)
     return None
@@ -190,7 +187,9 @@ def _copy_upsert(model, rows: list[dict], update_fields: list[str]) -> list[tupl
             transaction.on_commit(lambda: staged.add(stage))
         _copy_rows(pg, stage, cols, plan, rows)
         pg.execute(_upsert_sql(model, update_fields))
-        return pg.fetchall()  # inserted + updated; rows stored unchanged fail the WHERE
+        written = pg.fetchall()  # inserted + updated; rows stored unchanged fail the WHERE
+    _grew(model, len(rows))
+    return written
 
 
 def _sqlite_value(field):

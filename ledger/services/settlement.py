@@ -138,63 +138,56 @@ def invoice_documents_create(*, company, first_entry_id: int) -> None:
 _STANDING = "NOT EXISTS (SELECT 1 FROM ledger_journalentry r WHERE r.reversal_of_id = x.journal_entry_id)"
 
 
+def _paid_status(paid: str, refunded: str) -> str:
+    """An invoice's status from its standing paid and refunded sums (SQL expressions)."""
+    return (f"CASE WHEN {refunded} > 0 AND {refunded} >= ledger_invoice.total THEN '{InvoiceStatus.REFUNDED}' "
+            f"WHEN {paid} > 0 AND {paid} >= ledger_invoice.total THEN '{InvoiceStatus.PAID}' "
+            f"WHEN {paid} > 0 THEN '{InvoiceStatus.PARTIALLY_PAID}' ELSE '{InvoiceStatus.OPEN}' END")
+
+
+def _standing_sums(table: str, invoice_ids_sql: str) -> str:
+    """Per invoice of `invoice_ids_sql`, the sum of its `table` rows whose booking stands (one
+    parameter: the company)."""
+    return (f"SELECT x.invoice_id, SUM(x.amount) AS s FROM {table} x WHERE x.company_id = %s "
+            f"AND x.invoice_id IN ({invoice_ids_sql}) AND {_STANDING} GROUP BY x.invoice_id")
+
+
 def invoices_refresh(*, company, invoices):
     """Recompute paid/refunded amounts and status from bookings that still stand (not reversed):
-    one UPDATE joined to the sums per invoice, restricted to the invoices asked about, which are
-    listed once (a MATERIALIZED CTE); rows whose values do not change are not rewritten.
+    one UPDATE joined to the sums per invoice, restricted to the invoices asked about.
 
+    On PostgreSQL those are listed once (a MATERIALIZED CTE) and rows whose values do not change
+    are not rewritten: the list written inline three times was evaluated three times, 24 s for a
+    realistic year's 600,000 invoices. SQLite keeps the inline form: it plans the CTE form as a
+    nested loop (110 s for 69,000 invoices in `bench realistic`, against under a second inline).
     (Correlated subqueries per invoice, as the ORM writes them, took 5 s for 69,000 invoices on
-    PostgreSQL in `bench realistic`, and PostgreSQL JIT-compiled them on top. The list of
-    invoices asked about, written inline three times, was evaluated three times: 24 s for a
-    realistic year's 600,000 invoices.)
+    PostgreSQL, and PostgreSQL JIT-compiled them on top.)
     """
     ids_sql, ids_params = invoices.filter(company=company).values("pk").query.sql_with_params()
-
-    def sums(table: str) -> str:
-        return (f"SELECT x.invoice_id, SUM(x.amount) AS s FROM {table} x JOIN touched ON touched.id = x.invoice_id "
-                f"WHERE x.company_id = %s AND {_STANDING} GROUP BY x.invoice_id")
-
-    paid, refunded = "COALESCE(p.s, 0)", "COALESCE(f.s, 0)"
-    status = (f"CASE WHEN {refunded} > 0 AND {refunded} >= ledger_invoice.total THEN '{InvoiceStatus.REFUNDED}' "
-              f"WHEN {paid} > 0 AND {paid} >= ledger_invoice.total THEN '{InvoiceStatus.PAID}' "
-              f"WHEN {paid} > 0 THEN '{InvoiceStatus.PARTIALLY_PAID}' ELSE '{InvoiceStatus.OPEN}' END")
     if connection.vendor == "sqlite":
-        return _invoices_refresh_sqlite(company, ids_sql, ids_params, status_sql=status)
+        paid, refunded = "COALESCE(t.ps, 0)", "COALESCE(t.fs, 0)"
+        sql = f"""UPDATE ledger_invoice SET amount_paid = {paid}, amount_refunded = {refunded},
+                         status = {_paid_status(paid, refunded)}
+                    FROM (SELECT i.id, p.s AS ps, f.s AS fs FROM ledger_invoice i
+                            LEFT JOIN ({_standing_sums("ledger_payment", ids_sql)}) p ON p.invoice_id = i.id
+                            LEFT JOIN ({_standing_sums("ledger_refund", ids_sql)}) f ON f.invoice_id = i.id
+                           WHERE i.company_id = %s AND i.id IN ({ids_sql})) t
+                   WHERE ledger_invoice.id = t.id"""
+        params = [company.pk, *ids_params, company.pk, *ids_params, company.pk, *ids_params]
+    else:
+        paid, refunded = "COALESCE(p.s, 0)", "COALESCE(f.s, 0)"
+        status = _paid_status(paid, refunded)
+        sql = f"""WITH touched (id) AS MATERIALIZED ({ids_sql}),
+                       p AS ({_standing_sums("ledger_payment", "SELECT id FROM touched")}),
+                       f AS ({_standing_sums("ledger_refund", "SELECT id FROM touched")})
+                  UPDATE ledger_invoice SET amount_paid = {paid}, amount_refunded = {refunded}, status = {status}
+                    FROM touched LEFT JOIN p ON p.invoice_id = touched.id LEFT JOIN f ON f.invoice_id = touched.id
+                   WHERE ledger_invoice.id = touched.id
+                     AND (ledger_invoice.amount_paid <> {paid} OR ledger_invoice.amount_refunded <> {refunded}
+                          OR ledger_invoice.status <> {status})"""
+        params = [*ids_params, company.pk, company.pk]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""WITH touched (id) AS MATERIALIZED ({ids_sql}),
-                     p AS ({sums("ledger_payment")}),
-                     f AS ({sums("ledger_refund")})
-                UPDATE ledger_invoice SET amount_paid = {paid}, amount_refunded = {refunded}, status = {status}
-                  FROM touched LEFT JOIN p ON p.invoice_id = touched.id LEFT JOIN f ON f.invoice_id = touched.id
-                 WHERE ledger_invoice.id = touched.id
-                   AND (ledger_invoice.amount_paid <> {paid} OR ledger_invoice.amount_refunded <> {refunded}
-                        OR ledger_invoice.status <> {status})""",
-            [*ids_params, company.pk, company.pk],
-        )
-
-
-def _invoices_refresh_sqlite(company, ids_sql: str, ids_params, *, status_sql: str) -> None:
-    """SQLite: the invoices asked about inline in each subquery (SQLite plans the CTE form of
-    `invoices_refresh` as a nested loop: 110 s for 69,000 invoices in `bench realistic`, against
-    under a second this way). `status_sql` reads p.s and f.s as the CTE form does."""
-
-    def sums(table: str) -> str:
-        return (f"SELECT x.invoice_id, SUM(x.amount) AS s FROM {table} x WHERE x.company_id = %s "
-                f"AND x.invoice_id IN ({ids_sql}) AND {_STANDING} GROUP BY x.invoice_id")
-
-    paid, refunded = "COALESCE(t.ps, 0)", "COALESCE(t.fs, 0)"
-    status = status_sql.replace("COALESCE(p.s, 0)", paid).replace("COALESCE(f.s, 0)", refunded)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""UPDATE ledger_invoice SET amount_paid = {paid}, amount_refunded = {refunded}, status = {status}
-                  FROM (SELECT i.id, p.s AS ps, f.s AS fs FROM ledger_invoice i
-                          LEFT JOIN ({sums("ledger_payment")}) p ON p.invoice_id = i.id
-                          LEFT JOIN ({sums("ledger_refund")}) f ON f.invoice_id = i.id
-                         WHERE i.company_id = %s AND i.id IN ({ids_sql})) t
-                 WHERE ledger_invoice.id = t.id""",
-            [company.pk, *ids_params, company.pk, *ids_params, company.pk, *ids_params],
-        )
+        cursor.execute(sql, params)
 
 
 def expenses_create_many(*, company, rows: list[dict]) -> None:
