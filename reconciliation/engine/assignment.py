@@ -10,8 +10,9 @@ greedily, best first, with the same margin test against every still-possible com
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import chain
 
 from .types import FxConversion, InferredGroup
 
@@ -129,7 +130,15 @@ def _best_packing(edges: list[Candidate], skip: int | None) -> tuple[float, list
     return max(best_val, 0.0), best_set
 
 
-def _rivals(edge: Candidate, edges: list[Candidate]) -> tuple[Candidate, ...]:
+def unshared(cands: list[Candidate]) -> set[int]:
+    """ids of the candidates none of whose resources (bank line, payouts, transactions) another
+    candidate of `cands` uses."""
+    users = Counter(chain.from_iterable(c.resources for c in cands))
+    return {id(c) for c in cands if max(map(users.__getitem__, c.resources)) == 1}
+
+
+def rivals(edge: Candidate, edges: list[Candidate]) -> tuple[Candidate, ...]:
+    """The other candidates of `edges` that use one of `edge`'s resources."""
     mine = edge.resources
     return tuple(e for e in edges if e is not edge and not mine.isdisjoint(e.resources))
 
@@ -139,7 +148,7 @@ def _resolve_exact(edges: list[Candidate]) -> list[Resolution]:
     out = []
     for i in best_set:
         without, _ = _best_packing(edges, i)
-        out.append(Resolution(edges[i], best_val - without, _rivals(edges[i], edges)))
+        out.append(Resolution(edges[i], best_val - without, rivals(edges[i], edges)))
     return out
 
 
@@ -149,11 +158,11 @@ def _resolve_greedy(edges: list[Candidate]) -> list[Resolution]:
     for e in edges:  # already best first
         if not used.isdisjoint(e.resources):
             continue
-        rivals = _rivals(e, edges)
-        live = [r.score for r in rivals if used.isdisjoint(r.resources)]
+        others = rivals(e, edges)
+        live = [r.score for r in others if used.isdisjoint(r.resources)]
         margin = e.score - max(live) if live else e.score
         used.update(e.resources)  # an ambiguous pick still blocks its rivals: neither is applied
-        out.append(Resolution(e, margin, rivals))
+        out.append(Resolution(e, margin, others))
     return out
 
 

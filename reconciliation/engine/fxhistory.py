@@ -21,13 +21,13 @@ reference band). With fewer, or no such agreement, a person confirms.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from statistics import median
 
-from .assignment import Candidate
+from .assignment import Candidate, rivals, unshared
 from .deposits import WIDE_BAND_RIVAL
 from .rates import Rates
 from .types import BankLine, FxConversion, Payout
@@ -47,6 +47,11 @@ AGREED = (
     "this connection has no tied conversion yet; its conversions that are each their deposit's "
     "only answer agree on the bank's spread"
 )
+
+
+def _by_reference(c: Candidate, by_rate) -> bool:
+    """A conversion judged by its rate against the dated reference series."""
+    return by_rate(c) and c.fx.reference_source == "reference"
 
 
 def spread(fx: FxConversion) -> Decimal | None:
@@ -100,14 +105,11 @@ class FxHistory:
 
     def _agreed(self, judged: list[Candidate]) -> dict[tuple, Decimal]:
         """Per connection without tied conversions: the spread its sole conversions agree on."""
-        lines = Counter(c.bank_ref for c in judged)
-        users = Counter(r for c in judged for r in c.resources if not r.startswith("bank:"))
+        sole = unshared(judged)
         spreads: dict[tuple, list[Decimal]] = defaultdict(list)
         for c in judged:
             key, s = self._key(c.payout_refs, c.fx), spread(c.fx)
-            if key is None or s is None or self._points.get(key) or lines[c.bank_ref] > 1:
-                continue
-            if all(users[r] == 1 for r in c.resources if not r.startswith("bank:")):
+            if id(c) in sole and key is not None and s is not None and not self._points.get(key):
                 spreads[key].append(s)
         out = {}
         for key, found in spreads.items():
@@ -128,13 +130,14 @@ class FxHistory:
         """A conversion held back because another fits its line or payout within the wide band
         (deposits.WIDE_BAND_RIVAL) stands again when it sits at its connection's usual spread and
         every such rival sits off its own connection's: history says which rate the bank used."""
-        fx = [c for c in cands if c.fx is not None and by_rate(c) and c.fx.reference_source == "reference"]
+        fx = [c for c in cands if _by_reference(c, by_rate)]
+        held = {id(c) for c in fx if c.held_score is not None and WIDE_BAND_RIVAL in c.reasons}
         out = []
         for c in cands:
-            if c.held_score is not None and WIDE_BAND_RIVAL in c.reasons and any(c is f for f in fx):
-                on = day_of[c.bank_ref]
-                rivals = [r for r in fx if r is not c and (r.bank_ref == c.bank_ref or set(r.payout_refs) & set(c.payout_refs))]
-                if self._off(c, on) is False and rivals and all(self._off(r, day_of[r.bank_ref]) for r in rivals):
+            if id(c) in held:
+                others = rivals(c, fx)  # a conversion's resources: its bank line and payouts
+                if self._off(c, day_of[c.bank_ref]) is False and others and all(
+                        self._off(r, day_of[r.bank_ref]) for r in others):
                     c = replace(c, score=c.held_score, held_score=None, reasons=tuple(x for x in c.reasons if x != WIDE_BAND_RIVAL) + (
                         "the other conversions that fit are off their connection's usual spread",))
             out.append(c)
@@ -145,7 +148,7 @@ class FxHistory:
         become suggestions (still full-strength rivals of the answers they compete with)."""
         out = []
         cands = self._rivals_off_spread(cands, day_of, by_rate)
-        judged = [c for c in cands if c.auto and by_rate(c) and c.fx.reference_source == "reference"]
+        judged = [c for c in cands if c.auto and _by_reference(c, by_rate)]
         agreed = self._agreed(judged)
         judged_ids = {id(c) for c in judged}
         for c in cands:

@@ -5,11 +5,10 @@ only when it is its deposit's strongest reading (waiting_answers)."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import replace
-from itertools import chain
 
-from .assignment import Candidate, Resolution
+from .assignment import Candidate, Resolution, unshared
 from .types import PlatformItem
 
 OUT_OF_ORDER = (
@@ -28,8 +27,8 @@ def uncontested(cands: list[Candidate]) -> set[int]:
     bank line, and no other candidate (of any line) uses any of their transactions. Banks post
     out of order now and then (a payout landing on a holiday, a credit booked a day late): for
     such an answer the order of the connection's sweeps is no evidence against it."""
-    users = Counter(chain.from_iterable(c.resources for c in cands))
-    return {id(c) for c in cands if c.inferred is not None and max(map(users.__getitem__, c.resources)) == 1}
+    sole = unshared(cands)
+    return {id(c) for c in cands if c.inferred is not None and id(c) in sole}
 
 
 class Sweeps:
