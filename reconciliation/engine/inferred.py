@@ -40,6 +40,7 @@ import bisect
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import compress
 
 from .assignment import Candidate, candidate
 from .deposits import LineView
@@ -120,19 +121,21 @@ class _Book:
         for pos, val in enumerate(self.prefix):
             self.positions[val].append(pos)
 
-    def repriced(self, full: list[PlatformItem]) -> _Book:
-        """This book over `full`: the same items in the same order (the same refs, instants and
-        paid set), other nets. Only the sums are computed again (the orders of one store priced
-        under each fee hypothesis, engine/orders.py)."""
+    def with_nets(self, units: list[int]) -> _Book:
+        """This book with other nets (`units`, in `_units`, one per open item): the same items in
+        the same order, only the sums computed again. For judging a fee hypothesis of an
+        orders-only store (engine/orders.py): its windows and refs are this book's, while its
+        items keep the nets they had (a realistic year priced 2 million copies of orders, one
+        per order and hypothesis, to read their nets once)."""
         book = object.__new__(_Book)
         book.__dict__.update(self.__dict__)
-        book.full = full
-        book.items = [full[pos] for pos in self.full_pos]
-        book.prefix = [0]
-        for it in book.items:
-            book.prefix.append(book.prefix[-1] + _units(it.net))
+        book.prefix = prefix = [0]
+        total = 0
+        for u in units:
+            total += u
+            prefix.append(total)
         book.positions = defaultdict(list)
-        for pos, val in enumerate(book.prefix):
+        for pos, val in enumerate(prefix):
             book.positions[val].append(pos)
         return book
 
@@ -163,8 +166,13 @@ def _windows(book: _Book, v: LineView, s: Settings) -> list[tuple[int, int]]:
     hi = bisect.bisect_right(book.dates, d)
     target = _units(v.line.amount)
     found: list[tuple[int, int]] = []
-    for end in range(lo, hi):  # window = items[start .. end] inclusive
-        for start in book.positions.get(book.prefix[end + 1] - target, ()):
+    positions, prefix = book.positions, book.prefix
+    # window = items[start .. end] inclusive, prefix[end + 1] - prefix[start] == target. The ends
+    # whose prefix less the target is some prefix are picked by C iterators, not a Python loop:
+    # most are not, and a realistic year looks at ~100 million ends (~65,000 calls).
+    ends = compress(range(lo, hi), map(positions.__contains__, map(target.__rsub__, prefix[lo + 1:hi + 1])))
+    for end in ends:
+        for start in positions[prefix[end + 1] - target]:
             if start > end:
                 break
             gapless = book.full_pos[end] - book.full_pos[start] == end - start
@@ -380,3 +388,4 @@ def inferred_candidates(
 # For orders.py, which judges fee schedules by the same window search.
 Book = _Book
 windows = _windows
+units = _units

@@ -35,10 +35,11 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
-from ledger.money import minor_unit
+from ledger.money import minor_exponent, minor_unit
 
 from .deposits import LineView
 from .inferred import Book, settlement_order, windows
+from .inferred import units as _units
 from .types import Connection, FeeSchedule, PlatformItem, Settings
 
 ROUNDINGS = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
@@ -82,6 +83,51 @@ def priced(orders: list[PlatformItem], s: FeeSchedule) -> list[PlatformItem]:
     return out
 
 
+def _rounded(n: int, d: int, rounding: str) -> int:
+    """n / d (n >= 0, d > 0) to an integer under `rounding`, exactly as Decimal.quantize rounds."""
+    q, r = divmod(n, d)
+    if rounding == "down" or 2 * r < d:
+        return q
+    if 2 * r > d or rounding == "half_up":
+        return q + 1
+    return q + (q & 1)  # half even, on a tie
+
+
+class _Pricer:
+    """Nets in `inferred._units` of one store's open orders under fee hypotheses, in integers
+    (each hypothesis prices every open order: a realistic year, ~40 hypotheses of ~37,000
+    orders; in Decimal, with a copy of each order to carry its fee, that was a large part of the
+    fee choice). A rate is an exact ratio (Decimal.as_integer_ratio), so the fee
+    `round(gross x rate + fixed)` is the same integer Decimal would round to; an order whose gross
+    is not a whole number of minor units is priced by `order_fee` itself."""
+
+    def __init__(self, orders: list[PlatformItem]):
+        self.rows = []  # (gross in minor units or None, minor exponent, is a sale, order)
+        for o in orders:
+            e = minor_exponent(o.currency)
+            g = o.gross.scaleb(e)
+            whole = e <= 3 and g == g.to_integral_value()
+            self.rows.append((int(g) if whole else None, e, o.kind == "sale" and o.gross > 0, o))
+
+    def units(self, s: FeeSchedule) -> list[int]:
+        ra, rb = s.rate.as_integer_ratio()
+        fa, fb = s.fixed.as_integer_ratio()
+        xa, xb = s.extra_rate.as_integer_ratio()
+        out = []
+        for g, e, sale, o in self.rows:
+            if g is None:
+                out.append(_units(o.gross - (order_fee(o.gross, s, o.currency) if sale else 0)))
+                continue
+            if sale:
+                scale = 10**e
+                fee = _rounded(g * ra * fb + fa * scale * rb, rb * fb, s.rounding)
+                if xa:
+                    fee += _rounded(g * xa, xb, s.rounding)
+                g -= min(fee, g)
+            out.append(g * 10 ** (3 - e))
+        return out
+
+
 def describe(s: FeeSchedule) -> str:
     extra = f" + {s.extra_rate * 100:.2f}% plan fee" if s.extra_rate else ""
     return f"{s.rate * 100:.2f}% + {s.fixed}{extra} ({s.source}, rounded {s.rounding.replace('_', ' ')})"
@@ -98,13 +144,11 @@ def _cents(x: Decimal) -> int:
     return int(x.scaleb(2))
 
 
-def _chained_ties(items: list[PlatformItem], views: list[LineView], paid: set[str], s: Settings,
-                  template: Book | None = None):
+def _chained_ties(book: Book, views: list[LineView], s: Settings):
     """bank ref -> (first, last) order ref of its sole window, for the sole windows that lie on
     a chain of >= CONFIRM_K adjoining sole windows (each starting right after the previous one
     ends). Coincidental windows land anywhere: two adjoining is a ~1/(orders) chance, a chain
     of three next to nothing."""
-    book = template.repriced(items) if template is not None else Book(items, paid)
     if not book.items:
         return {}
     sole = {}
@@ -210,9 +254,10 @@ def choose(conn: Connection, orders: list[PlatformItem], views: list[LineView], 
         return Choice(stored, True, 0)
     ordered = settlement_order(orders)
     template = Book(ordered, paid)  # what does not depend on the prices, built once
+    pricer = _Pricer(template.items)
 
     def ties(h: FeeSchedule) -> dict:
-        return _chained_ties(priced(ordered, h), mine, paid, settings, template)
+        return _chained_ties(template.with_nets(pricer.units(h)), mine, settings)
 
     tried = ([stored] if stored is not None else []) + _hypotheses(conn, [("default", cards)], currency)
     results = [(h, ties(h)) for h in tried]

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.platforms import fee_cards
-from reconciliation.engine import Connection, FeeSchedule, PriorDecision, reconcile
+from reconciliation.engine import Connection, FeeSchedule, PlatformItem, PriorDecision, reconcile
 from reconciliation.engine.orders import order_fee, priced
 from reconciliation.rows import order_items
 
@@ -233,16 +233,50 @@ def test_a_squarespace_business_plan_fee_rounded_on_its_own_is_a_rate_card():
     assert order_fee(D("10.05"), sched, "USD") == D("0.59") + D("0.30")  # 0.29145+0.30, 0.3015
 
 
-def test_a_book_repriced_is_the_book_built_from_the_priced_orders():
-    from reconciliation.engine.inferred import Book, settlement_order
+def test_a_book_with_other_nets_is_the_book_built_from_the_priced_orders():
+    from reconciliation.engine.inferred import Book, settlement_order, units
+    from reconciliation.engine.orders import _Pricer
 
     orders, _, _ = _store("0.0271", "0.15", seed=3)
     ordered = settlement_order(list(orders))
     paid = {ordered[3].ref, ordered[4].ref, ordered[10].ref}
+    template = Book(ordered, paid)
+    pricer = _Pricer(template.items)
     for schedule in (FeeSchedule("rutter:big", D("0.029"), D("0.30"), "half_up", "USD", "default"),
                      FeeSchedule("rutter:big", D("0.0259"), D("0.49"), "down", "USD", "default")):
-        items = priced(ordered, schedule)
-        fresh, repriced = Book(items, paid), Book(ordered, paid).repriced(items)
-        assert vars(repriced).keys() == vars(fresh).keys()
+        fresh, judged = Book(priced(ordered, schedule), paid), template.with_nets(pricer.units(schedule))
+        assert vars(judged).keys() == vars(fresh).keys()
         for name, value in vars(fresh).items():
-            assert getattr(repriced, name) == value, name
+            if name in ("items", "full"):  # the same orders, unpriced
+                assert [i.ref for i in getattr(judged, name)] == [i.ref for i in value]
+            else:
+                assert getattr(judged, name) == value, name
+        assert judged.prefix[-1] == sum(units(i.net) for i in fresh.items)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cents=st.integers(min_value=-50_000, max_value=5_000_000),
+    rate_bp=st.integers(min_value=0, max_value=700),
+    rate_tenths=st.integers(min_value=0, max_value=9),
+    fixed=st.sampled_from(["0", "0.05", "0.30", "0.49", "0.125"]),
+    extra=st.sampled_from(["0", "0.03", "0.015"]),
+    rounding=st.sampled_from(["half_up", "half_even", "down"]),
+    currency=st.sampled_from(["USD", "JPY", "KWD"]),
+    kind=st.sampled_from(["sale", "refund"]),
+    odd=st.booleans(),
+)
+def test_integer_pricing_is_order_fee_to_the_unit(cents, rate_bp, rate_tenths, fixed, extra, rounding,
+                                                  currency, kind, odd):
+    """The judged nets are `order_fee`'s, exactly: ties of every rounding rule, a plan fee, zero-
+    and three-decimal currencies, and a gross that is not a whole number of minor units."""
+    from reconciliation.engine.inferred import units
+    from reconciliation.engine.orders import _Pricer
+
+    gross = D(cents).scaleb(-2) + (D("0.001") if odd else 0)
+    rate = D(rate_bp * 10 + rate_tenths).scaleb(-5)
+    schedule = FeeSchedule("rutter:big", rate, D(fixed), rounding, currency, "learned", extra_rate=D(extra))
+    order = PlatformItem(ref="o:1", connection_ref="rutter:big", payout_ref=None, kind=kind, gross=gross,
+                         fee=D(0), net=gross, currency=currency, occurred_on=day(1))
+    (expected,) = priced([order], schedule)
+    assert _Pricer([order]).units(schedule) == [units(expected.net)]
