@@ -33,6 +33,10 @@ class InvoiceStatus(models.TextChoices):
 class Invoice(SourcedModel):
     """A platform order, booked as an invoice. Amounts are positive, in `currency`."""
 
+    # No single-column index: the unique (company, source, external_id) and the date index start
+    # with company (one fewer index written for each of the ~600,000 rows a realistic year books).
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+", db_index=False)
+
     number = models.CharField(max_length=100, blank=True, default="")
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL)
     currency = currency_field()
@@ -75,6 +79,10 @@ class InvoiceLine(TenantModel):
 class Payment(SourcedModel):
     """Money received for an invoice through a platform (booked when its payout reconciles)."""
 
+    # No single-column index: the unique (company, source, external_id) and the date index start
+    # with company (one fewer index written for each of the ~600,000 rows a realistic year books).
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+", db_index=False)
+
     invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
     payout_item = models.ForeignKey("ledger.PayoutItem", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # The entry that booked it; when that entry is reversed, this record no longer counts.
@@ -90,6 +98,10 @@ class Payment(SourcedModel):
 
 class Refund(SourcedModel):
     """Money returned to a customer through a platform (booked when its payout reconciles)."""
+
+    # No single-column index: the unique (company, source, external_id) and the date index start
+    # with company (one fewer index written for each of the ~600,000 rows a realistic year books).
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+", db_index=False)
 
     invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds")
     payout_item = models.ForeignKey("ledger.PayoutItem", null=True, blank=True, on_delete=models.PROTECT, related_name="+")

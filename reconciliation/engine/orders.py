@@ -46,6 +46,7 @@ ROUNDINGS = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROU
 CONFIRM_K = 3  # chained sole ties that confirm a schedule within a run
 # Fixed per-order fees in use (cents): Stripe/Squarespace Payments 30, PayPal/Braintree 49, ...
 FIXED_CENTS = (0, 5, 10, 15, 20, 25, 29, 30, 35, 39, 40, 45, 49, 50)
+MAX_FIXED = FIXED_CENTS[-1]
 MAX_RATE_BP = 700  # a fitted rate above 7 % is not a card rate
 FITTED_BINS = 4  # most-voted (fixed, rate) pairs tried
 # Runs looked at when fitting a rate: a store with a thousand orders a day has ~10^8 runs near its
@@ -180,6 +181,8 @@ def _fitted(items: list[PlatformItem], views: list[LineView], s: Settings) -> li
     """(rate, fixed) pairs that runs of orders before several deposits imply: for a run of
     gross G (n sales) before a deposit D, rate = (G - D - n x fixed) / G, in basis points."""
     dates = [i.settled_on for i in items]
+    days = [d.toordinal() for d in dates]
+    span = s.inferred_max_span_days
     gross = [0]
     sales = [0]
     for it in items:
@@ -196,14 +199,15 @@ def _fitted(items: list[PlatformItem], views: list[LineView], s: Settings) -> li
         for end in range(bisect.bisect_right(dates, last) - 1, lo - 1, -1):
             if budget <= 0:
                 break
+            first_day, g_end, n_end = days[end] - span, gross[end + 1], sales[end + 1]
             for start in range(end, -1, -1):
                 budget -= 1
-                if (dates[end] - dates[start]).days > s.inferred_max_span_days:
+                if days[start] < first_day:  # the run would span more than `span` days
                     break
-                g = gross[end + 1] - gross[start]
-                n = sales[end + 1] - sales[start]
+                g = g_end - gross[start]
+                n = n_end - sales[start]
                 fee = g - target
-                if fee > g * MAX_RATE_BP // 10_000 + n * FIXED_CENTS[-1]:
+                if fee > g * MAX_RATE_BP // 10_000 + n * MAX_FIXED:
                     break
                 if fee < 0 or n == 0:
                     continue

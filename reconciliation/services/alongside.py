@@ -17,6 +17,7 @@ to deferred after): checked at COMMIT they would be checked after the engine, no
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -41,11 +42,13 @@ class _Work:
     def __init__(self, fn, kwargs):
         self._fn, self._kwargs = fn, kwargs
         self._value = self._error = None
+        self.seconds = 0.0  # how long the work took
         self._conn = connections[DEFAULT_DB_ALIAS]
         self._thread = threading.Thread(target=self._run, name="tieout-alongside", daemon=True)
 
     def _run(self):
         connections[DEFAULT_DB_ALIAS] = self._conn  # this thread works in the caller's transaction
+        started = time.perf_counter()
         try:
             keys = _foreign_keys(self._conn)
             if keys:
@@ -57,6 +60,7 @@ class _Work:
                     cursor.execute(f"SET CONSTRAINTS {keys} DEFERRED")
         except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
             self._error = exc
+        self.seconds = time.perf_counter() - started
 
     def result(self):
         self._thread.join()

@@ -5,7 +5,9 @@ priors, settled payouts are not settled again, unchanged suggestions are kept, a
 unchanged data changes nothing.
 """
 
+import gc
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -142,6 +144,22 @@ def _work_mem() -> None:
             cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.RECONCILE_WORK_MEM])
 
 
+@contextmanager
+def _few_collections():
+    """The engine allocates millions of small objects over inputs that live the whole run: the
+    garbage collector's full passes traversed all of them again and again (a realistic year: ~5 s
+    of a 40 s engine). The inputs are frozen out of its passes (gc.freeze) and young objects
+    collected less often for the engine's duration; both are set back after."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(100_000, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def reconcile_company(*, company, by: str = "system") -> ReconciliationRun:
     """Run the engine over the company's books and apply what it decided.
 
@@ -157,9 +175,9 @@ def reconcile_company(*, company, by: str = "system") -> ReconciliationRun:
             Company.objects.select_for_update().filter(pk=company.pk).first()
             inputs = engine_inputs(company=company)
             loaded = time.perf_counter()
-            with alongside(items_book, company=company, by="engine") as booking:  # no database here
-                result = E.reconcile(inputs)
-            engine_done = time.perf_counter()
+            with _few_collections(), alongside(items_book, company=company, by="engine") as booking:
+                result = E.reconcile(inputs)  # no database here: the booking has the connection
+                engine_done = time.perf_counter()
             booked = booking.result()
             decided = time.perf_counter()
             payouts = _ref_index(Payout.objects.filter(company=company, is_inferred=False))
@@ -186,7 +204,7 @@ def reconcile_company(*, company, by: str = "system") -> ReconciliationRun:
         # The settled items are booked while the engine runs (services/alongside.py): "engine"
         # is the engine's time, "booking_after_engine" how long the booking outlasted it.
         "seconds": {"load": round(loaded - started, 3), "engine": round(engine_done - loaded, 3),
-                    "booking_after_engine": round(decided - engine_done, 3),
+                    "booking": round(booking.seconds, 3), "booking_after_engine": round(decided - engine_done, 3),
                     "apply": round(time.perf_counter() - decided, 3)},
     }
     run.save(update_fields=["status", "finished_at", "stats"])

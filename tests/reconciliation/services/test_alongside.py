@@ -37,7 +37,7 @@ def test_a_run_books_the_settled_items_beside_the_engine(company):
     run = reconcile_company(company=company)
     assert run.stats["items_booked"] == 3
     assert not PayoutItem.objects.filter(company=company, booked_entry__isnull=True).exists()
-    assert set(run.stats["seconds"]) == {"load", "engine", "booking_after_engine", "apply"}
+    assert set(run.stats["seconds"]) == {"load", "engine", "booking", "booking_after_engine", "apply"}
 
 
 def test_an_engine_that_fails_takes_the_booking_with_it(company, monkeypatch):
