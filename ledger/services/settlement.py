@@ -68,11 +68,6 @@ def _link_rows(rows: list[tuple], types: tuple[str, ...]):
         yield f"(VALUES {', '.join([row_sql] * len(batch))}) AS v", [value for row in batch for value in row]
 
 
-def _in_list(values: list[str]) -> tuple[str, list[str]]:
-    """(placeholders, params) of an IN list: a company has a few connections, so a few values."""
-    return ", ".join(["%s"] * len(values)), values
-
-
 def payout_items_link_entries(*, company, keys, entries) -> int:
     """Point every item booked now at its group's entry: set-based UPDATEs joined to the list of
     (group → entry), on the same conditions as the GROUP BY of `unbooked_item_sums`. `keys` are its
@@ -89,19 +84,14 @@ def payout_items_link_entries(*, company, keys, entries) -> int:
     by_day = [(source, currency, str(day), entry.pk)
               for (source, currency, payout_id, day), entry in pairs if not payout_id]
     day = SETTLED_DAY_SQL[connection.vendor]
-    # The sources named, once more as a list: the join says it already, but only this lets the
-    # planner read a few stores' items by (company, source) instead of scanning every item of
-    # the company (a run that books one store's orders after the rest: 3.6 s a pass on a
-    # realistic year, for the 900,000 items of the others).
-    sources = _in_list(sorted({source for (source, *_), _ in pairs}))
     with connection.cursor() as cursor:
         if by_payout:
             for values, params in _link_rows(by_payout, ("BIGINT", "TEXT", "TEXT", "BIGINT")):
                 cursor.execute(
                     f"""UPDATE ledger_payoutitem AS i SET booked_entry_id = v.column4 FROM {values}
                          WHERE i.payout_id = v.column1 AND i.source = v.column2 AND i.currency = v.column3
-                           AND {UNBOOKED_SQL} AND i.source IN ({sources[0]})""",
-                    [*params, company.pk, *sources[1]],
+                           AND {UNBOOKED_SQL}""",
+                    [*params, company.pk],
                 )
                 linked += cursor.rowcount
         if by_day:
@@ -109,8 +99,8 @@ def payout_items_link_entries(*, company, keys, entries) -> int:
                 cursor.execute(
                     f"""UPDATE ledger_payoutitem AS i SET booked_entry_id = v.column4 FROM {values}
                          WHERE i.source = v.column1 AND i.currency = v.column2 AND {day} = v.column3
-                           AND {UNBOOKED_SQL} AND NOT {_EXPLICIT_SQL} AND i.source IN ({sources[0]})""",
-                    [*params, company.pk, *sources[1]],
+                           AND {UNBOOKED_SQL} AND NOT {_EXPLICIT_SQL}""",
+                    [*params, company.pk],
                 )
                 linked += cursor.rowcount
     return linked

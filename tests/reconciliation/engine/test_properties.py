@@ -234,3 +234,25 @@ def tied_deposits(draw):
 def test_extra_evidence_never_applies_a_deposit_that_two_windows_explain_equally(world):
     d = next(d for d in reconcile(world).decisions if d.bank_ref == "plaid:tied")
     assert d.status != "matched", d
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.sets(st.integers(0, 12), max_size=4),
+                          st.integers(1, 100)), min_size=1, max_size=30))
+def test_greedy_resolution_names_each_picks_rivals_as_comparing_every_edge_would(specs):
+    """_resolve_greedy finds rivals through an index of who uses each resource: the same rivals,
+    in the same order, and the same margins as comparing the pick with every edge."""
+    from reconciliation.engine.assignment import _resolve_greedy, candidate, rivals
+
+    edges = sorted((candidate(bank_ref=f"b{bank}", score=score / 100, reasons=(),
+                              payout_refs=tuple(f"p{i}" for i in sorted(payouts)))
+                    for bank, payouts, score in specs), key=lambda c: c.sort_key)
+    used, expected = set(), []
+    for e in edges:
+        if not used.isdisjoint(e.resources):
+            continue
+        others = rivals(e, edges)
+        live = [r.score for r in others if used.isdisjoint(r.resources)]
+        expected.append((e, e.score - max(live) if live else e.score, others))
+        used.update(e.resources)
+    assert [(r.candidate, r.margin, r.rivals) for r in _resolve_greedy(edges)] == expected
