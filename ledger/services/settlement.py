@@ -96,14 +96,32 @@ def payout_items_link_entries(*, company, keys, entries) -> int:
                 linked += cursor.rowcount
         if by_day:
             for values, params in _link_rows(by_day, ("TEXT", "TEXT", "TEXT", "BIGINT")):
-                cursor.execute(
-                    f"""UPDATE ledger_payoutitem AS i SET booked_entry_id = v.column4 FROM {values}
-                         WHERE i.source = v.column1 AND i.currency = v.column2 AND {day} = v.column3
-                           AND {UNBOOKED_SQL} AND NOT {_EXPLICIT_SQL}""",
-                    [*params, company.pk],
-                )
+                if connection.vendor == "postgresql":
+                    sql, params = _link_by_day_pg(values, params, company, sorted({k[0] for k in by_day}))
+                else:
+                    sql = f"""UPDATE ledger_payoutitem AS i SET booked_entry_id = v.column4 FROM {values}
+                               WHERE i.source = v.column1 AND i.currency = v.column2 AND {day} = v.column3
+                                 AND {UNBOOKED_SQL} AND NOT {_EXPLICIT_SQL}"""
+                    params = [*params, company.pk]
+                cursor.execute(sql, params)
                 linked += cursor.rowcount
     return linked
+
+
+def _link_by_day_pg(values: str, params: list, company, sources: list[str]) -> tuple[str, list]:
+    """The by-day link on PostgreSQL: the items due, with their day computed once, are read
+    first (by (company, source) when a pass books a few stores: a later pass of a run books one
+    store's orders), then joined to the groups. Joined directly, the planner either scanned every
+    item of the company (3.5 s a pass on a realistic year) or, told the stores, compared each of
+    a store's items with each group, computing its day every time (11 s). The outer condition is
+    checked again on the row updated."""
+    sql = f"""WITH due AS MATERIALIZED (
+                   SELECT i.id, i.source, i.currency, {SETTLED_DAY_SQL["postgresql"]} AS day FROM ledger_payoutitem i
+                    WHERE {UNBOOKED_SQL} AND NOT {_EXPLICIT_SQL} AND i.source = ANY(%s))
+              UPDATE ledger_payoutitem AS i SET booked_entry_id = v.column4
+                FROM due JOIN {values} ON due.source = v.column1 AND due.currency = v.column2 AND due.day = v.column3
+               WHERE i.id = due.id AND i.booked_entry_id IS NULL"""
+    return sql, [company.pk, sources, *params]
 
 
 _ITEM_DAY_SQL = {"postgresql": "CAST(i.occurred_at AT TIME ZONE 'UTC' AS date)", "sqlite": "date(i.occurred_at)"}

@@ -9,6 +9,7 @@ overrides a learned one). It is shown on the dashboard's connections page and de
 connection is disconnected (`connections.signals.connection_reset`).
 """
 
+import json
 from decimal import Decimal
 
 from django.utils.timezone import now
@@ -89,13 +90,16 @@ def fee_schedule_reset(*, company_id: int, connection_id: int) -> int:
     return FeeSchedule.objects.filter(company_id=company_id, connection_id=connection_id).delete()[0]
 
 
+FEW_ORDERS = 5000  # more: the store's orders are read once rather than named in an IN list
+
+
 def orders_priced_rows(*, company, source: str, schedule: dict, refs: set[str] | None = None,
                        skip: frozenset = frozenset()) -> list[dict]:
     """Payout-item rows for an orders-only store's orders (all, or the items `refs` names),
     priced with `schedule` (sale: gross = order total, fee, net; refund: no fee). Reads only."""
     sched = schedule_of(source, schedule)
     invoices = Invoice.objects.filter(company=company, source=source)
-    if refs is not None:
+    if refs is not None and len(refs) <= FEW_ORDERS:
         invoices = invoices.filter(external_id__in={r.split(":", 2)[-1].split(REFUND_SUFFIX)[0] for r in refs})
     rows = []
     for inv in invoices.iterator(5000):
@@ -127,11 +131,15 @@ def orders_materialize(*, company, source: str, schedule: dict, refs: set[str] |
 
 
 def order_items_materialize(*, company, matches) -> None:
-    """Before orders-only sweeps are booked, their orders become priced payout items."""
+    """Before orders-only sweeps are booked, their orders become priced payout items: once per
+    store and schedule for all its sweeps (each read the store's items and orders again)."""
+    sweeps: dict[tuple, tuple[dict, set]] = {}
     for match in matches:
         if match.is_inferred and match.fee_schedule:
-            orders_materialize(company=company, source=match.inferred_connection,
-                               schedule=match.fee_schedule, refs=set(match.inferred_items))
+            key = (match.inferred_connection, json.dumps(match.fee_schedule, sort_keys=True))
+            sweeps.setdefault(key, (match.fee_schedule, set()))[1].update(match.inferred_items)
+    for (source, _), (schedule, refs) in sorted(sweeps.items()):
+        orders_materialize(company=company, source=source, schedule=schedule, refs=refs)
 
 
 def confirmed_orders_accrue(*, company) -> int:

@@ -186,10 +186,12 @@ def reconcile_company(*, company, by: str = "system") -> ReconciliationRun:
                 key=lambda bank: bank.ref,
             )
             _store_breakdowns(company, result, payouts)
-            counts = _apply_decisions(company, run, result, banks, payouts, by="engine")
+            # A store whose schedule this run confirmed has every paid order booked now, its
+            # sweeps' with them (one pass: the sweeps find their orders booked already).
             fee_schedules_from_run(company=company, result=result)
             if confirmed_orders_accrue(company=company):
                 items_book(company=company, by="engine")
+            counts = _apply_decisions(company, run, result, banks, payouts, by="engine")
             counts["categorized_by_rules"] = category_rules_apply(company=company)
             counts["learned_updated"] = len(learned_behaviour_refresh(company=company))
             rollups_refresh_on_commit(company=company)
