@@ -18,7 +18,7 @@ from ledger.services.settlement import (
 from reconciliation import engine as E
 from reconciliation.engine.breakdown import breakdown_of
 from reconciliation.models import Categorization, Match, MatchPayout, MatchStatus
-from reconciliation.rows import ITEM_FIELDS, platform_item
+from reconciliation.rows import MONEY_FIELDS, item_money
 from reconciliation.services.booking import Books, deposit_spec, items_book, match_entries_reverse
 from reconciliation.services.errors import ReconciliationError
 from reconciliation.services.fee_schedules import (
@@ -81,10 +81,10 @@ def _inferred_payouts(books: Books, matches: Sequence[Match]) -> None:
         pages = [free.filter(external_id__in=ids[s:s + 5000]) for s in range(0, len(ids), 5000)] \
             if len(ids) <= FEW_ITEMS else [free]
         for page in pages:
-            for pk, *fields in page.values_list("pk", *ITEM_FIELDS):
-                ref = f"{source}:{fields[2]}"
-                if ref in wanted:
-                    rows[ref] = (pk, platform_item(tuple(fields), books.platforms))
+            for row in page.values_list(*MONEY_FIELDS):
+                if f"{source}:{row[1]}" in wanted:
+                    pk, money = item_money(source, row, books.platforms)
+                    rows[money.ref] = (pk, money)
     if missing := [ref for ref in wanted if ref not in rows]:
         raise ReconciliationError("items_unavailable", f"Transactions already paid out or gone: {', '.join(missing[:5])}.")
     payouts = []
