@@ -20,7 +20,7 @@ import threading
 import time
 from contextlib import contextmanager
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 
 def _foreign_keys(conn) -> str:
@@ -82,3 +82,42 @@ def alongside(fn, **kwargs):
     finally:
         work._thread.join()
         conn.dec_thread_sharing()
+
+
+
+@contextmanager
+def snapshot_reader():
+    """A second connection that reads in this transaction's snapshot, for the caller's thread to
+    read through while its own connection is lent to `alongside` work (the run's books are
+    loaded while the booking starts). Yields `reading`, a context manager under which this
+    thread's queries go to the second connection: on PostgreSQL, pg_export_snapshot here, then a
+    READ ONLY, REPEATABLE READ transaction there that imports it, so it sees exactly what this
+    transaction saw when the reader was made. Yields None where that cannot be: not PostgreSQL,
+    or a transaction that is not the caller's own (inside a test's or a caller's atomic block:
+    what it wrote is not committed, and another connection would not see it). Make the reader
+    before the work starts: its snapshot must not include the work's writes."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    if conn.vendor != "postgresql" or conn.savepoint_ids:
+        yield None
+        return
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT pg_export_snapshot()")
+        snapshot = cursor.fetchone()[0]
+    reader = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    @contextmanager
+    def reading():
+        connections[DEFAULT_DB_ALIAS] = reader
+        try:
+            with transaction.atomic():
+                with reader.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+                yield
+        finally:
+            connections[DEFAULT_DB_ALIAS] = conn
+
+    try:
+        yield reading
+    finally:
+        reader.close()

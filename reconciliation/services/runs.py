@@ -21,7 +21,7 @@ from ledger.services.settlement import payout_breakdowns_save
 from reconciliation import engine as E
 from reconciliation.models import Match, MatchStatus, ReconciliationRun
 from reconciliation.selectors.inputs import engine_inputs
-from reconciliation.services.alongside import alongside
+from reconciliation.services.alongside import alongside, snapshot_reader
 from reconciliation.services.booking import fx_difference, items_book
 from reconciliation.services.categories import category_rules_apply
 from reconciliation.services.fee_schedules import (
@@ -173,11 +173,17 @@ def reconcile_company(*, company, by: str = "system") -> ReconciliationRun:
         with transaction.atomic():
             _work_mem()
             Company.objects.select_for_update().filter(pk=company.pk).first()
-            inputs = engine_inputs(company=company)
-            loaded = time.perf_counter()
-            with _few_collections(), alongside(items_book, company=company, by="engine") as booking:
-                result = E.reconcile(inputs)  # no database here: the booking has the connection
-                engine_done = time.perf_counter()
+            with snapshot_reader() as reader:
+                if reader is None:  # the books are read first, then booked beside the engine
+                    inputs = engine_inputs(company=company)
+                with alongside(items_book, company=company, by="engine") as booking:
+                    if reader is not None:  # read in this snapshot while the booking starts
+                        with reader():
+                            inputs = engine_inputs(company=company)
+                    loaded = time.perf_counter()
+                    with _few_collections():
+                        result = E.reconcile(inputs)  # no database here: the booking has the connection
+                    engine_done = time.perf_counter()
             booked = booking.result()
             decided = time.perf_counter()
             payouts = _ref_index(Payout.objects.filter(company=company, is_inferred=False))
