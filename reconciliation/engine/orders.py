@@ -115,16 +115,19 @@ class _Pricer:
         fa, fb = s.fixed.as_integer_ratio()
         xa, xb = s.extra_rate.as_integer_ratio()
         out = []
+        nets: dict[tuple[int, int], int] = {}  # (gross, exponent) -> net: order totals repeat
         for g, e, sale, o in self.rows:
             if g is None:
                 out.append(_units(o.gross - (order_fee(o.gross, s, o.currency) if sale else 0)))
                 continue
             if sale:
-                scale = 10**e
-                fee = _rounded(g * ra * fb + fa * scale * rb, rb * fb, s.rounding)
-                if xa:
-                    fee += _rounded(g * xa, xb, s.rounding)
-                g -= min(fee, g)
+                net = nets.get((g, e))
+                if net is None:
+                    fee = _rounded(g * ra * fb + fa * 10**e * rb, rb * fb, s.rounding)
+                    if xa:
+                        fee += _rounded(g * xa, xb, s.rounding)
+                    net = nets[(g, e)] = g - min(fee, g)
+                g = net
             out.append(g * 10 ** (3 - e))
         return out
 
@@ -226,8 +229,12 @@ def _fitted(items: list[PlatformItem], views: list[LineView], s: Settings) -> li
         for a, b, line in wins:
             starts[a].add(line)
             ends[b].add(line)
-        chained = {line for a, b, line in wins
-                   if ends.get(a - 1, set()) - {line} or starts.get(b + 1, set()) - {line}}
+        chained = set()  # lines whose run adjoins another line's run (no set built per run)
+        for a, b, line in wins:
+            before, after = ends.get(a - 1), starts.get(b + 1)
+            if (before and (len(before) > 1 or line not in before)) or (
+                    after and (len(after) > 1 or line not in after)):
+                chained.add(line)
         if len(chained) >= CONFIRM_K:
             votes[key] = len(chained)
     top = [k for k, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))[:FITTED_BINS]]
