@@ -41,6 +41,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import compress
+from operator import attrgetter
 
 from .assignment import Candidate, candidate
 from .deposits import LineView
@@ -50,6 +51,9 @@ BASE_WINDOW = {"own": 0.95, "none": 0.62}
 STRUCTURE_STEP = 0.9  # per boundary less sweep-shaped than the line's best window
 _MAX_WINDOWS_PER_LINE = 16
 _MIN_ALIGNED_EVIDENCE = 2
+
+
+_ref = attrgetter("ref")
 
 
 def _units(x) -> int:
@@ -75,7 +79,7 @@ class _Book:
     """One connection's open items (one currency) in settlement order, with prefix sums and,
     for every open item, what lies just before / after it among *all* its settled items."""
 
-    def __init__(self, full: list[PlatformItem], paid: set[str]):
+    def __init__(self, full: list[PlatformItem], paid: set[str], at: list[tuple] | None = None):
         self.items: list[PlatformItem] = []
         self.after_paid: list[bool] = []  # the settled item just before it is paid out
         self.before_paid: list[bool] = []  # the settled item just after it is paid out
@@ -88,8 +92,8 @@ class _Book:
         n = len(full)
         # Each item's paid flag, instant and day once (not again as a neighbour's): a realistic
         # year builds books of up to 180,000 items, several times.
-        taken = list(map(paid.__contains__, [it.ref for it in full]))
-        at = list(map(instant, full))
+        taken = list(map(paid.__contains__, map(_ref, full)))
+        at = at if at is not None else list(map(instant, full))  # `instant` of each, when known
         day = [it.settled_on for it in full]
         run_start = None
         for pos, it in enumerate(full):
@@ -120,6 +124,7 @@ class _Book:
         self.positions: dict[int, list[int]] = defaultdict(list)
         for pos, val in enumerate(self.prefix):
             self.positions[val].append(pos)
+        self.values = frozenset(self.prefix)  # membership alone: faster than the dict's
 
     def with_nets(self, units: list[int]) -> _Book:
         """This book with other nets (`units`, in `_units`, one per open item): the same items in
@@ -137,6 +142,7 @@ class _Book:
         book.positions = defaultdict(list)
         for pos, val in enumerate(prefix):
             book.positions[val].append(pos)
+        book.values = frozenset(prefix)
         return book
 
     def aligned(self, start: int, end: int, on) -> bool:
@@ -170,7 +176,7 @@ def _windows(book: _Book, v: LineView, s: Settings) -> list[tuple[int, int]]:
     # window = items[start .. end] inclusive, prefix[end + 1] - prefix[start] == target. The ends
     # whose prefix less the target is some prefix are picked by C iterators, not a Python loop:
     # most are not, and a realistic year looks at ~100 million ends (~65,000 calls).
-    ends = compress(range(lo, hi), map(positions.__contains__, map(target.__rsub__, prefix[lo + 1:hi + 1])))
+    ends = compress(range(lo, hi), map(book.values.__contains__, map(target.__rsub__, prefix[lo + 1:hi + 1])))
     for end in ends:
         for start in positions[prefix[end + 1] - target]:
             if start > end:
@@ -196,6 +202,7 @@ class ScanCache:
         self._books: dict[tuple, tuple[int, _Book]] = {}  # (conn, currency) -> (paid count, book)
         self.windows: dict[tuple, tuple[_Book, list]] = {}  # (conn, currency, line) -> (book, windows)
         self._groups: dict[tuple, InferredGroup] = {}  # (conn, currency, first, last position in full)
+        self._instants: dict[tuple, tuple[list, list]] = {}  # (conn, currency) -> (items, their instants)
 
     def by_currency(self, conn_ref: str, items: list[PlatformItem]) -> dict[str, list[PlatformItem]]:
         hit = self._by_currency.get(conn_ref)
@@ -207,17 +214,20 @@ class ScanCache:
         return hit[1]
 
     def book(self, conn_ref: str, currency: str, full: list[PlatformItem], paid: set[str]) -> _Book:
-        taken = sum(map(paid.__contains__, (it.ref for it in full)))
+        taken = sum(map(paid.__contains__, map(_ref, full)))
         hit = self._books.get((conn_ref, currency))
         if hit is None or hit[0] != taken or hit[1].full is not full:
-            hit = self._books[(conn_ref, currency)] = (taken, _Book(full, paid))
+            known = self._instants.get((conn_ref, currency))
+            if known is None or known[0] is not full:  # the items' instants, once per reconciliation
+                known = self._instants[(conn_ref, currency)] = (full, list(map(instant, full)))
+            hit = self._books[(conn_ref, currency)] = (taken, _Book(full, paid, known[1]))
         return hit[1]
 
     def group(self, conn: Connection, book: _Book, start: int, end: int) -> InferredGroup:
         # Windows are gapless in `full`: its first and last positions name the set.
         key = (conn.ref, book.items[start].currency, book.full_pos[start], book.full_pos[end])
         if key not in self._groups:
-            self._groups[key] = InferredGroup(conn.ref, tuple(sorted(it.ref for it in book.items[start:end + 1])))
+            self._groups[key] = InferredGroup(conn.ref, tuple(sorted(map(_ref, book.items[start:end + 1]))))
         return self._groups[key]
 
 

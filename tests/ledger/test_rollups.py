@@ -122,3 +122,22 @@ def test_a_deleted_company_leaves_no_marks():
     pk = company.pk
     company.delete()
     assert not RollupMark.objects.filter(company_id=pk).exists()
+
+
+def test_linking_booked_items_marks_no_month_and_the_next_write_still_does():
+    """Booking links items to entries (booked_entry_id, which no rollup reads): no month is marked
+    (ledger migration 0015 on PostgreSQL; SQLite's triggers watch the input columns). A write of
+    an input in the same transaction afterwards still marks its month."""
+    from reconciliation.services.booking import items_book
+
+    company = F.CompanyFactory()
+    payout = F.PayoutFactory(company=company, platform="ETSY")
+    item = F.PayoutItemFactory(company=company, payout=payout, occurred_at=dt.datetime(2025, 4, 2, tzinfo=dt.UTC))
+    rollups_refresh(company=company)
+    assert not RollupMark.objects.filter(company=company).exists()
+    assert items_book(company=company, by="test") == 1  # entries, the link, documents
+    assert PayoutItem.objects.get(pk=item.pk).booked_entry_id is not None
+    assert not RollupMark.objects.filter(company=company, kind="item").exists()
+    PayoutItem.objects.filter(pk=item.pk).update(amount=Decimal("1.00"))
+    assert set(RollupMark.objects.filter(company=company, kind="item").values_list("month", flat=True)) == {"2025-04"}
+    _assert_reads_equal_live(company)
