@@ -160,3 +160,21 @@ def test_an_item_synced_between_the_grouping_and_the_link_rolls_the_booking_back
     assert not PayoutItem.objects.filter(company=company, booked_entry__isnull=False).exists()
     assert items_book(company=company, by="test") == 1  # the rollback took "late" too
     _assert_each_entry_counts_exactly_its_items(company)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL storage")
+def test_payments_and_refunds_are_checked_against_their_invoice_and_item(db):
+    """ledger 0016: the database checks a payment's (and a refund's) invoice and payout item; its
+    company is the item's, which the item's own key checks, and its entry is the item's booking
+    entry, which, posted, can never be deleted (as for the item's booked_entry)."""
+    with connection.cursor() as cursor:
+        cursor.execute("""SELECT c.conrelid::regclass::text, a.attname FROM pg_constraint c
+                            JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)
+                           WHERE c.contype = 'f' AND c.conrelid::regclass::text IN ('ledger_payment', 'ledger_refund')""")
+        keys = set(cursor.fetchall())
+        cursor.execute("""SELECT a.attname FROM pg_constraint c
+                            JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)
+                           WHERE c.contype = 'f' AND c.conrelid = 'ledger_payoutitem'::regclass""")
+        item_keys = {row[0] for row in cursor.fetchall()}
+    assert keys == {(t, col) for t in ("ledger_payment", "ledger_refund") for col in ("invoice_id", "payout_item_id")}
+    assert "company_id" in item_keys
