@@ -10,8 +10,9 @@ The connection is the caller's (Django's thread sharing, as its live-server test
 SQLite): the work joins the run's transaction, is rolled back with it, and holds its locks. The
 caller must not touch the database until `result()` returns; `alongside` waits for the work
 however the caller's block ends, so a failed engine never rolls back under a running statement.
-On PostgreSQL the work checks its foreign keys as it goes (`SET CONSTRAINTS … IMMEDIATE`, set back
-to deferred after): checked at COMMIT they would be checked after the engine, not beside it.
+On PostgreSQL the work checks its foreign keys as it goes (`SET CONSTRAINTS … IMMEDIATE`) and the
+rest of its deferred constraints (its entries' balance) when it ends; then all are deferred again:
+checked at COMMIT they would be checked after the engine, not beside it.
 """
 
 from __future__ import annotations
@@ -57,7 +58,11 @@ class _Work:
             self._value = self._fn(**self._kwargs)
             if keys:
                 with self._conn.cursor() as cursor:
-                    cursor.execute(f"SET CONSTRAINTS {keys} DEFERRED")
+                    # What the work wrote is complete: its entries' balance is checked now, here,
+                    # rather than at COMMIT after the run (every deferrable constraint of the
+                    # schema is initially deferred, so ALL DEFERRED is where they started).
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
             self._error = exc
         self.seconds = time.perf_counter() - started

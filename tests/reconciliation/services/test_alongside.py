@@ -80,7 +80,7 @@ def test_the_work_runs_in_the_callers_transaction(company):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no SET CONSTRAINTS")
-def test_foreign_keys_are_checked_as_the_work_writes_and_balance_at_commit(company):
+def test_foreign_keys_are_checked_as_the_work_writes_and_balance_when_it_ends(company):
     item = PayoutItem.objects.filter(company=company).first()
 
     def dangling(*, company):
@@ -92,6 +92,20 @@ def test_foreign_keys_are_checked_as_the_work_writes_and_balance_at_commit(compa
             pass
         with pytest.raises(IntegrityError, match="invoice"):
             work.result()  # raised by the INSERT itself, not at COMMIT
+        transaction.set_rollback(True)
+    def unbalanced(*, company):
+        from ledger.models import Account, JournalLine
+
+        entry = JournalEntry.objects.create(company=company, date=date(2025, 3, 6), memo="half",
+                                            reference="half", created_by="test")
+        JournalLine.objects.create(entry=entry, company=company, account=Account.objects.filter(company=company).first(),
+                                   currency="USD", debit=Decimal("1.00"), credit=0)
+
+    with transaction.atomic():
+        with alongside(unbalanced, company=company) as work:
+            pass
+        with pytest.raises(IntegrityError, match="unbalanced"):
+            work.result()  # when the work ends, not at COMMIT
         transaction.set_rollback(True)
     with transaction.atomic():
         with alongside(lambda *, company: None, company=company) as work:
