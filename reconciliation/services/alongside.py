@@ -26,8 +26,9 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 def _foreign_keys(conn) -> str:
     """PostgreSQL: this schema's deferrable foreign keys, as SET CONSTRAINTS names them. Only
-    those: an entry's balance is a deferred constraint too, and must stay checked at COMMIT (its
-    lines are inserted in batches: between two, an entry is unbalanced)."""
+    those while the work writes: an entry's balance is a deferred constraint too, which must not
+    be checked statement by statement (its lines are inserted in batches: between two, an entry
+    is unbalanced); it is checked when the work ends."""
     if conn.vendor != "postgresql":
         return ""
     with conn.cursor() as cursor:
@@ -87,7 +88,6 @@ def alongside(fn, **kwargs):
     finally:
         work._thread.join()
         conn.dec_thread_sharing()
-
 
 
 @contextmanager
