@@ -51,8 +51,6 @@ BASE_WINDOW = {"own": 0.95, "none": 0.62}
 STRUCTURE_STEP = 0.9  # per boundary less sweep-shaped than the line's best window
 _MAX_WINDOWS_PER_LINE = 16
 _MIN_ALIGNED_EVIDENCE = 2
-
-
 _ref = attrgetter("ref")
 
 
@@ -118,13 +116,20 @@ class _Book:
             self.paid_runs.append((run_start, n - 1))
         self.full = full
         self.dates = [i.settled_on for i in self.items]
-        self.prefix = [0]
-        for it in self.items:
-            self.prefix.append(self.prefix[-1] + _units(it.net))
+        self._sum(_units(it.net) for it in self.items)
+
+    def _sum(self, units) -> None:
+        """Prefix sums of the open items' nets (`units`), where each sum occurs, and the sums as a
+        set (membership alone: faster than the dict's)."""
+        self.prefix = prefix = [0]
+        total = 0
+        for u in units:
+            total += u
+            prefix.append(total)
         self.positions: dict[int, list[int]] = defaultdict(list)
-        for pos, val in enumerate(self.prefix):
+        for pos, val in enumerate(prefix):
             self.positions[val].append(pos)
-        self.values = frozenset(self.prefix)  # membership alone: faster than the dict's
+        self.values = frozenset(prefix)
 
     def with_nets(self, units: list[int]) -> _Book:
         """This book with other nets (`units`, in `_units`, one per open item): the same items in
@@ -134,15 +139,7 @@ class _Book:
         per order and hypothesis, to read their nets once)."""
         book = object.__new__(_Book)
         book.__dict__.update(self.__dict__)
-        book.prefix = prefix = [0]
-        total = 0
-        for u in units:
-            total += u
-            prefix.append(total)
-        book.positions = defaultdict(list)
-        for pos, val in enumerate(prefix):
-            book.positions[val].append(pos)
-        book.values = frozenset(prefix)
+        book._sum(units)
         return book
 
     def aligned(self, start: int, end: int, on) -> bool:
