@@ -75,6 +75,9 @@ def item_money(source: str, row: tuple, platforms: dict[str, str]) -> tuple[int,
 # the order's total; `created_at` / `updated_at` ISO 8601; `refunds` items carry line_items with
 # an `amount` (nullable) and no date of their own. Only paid and refunded orders moved money.
 MONEY_MOVED = ("paid", "refunded")
+ORDER_TYPES = ("order", "order_refund")  # raw_type of `order_items` (provider_type once stored)
+# An invoice's fields that make its order's items (`invoice_order_items`).
+ORDER_FIELDS = ("external_id", "platform_status", "currency", "total", "issued_at", "updated_at")
 
 
 def order_items(*, source: str, external_id: str, payment_status: str, currency: str, total,
@@ -102,6 +105,13 @@ def order_items(*, source: str, external_id: str, payment_status: str, currency:
             settled_on=when.date(), order_ref=ref, raw_type="order_refund", occurred_at=when,
         ))
     return items
+
+
+def invoice_order_items(source: str, row: tuple) -> list[E.PlatformItem]:
+    """`order_items` of an invoice read as its `ORDER_FIELDS`."""
+    external_id, status, currency, total, issued_at, updated_at = row
+    return order_items(source=source, external_id=external_id, payment_status=status, currency=currency,
+                       total=total, created_at=issued_at, updated_at=updated_at)
 
 
 REFUND_SUFFIX = "#refund"

@@ -17,7 +17,14 @@ from ledger.platforms import descriptor_keywords, fee_cards, has_payout_objects,
 from reconciliation import engine as E
 from reconciliation.models import FeeSchedule, Match, MatchPayout, MatchStatus
 from reconciliation.reference import with_reference_data
-from reconciliation.rows import ITEM_FIELDS, kind_total, order_items, platform_item
+from reconciliation.rows import (
+    ITEM_FIELDS,
+    ORDER_FIELDS,
+    ORDER_TYPES,
+    invoice_order_items,
+    kind_total,
+    platform_item,
+)
 from reconciliation.selectors.learned import learned_for_engine
 
 CHUNK = 20_000
@@ -40,13 +47,11 @@ def _orders(company, connections) -> tuple[E.PlatformItem, ...]:
     if not sources:
         return ()
     booked = {f"{s}:{e}" for s, e in tenant_rows(PayoutItem, company).filter(
-        source__in=sources, provider_type__in=("order", "order_refund")).values_list("source", "external_id")}
-    rows = tenant_rows(Invoice, company).filter(source__in=sources).values_list(
-        "source", "external_id", "platform_status", "currency", "total", "issued_at", "updated_at")
+        source__in=sources, provider_type__in=ORDER_TYPES).values_list("source", "external_id")}
+    rows = tenant_rows(Invoice, company).filter(source__in=sources).values_list("source", *ORDER_FIELDS)
     return tuple(
-        item for source, ext, status, currency, total, issued, updated in rows.iterator(CHUNK)
-        for item in order_items(source=source, external_id=ext, payment_status=status,
-                                currency=currency, total=total, created_at=issued, updated_at=updated)
+        item for source, *row in rows.iterator(CHUNK)
+        for item in invoice_order_items(source, tuple(row))
         if item.ref not in booked
     )
 

@@ -20,9 +20,7 @@ from ledger.services import ingest
 from reconciliation import engine as E
 from reconciliation.engine.orders import order_fee
 from reconciliation.models import FeeSchedule, FeeSource, Match
-from reconciliation.rows import REFUND_SUFFIX, order_items
-
-ORDER_TYPES = ("order", "order_refund")  # provider_type of payout items made from orders
+from reconciliation.rows import ORDER_FIELDS, ORDER_TYPES, REFUND_SUFFIX, invoice_order_items
 
 
 def schedule_json(s: E.FeeSchedule | None) -> dict:
@@ -103,10 +101,9 @@ def orders_priced_rows(*, company, source: str, schedule: dict, refs: set[str] |
         invoices = invoices.filter(external_id__in={r.split(":", 2)[-1].split(REFUND_SUFFIX)[0] for r in refs})
     rows = []
     # Their fields, not model instances: a store's year of orders is ~30,000 invoices.
-    for external_id, status, currency, total, issued_at, updated_at, number in invoices.values_list(
-            "external_id", "platform_status", "currency", "total", "issued_at", "updated_at", "number").iterator(5000):
-        for it in order_items(source=source, external_id=external_id, payment_status=status,
-                              currency=currency, total=total, created_at=issued_at, updated_at=updated_at):
+    for *row, number in invoices.values_list(*ORDER_FIELDS, "number").iterator(5000):
+        external_id = row[0]
+        for it in invoice_order_items(source, tuple(row)):
             ext = it.ref.split(":", 2)[-1]
             if ext in skip or (refs is not None and it.ref not in refs):
                 continue
