@@ -29,7 +29,7 @@ def test_amounts_and_status_follow_the_bookings_that_stand():
     F.PaymentFactory(company=other, invoice=theirs, amount=Decimal("100.00"))
     Invoice.objects.filter(pk=undone.pk).update(amount_paid=Decimal("100.00"), status=InvoiceStatus.PAID)
 
-    invoices_refresh(company=company, invoices=Invoice.objects.exclude(pk=untouched.pk))
+    invoices_refresh(company=company, invoice_ids=Invoice.objects.exclude(pk=untouched.pk).values("pk"))
 
     got = {i.pk: (i.amount_paid, i.amount_refunded, i.status) for i in Invoice.objects.all()}
     assert got[paid.pk] == (Decimal("100.00"), Decimal("0.00"), InvoiceStatus.PAID)
